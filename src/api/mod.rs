@@ -1,0 +1,132 @@
+//! Server functions: the typed calls the UI makes (login, logout, start a test, read a run).
+//!
+//! The signatures compile for both sides; the bodies run only on the server. Every function has a fixed
+//! `endpoint` under `/api/` so other clients (the integration tests, curl) can call it too: arguments
+//! as form fields, results as JSON. Errors are [`ApiError`], whose messages are safe to show.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::RunSnapshot;
+
+#[cfg(feature = "ssr")]
+mod ssr;
+
+/// What a server function can fail with, as the user sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ApiError {
+    #[error("please sign in")]
+    Unauthorized,
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("something went wrong on the server; please try again")]
+    Internal,
+    /// The call did not reach the server or its answer was unreadable.
+    #[error("could not reach the server ({0})")]
+    Transport(String),
+}
+
+impl leptos::server_fn::error::FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Args(m) | E::MissingArg(m) => ApiError::BadRequest(m),
+            E::ServerError(_) | E::MiddlewareError(_) | E::Registration(_) => ApiError::Internal,
+            other => ApiError::Transport(other.to_string()),
+        }
+    }
+}
+
+/// The signed-in user, as pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: i64,
+    pub username: String,
+}
+
+/// A test the user can start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestSummary {
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    /// Each step's name, e.g. "GET /demo/items".
+    pub steps: Vec<String>,
+}
+
+/// A run in the user's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub test_key: String,
+    pub created_at: u64,
+    pub snapshot: RunSnapshot,
+}
+
+/// Checks the password and sets the session cookie (HttpOnly, SameSite=Strict), then sends the browser
+/// to `next` (a local path) or the home page.
+#[server(endpoint = "login")]
+pub async fn login(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<UserInfo, ApiError> {
+    ssr::login(username, password, next).await
+}
+
+/// Clears the session cookie and sends the browser to the login page.
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), ApiError> {
+    ssr::logout();
+    Ok(())
+}
+
+/// The signed-in user, or `None`.
+#[server(endpoint = "me")]
+pub async fn me() -> Result<Option<UserInfo>, ApiError> {
+    Ok(ssr::session_user().await?.map(|u| UserInfo {
+        id: u.id,
+        username: u.username,
+    }))
+}
+
+/// The tests the user can start.
+#[server(endpoint = "tests")]
+pub async fn list_tests() -> Result<Vec<TestSummary>, ApiError> {
+    ssr::current_user().await?;
+    Ok(ssr::catalogue())
+}
+
+/// Starts a run of test `key`. Without JavaScript the browser is sent to the run's page; with it the
+/// page follows the returned snapshot's `test_id`.
+#[server(endpoint = "start_test")]
+pub async fn start_test(key: String, delay_ms: Option<u32>) -> Result<RunSnapshot, ApiError> {
+    ssr::start_test(key, delay_ms).await
+}
+
+/// Cancels one of the user's runs in progress.
+#[server(endpoint = "cancel_test")]
+pub async fn cancel_test(test_id: String) -> Result<(), ApiError> {
+    ssr::cancel_test(test_id).await
+}
+
+/// A run's current state (live if running, stored otherwise).
+#[server(endpoint = "run")]
+pub async fn get_run(test_id: String) -> Result<RunSnapshot, ApiError> {
+    ssr::get_run(test_id).await
+}
+
+/// The user's recent runs, newest first.
+#[server(endpoint = "runs")]
+pub async fn recent_runs() -> Result<Vec<RunSummary>, ApiError> {
+    ssr::recent_runs().await
+}
+
+/// Longest step delay the UI offers (the demo target caps it too).
+pub const MAX_DELAY_MS: u32 = 5_000;

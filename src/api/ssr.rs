@@ -1,0 +1,234 @@
+//! Server-side bodies of the server functions. They read the app state from Leptos context (provided by
+//! the router) and the request from `leptos_axum::extract`.
+
+use axum::http::{header, HeaderMap, StatusCode};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use tracing::{error, info};
+
+use super::{ApiError, RunSummary, TestSummary, UserInfo, MAX_DELAY_MS};
+use crate::{
+    auth::{self, AuthUser},
+    engine::{catalog, RunError, RunOptions},
+    protocol::RunSnapshot,
+    server::AppState,
+};
+
+fn state() -> Result<AppState, ApiError> {
+    use_context::<AppState>().ok_or_else(|| {
+        error!("AppState missing from the server function context");
+        ApiError::Internal
+    })
+}
+
+/// Records the error's HTTP status on the response (for API clients) and returns it.
+fn fail(err: ApiError) -> ApiError {
+    let status = match &err {
+        ApiError::Unauthorized | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
+        ApiError::NotFound => StatusCode::NOT_FOUND,
+        ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        ApiError::Internal | ApiError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(status);
+    }
+    err
+}
+
+/// The user behind the current request, from the session cookie; 401 without one.
+pub async fn current_user() -> Result<AuthUser, ApiError> {
+    session_user()
+        .await?
+        .ok_or_else(|| fail(ApiError::Unauthorized))
+}
+
+/// The user behind the current request, if its session cookie is valid.
+pub async fn session_user() -> Result<Option<AuthUser>, ApiError> {
+    let state = state()?;
+    let headers: HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|_| ApiError::Internal)?;
+    Ok(state.keys.from_headers(&headers).ok())
+}
+
+pub async fn login(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<UserInfo, ApiError> {
+    let state = state()?;
+    let username = username.trim().to_owned();
+    if username.is_empty() || password.is_empty() || username.len() > 64 || password.len() > 1024 {
+        return Err(fail(ApiError::BadCredentials));
+    }
+    let user = state.store.user_by_name(&username).await.map_err(|e| {
+        error!(error = %e, "user lookup failed");
+        fail(ApiError::Internal)
+    })?;
+    // Verify against a real hash even for unknown users, so timing does not tell which names exist.
+    let phc = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_owned());
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc))
+        .await
+        .unwrap_or(false);
+    let user = match user {
+        Some(user) if ok => user,
+        _ => {
+            info!(%username, "failed login");
+            return Err(fail(ApiError::BadCredentials));
+        }
+    };
+    let token = state.keys.issue(user.id, &user.username).map_err(|e| {
+        error!(error = %e, "could not sign a token");
+        fail(ApiError::Internal)
+    })?;
+    let response = expect_context::<ResponseOptions>();
+    response.insert_header(
+        header::SET_COOKIE,
+        auth::session_cookie(&token, state.keys.ttl_secs(), state.config.secure_cookies),
+    );
+    info!(user = user.id, "logged in");
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(UserInfo {
+        id: user.id,
+        username: user.username,
+    })
+}
+
+/// Only local paths are followed after login, never another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        // Printable ASCII only: the path becomes a `Location` header value.
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && p.len() <= 512
+                && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            p.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// An argon2id hash of a random password, checked when the username is unknown.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2cQ6Vn9r8hq6hZLJ7m0F3j0U9n8w6xw8m0cX4xk0Z1Y";
+
+pub fn logout() {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.insert_header(header::SET_COOKIE, auth::clear_session_cookie());
+    }
+    leptos_axum::redirect("/login");
+}
+
+pub fn catalogue() -> Vec<TestSummary> {
+    catalog::all()
+        .into_iter()
+        .map(|t| TestSummary {
+            key: t.key.to_owned(),
+            name: t.name.to_owned(),
+            description: t.description.to_owned(),
+            steps: t.steps.iter().map(|s| s.name()).collect(),
+        })
+        .collect()
+}
+
+pub async fn start_test(key: String, delay_ms: Option<u32>) -> Result<RunSnapshot, ApiError> {
+    let user = current_user().await?;
+    let state = state()?;
+    let delay_ms = delay_ms.unwrap_or(0);
+    if delay_ms > MAX_DELAY_MS {
+        return Err(fail(ApiError::BadRequest(format!(
+            "delay_ms must be at most {MAX_DELAY_MS}"
+        ))));
+    }
+    let snapshot = state
+        .runner
+        .start(&user, &key, RunOptions { delay_ms })
+        .await
+        .map_err(|e| fail(run_error(e)))?;
+    leptos_axum::redirect(&format!("/tests/{key}?run={}", snapshot.test_id));
+    Ok(snapshot)
+}
+
+pub async fn cancel_test(test_id: String) -> Result<(), ApiError> {
+    let user = current_user().await?;
+    state()?
+        .runner
+        .cancel(&user, &test_id)
+        .map_err(|e| fail(run_error(e)))
+}
+
+pub async fn get_run(test_id: String) -> Result<RunSnapshot, ApiError> {
+    let user = current_user().await?;
+    let state = state()?;
+    if let Some(snapshot) = state.hub.snapshot(user.id, &test_id) {
+        return Ok(snapshot);
+    }
+    match state.store.run(&test_id).await {
+        Ok(Some(run)) if run.user_id == user.id => Ok(run.snapshot),
+        Ok(_) => Err(fail(ApiError::NotFound)),
+        Err(e) => {
+            error!(error = %e, "run lookup failed");
+            Err(fail(ApiError::Internal))
+        }
+    }
+}
+
+pub async fn recent_runs() -> Result<Vec<RunSummary>, ApiError> {
+    let user = current_user().await?;
+    let state = state()?;
+    let runs = state.store.recent_runs(user.id, 20).await.map_err(|e| {
+        error!(error = %e, "listing runs failed");
+        fail(ApiError::Internal)
+    })?;
+    Ok(runs
+        .into_iter()
+        .map(|r| RunSummary {
+            // A run still in progress is fresher in the hub than in its stored row.
+            snapshot: state.hub.snapshot(user.id, &r.id).unwrap_or(r.snapshot),
+            test_key: r.test_key,
+            created_at: r.created_at,
+        })
+        .collect())
+}
+
+fn run_error(e: RunError) -> ApiError {
+    match e {
+        RunError::UnknownTest | RunError::UnknownRun => ApiError::NotFound,
+        RunError::Database(e) => {
+            error!(error = %e, "run bookkeeping failed");
+            ApiError::Internal
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/tests/demo?run=1")), "/tests/demo?run=1");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/a\nb",
+            "/é",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn the_dummy_hash_is_a_real_argon2_hash() {
+        use argon2::password_hash::PasswordHash;
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+        assert!(!auth::verify_password("anything", DUMMY_HASH));
+    }
+}

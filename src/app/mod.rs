@@ -1,0 +1,130 @@
+//! The Leptos UI: the HTML shell, the routes, and the pages. Pages render on the server from data
+//! fetched with server functions, then hydrate; live updates come from the page's [`Live`] connection.
+
+mod home;
+mod login;
+mod progress;
+mod test_page;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Redirect, Route, Router, Routes, A},
+    path,
+};
+
+use crate::{
+    api::{self, Login, Logout, UserInfo},
+    client::Live,
+};
+pub use progress::RealTimeProgressBar;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Actions that change who is signed in; the session resource refetches after each.
+#[derive(Clone, Copy)]
+pub struct AuthActions {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+}
+
+/// The signed-in user, shared by every page.
+pub type Session = Resource<Result<Option<UserInfo>, api::ApiError>>;
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    Live::provide();
+    let actions = AuthActions {
+        login: ServerAction::<Login>::new(),
+        logout: ServerAction::<Logout>::new(),
+    };
+    provide_context(actions);
+    // Blocking: the page's head waits for it, so a signed-out visit is redirected with a real 302.
+    let session: Session = Resource::new_blocking(
+        move || {
+            (
+                actions.login.version().get(),
+                actions.logout.version().get(),
+            )
+        },
+        |_| api::me(),
+    );
+    provide_context(session);
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/livecheck.css"/>
+        <Title text="livecheck"/>
+        <Router>
+            <header class="topbar">
+                <A href="/" attr:class="brand">"livecheck"</A>
+                <UserMenu/>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <p class="notice">"Page not found."</p> }>
+                    <Route path=path!("/") view=home::HomePage/>
+                    <Route path=path!("/login") view=login::LoginPage/>
+                    <Route path=path!("/tests/:key") view=test_page::TestPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// Who is signed in, and the sign-out button.
+#[component]
+fn UserMenu() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let actions = expect_context::<AuthActions>();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match session.await {
+                    Ok(Some(me)) => view! {
+                        <div class="user">
+                            <span class="username">{me.username}</span>
+                            <ActionForm action=actions.logout>
+                                <button type="submit" class="link">"Sign out"</button>
+                            </ActionForm>
+                        </div>
+                    }.into_any(),
+                    _ => ().into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Renders `children` for a signed-in user; sends everyone else to the login page.
+#[component]
+fn RequireUser(children: ChildrenFn) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="notice">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match session.await {
+                    Ok(Some(_)) => children.with_value(|c| c()).into_any(),
+                    _ => view! { <Redirect path="/login"/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,250 @@
+//! `RealTimeProgressBar`: one run's percent, status, current step, elapsed time and connection state,
+//! live. The first render uses the run's stored or live snapshot (so it is right without JavaScript);
+//! after hydration the page's [`Live`] connection keeps it current.
+
+use leptos::prelude::*;
+
+use crate::{
+    api::{self, CancelTest},
+    client::Live,
+    protocol::{RunResults, RunSnapshot, RunStatus},
+};
+
+#[component]
+pub fn RealTimeProgressBar(
+    /// The run to follow.
+    test_id: String,
+    /// Show each finished step's result.
+    #[prop(optional)]
+    show_details: bool,
+    /// Called once when the run completes (passed or with failed checks).
+    #[prop(optional, into)]
+    on_complete: Option<Callback<RunResults>>,
+    /// Called once when the run ends with an error.
+    #[prop(optional, into)]
+    on_error: Option<Callback<String>>,
+) -> impl IntoView {
+    let live = Live::expect();
+    let initial = Resource::new(
+        {
+            let id = test_id.clone();
+            move || id.clone()
+        },
+        api::get_run,
+    );
+    let cleanup_id = test_id.clone();
+    on_cleanup(move || live.unfollow(&cleanup_id));
+
+    view! {
+        <Suspense fallback=|| view! { <section class="card progress"><p>"Loading run…"</p></section> }>
+            {
+                let test_id = test_id.clone();
+                move || {
+                    let test_id = test_id.clone();
+                    Suspend::new(async move {
+                        match initial.await {
+                            Ok(snapshot) => {
+                                let run = live.follow(&test_id, Some(snapshot));
+                                view! { <Bar run show_details on_complete on_error/> }.into_any()
+                            }
+                            Err(e) => view! {
+                                <section class="card progress"><p class="error">{e.to_string()}</p></section>
+                            }.into_any(),
+                        }
+                    })
+                }
+            }
+        </Suspense>
+    }
+}
+
+#[component]
+fn Bar(
+    run: RwSignal<Option<RunSnapshot>>,
+    show_details: bool,
+    on_complete: Option<Callback<RunResults>>,
+    on_error: Option<Callback<String>>,
+) -> impl IntoView {
+    let live = Live::expect();
+    let snap = move || run.get();
+    let status =
+        Memo::new(move |_| run.with(|r| r.as_ref().map_or(RunStatus::Queued, |r| r.status)));
+    let progress = Memo::new(move |_| run.with(|r| r.as_ref().map_or(0, |r| r.progress)));
+    let now = now_signal();
+
+    notify_end(run, status, on_complete, on_error);
+
+    let cancel = ServerAction::<CancelTest>::new();
+    let test_id = move || run.with(|r| r.as_ref().map(|r| r.test_id.clone()).unwrap_or_default());
+
+    view! {
+        <section class="card progress" data-status=move || status.get().as_str() data-test-id=test_id>
+            <div class="progress-head">
+                <h2>{move || snap().map(|s| s.name).unwrap_or_default()}</h2>
+                <span class=move || format!("badge {}", status.get().as_str()) data-testid="status">
+                    {move || status.get().label()}
+                </span>
+                <span class=move || format!("conn {}", live.state.with(|s| s.key())) data-testid="connection">
+                    {move || live.state.with(|s| s.label())}
+                </span>
+            </div>
+            <div
+                class="bar"
+                role="progressbar"
+                aria-label="Run progress"
+                aria-valuemin="0"
+                aria-valuemax="100"
+                aria-valuenow=move || progress.get().to_string()
+            >
+                <div class="fill" style=move || format!("width: {}%", progress.get())></div>
+            </div>
+            <div class="progress-line">
+                <strong data-testid="percent">{move || format!("{} %", progress.get())}</strong>
+                <span data-testid="current-step">{move || snap().map(|s| s.message).unwrap_or_default()}</span>
+                <span class="elapsed" data-testid="elapsed">
+                    {move || run.with(|r| r.as_ref().map(|r| elapsed_label(r, now.get())).unwrap_or_default())}
+                </span>
+            </div>
+            {move || snap().and_then(|s| s.error).map(|e| view! { <p class="error" role="alert" data-testid="run-error">{e}</p> })}
+            <Show when=move || !status.get().is_finished()>
+                <ActionForm action=cancel attr:class="inline">
+                    <input type="hidden" name="test_id" value=test_id/>
+                    <button type="submit" data-testid="cancel">"Cancel"</button>
+                </ActionForm>
+            </Show>
+            <Show when=move || show_details>
+                <StepList run/>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn StepList(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
+    let steps = move || run.with(|r| r.as_ref().map(|r| r.steps.clone()).unwrap_or_default());
+    view! {
+        <table class="step-results" data-testid="steps">
+            <thead><tr><th>"#"</th><th>"Step"</th><th>"Status"</th><th>"Time"</th><th>"Result"</th></tr></thead>
+            <tbody>
+                <For each=steps key=|s| s.index let:step>
+                    <tr class=if step.passed { "pass" } else { "fail" }>
+                        <td>{step.index}</td>
+                        <td><code>{step.name.clone()}</code></td>
+                        <td>{step.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into())}</td>
+                        <td>{format!("{} ms", step.duration_ms)}</td>
+                        <td>{if step.passed { "passed".to_owned() } else { step.error.clone().unwrap_or_else(|| "failed".into()) }}</td>
+                    </tr>
+                </For>
+            </tbody>
+        </table>
+    }
+}
+
+/// Calls the completion / error callbacks once, when the run reaches its end.
+fn notify_end(
+    run: RwSignal<Option<RunSnapshot>>,
+    status: Memo<RunStatus>,
+    on_complete: Option<Callback<RunResults>>,
+    on_error: Option<Callback<String>>,
+) {
+    if on_complete.is_none() && on_error.is_none() {
+        return;
+    }
+    // Effects run only in the browser, after hydration: a run already finished at load time does not
+    // fire the callbacks again.
+    Effect::new(move |was_finished: Option<bool>| {
+        let finished = status.get().is_finished();
+        if finished && was_finished == Some(false) {
+            run.with_untracked(|r| {
+                let Some(r) = r else { return };
+                match (&r.error, status.get_untracked()) {
+                    (Some(e), _) => {
+                        if let Some(cb) = on_error {
+                            cb.run(e.clone());
+                        }
+                    }
+                    (None, RunStatus::Completed | RunStatus::Failed) => {
+                        if let Some(cb) = on_complete {
+                            let passed = r.steps.iter().filter(|s| s.passed).count() as u32;
+                            cb.run(RunResults {
+                                passed,
+                                failed: r.steps.len() as u32 - passed,
+                                duration_ms: r
+                                    .finished_at
+                                    .zip(r.started_at)
+                                    .map_or(0, |(f, s)| f.saturating_sub(s)),
+                                steps: r.steps.clone(),
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            });
+        }
+        finished
+    });
+}
+
+/// The server's clock as the browser estimates it, ticking five times a second; 0 on the server and
+/// until hydration, so both renders agree.
+fn now_signal() -> RwSignal<u64> {
+    let now = RwSignal::new(0u64);
+    #[cfg(feature = "hydrate")]
+    {
+        let live = Live::expect();
+        let tick = move || {
+            let t = js_sys::Date::now() as i64 + live.clock_offset_ms.get_untracked();
+            now.set(t.max(0) as u64);
+        };
+        Effect::new(move |_| tick());
+        if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_millis(200)) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    now
+}
+
+/// "Elapsed 3.4 s": final for finished runs, ticking with `now` for running ones.
+fn elapsed_label(run: &RunSnapshot, now: u64) -> String {
+    let Some(started) = run.started_at else {
+        return String::new();
+    };
+    let end = match run.finished_at {
+        Some(finished) => finished,
+        None if now > 0 => now,
+        None => return String::new(),
+    };
+    format!("Elapsed {}", format_duration(end.saturating_sub(started)))
+}
+
+/// 3.4 s under a minute, m:ss above.
+pub fn format_duration(ms: u64) -> String {
+    if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    } else {
+        let secs = ms / 1000;
+        format!("{}:{:02}", secs / 60, secs % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(format_duration(3_400), "3.4 s");
+        assert_eq!(format_duration(62_000), "1:02");
+    }
+
+    #[test]
+    fn elapsed_is_final_once_finished() {
+        let mut s = RunSnapshot::queued("r".into(), "T".into(), 1);
+        assert_eq!(elapsed_label(&s, 99), "");
+        s.started_at = Some(1_000);
+        assert_eq!(elapsed_label(&s, 0), "");
+        assert_eq!(elapsed_label(&s, 2_500), "Elapsed 1.5 s");
+        s.finished_at = Some(4_000);
+        assert_eq!(elapsed_label(&s, 99_999), "Elapsed 3.0 s");
+    }
+}

@@ -1,0 +1,71 @@
+//! One test: its steps, a Start form, and the live progress of the run named by `?run=`.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::{progress::RealTimeProgressBar, RequireUser};
+use crate::api::{self, StartTest};
+
+#[component]
+pub fn TestPage() -> impl IntoView {
+    view! {
+        <RequireUser>
+            <TestDetail/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn TestDetail() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = Memo::new(move |_| params.read().get("key").unwrap_or_default());
+    let run = Memo::new(move |_| query.read().get("run").filter(|r| !r.is_empty()));
+    let tests = Resource::new(|| (), |_| api::list_tests());
+    let start = ServerAction::<StartTest>::new();
+
+    let start_error = move || {
+        start
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+    };
+
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let tests = match tests.await {
+                    Ok(tests) => tests,
+                    Err(e) => return view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                };
+                let Some(test) = tests.into_iter().find(|t| t.key == key.get()) else {
+                    return view! { <p class="notice">"No such test."</p> }.into_any();
+                };
+                view! {
+                    <section class="card">
+                        <h1>{test.name.clone()}</h1>
+                        <p class="muted">{test.description.clone()}</p>
+                        <ol class="steps-plan">
+                            {test.steps.iter().map(|s| view! { <li><code>{s.clone()}</code></li> }).collect_view()}
+                        </ol>
+                        <ActionForm action=start attr:class="start">
+                            <input type="hidden" name="key" value=test.key.clone()/>
+                            <label>
+                                "Delay per step (ms) "
+                                <input type="number" name="delay_ms" value="300" min="0" max=api::MAX_DELAY_MS.to_string()/>
+                            </label>
+                            <button type="submit" class="primary" disabled=move || start.pending().get()>
+                                "Start"
+                            </button>
+                        </ActionForm>
+                        {start_error}
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
+        {move || run.get().map(|test_id| view! {
+            <RealTimeProgressBar test_id show_details=true/>
+        })}
+    }
+}

@@ -1,0 +1,145 @@
+//! The connection loop in the browser: connect, re-follow every run, apply messages, and reconnect
+//! with backoff when the socket drops. The session cookie authenticates the upgrade.
+
+use futures::{
+    channel::mpsc::{unbounded, UnboundedReceiver},
+    future::{select, Either},
+    SinkExt, StreamExt,
+};
+use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+
+use super::{backoff::Backoff, ConnState, Live};
+use crate::protocol::{close_code, ClientMessage, ServerMessage};
+
+/// How long a connect may take before it counts as failed (the seed's 10 s).
+const CONNECT_TIMEOUT_MS: u32 = 10_000;
+
+pub(super) fn start(live: Live) {
+    let (tx, rx) = unbounded();
+    live.outgoing.set_value(Some(tx));
+    leptos::task::spawn_local(run(live, rx));
+}
+
+enum Ended {
+    /// Try again after a backoff delay.
+    Retry,
+    /// Do not reconnect; the reason is shown to the user.
+    Stop(String),
+}
+
+async fn run(live: Live, mut rx: UnboundedReceiver<ClientMessage>) {
+    let mut backoff = Backoff::default();
+    loop {
+        match connect_once(live, &mut rx, &mut backoff).await {
+            Ended::Stop(reason) => {
+                live.state.set(ConnState::Closed { reason });
+                return;
+            }
+            Ended::Retry => {}
+        }
+        let delay = backoff.next_delay_ms(js_sys::Math::random());
+        live.state.set(ConnState::Reconnecting {
+            attempt: backoff.attempt(),
+            retry_in_ms: delay,
+        });
+        TimeoutFuture::new(delay as u32).await;
+    }
+}
+
+async fn connect_once(
+    live: Live,
+    rx: &mut UnboundedReceiver<ClientMessage>,
+    backoff: &mut Backoff,
+) -> Ended {
+    let Ok(ws) = WebSocket::open(&ws_url()) else {
+        return Ended::Retry;
+    };
+    let (mut sink, mut stream) = ws.split();
+
+    // The server speaks first (`connection_established`); no word within the timeout is a failure.
+    let first = select(stream.next(), TimeoutFuture::new(CONNECT_TIMEOUT_MS)).await;
+    let hello = match first {
+        Either::Left((Some(Ok(Message::Text(text))), _)) => text,
+        _ => return failed_connect().await,
+    };
+    if let Ok(msg) = serde_json::from_str::<ServerMessage>(&hello) {
+        on_message(live, &msg);
+    }
+    live.state.set(ConnState::Open);
+    backoff.reset();
+
+    // Whatever was queued while disconnected is covered by re-following every run now.
+    while rx.try_recv().is_ok() {}
+    for test_id in live.followed() {
+        if send(&mut sink, &ClientMessage::SubscribeTest { test_id })
+            .await
+            .is_err()
+        {
+            return Ended::Retry;
+        }
+    }
+
+    loop {
+        match select(stream.next(), rx.next()).await {
+            Either::Left((Some(Ok(Message::Text(text))), _)) => {
+                match serde_json::from_str::<ServerMessage>(&text) {
+                    Ok(msg) => on_message(live, &msg),
+                    Err(e) => leptos::logging::warn!("unreadable server message: {e}"),
+                }
+            }
+            Either::Left((Some(Ok(Message::Bytes(_))), _)) => {}
+            Either::Left((Some(Err(WebSocketError::ConnectionClose(event))), _)) => {
+                return if close_code::should_reconnect(event.code) {
+                    Ended::Retry
+                } else {
+                    Ended::Stop("your session has expired; please sign in again".into())
+                };
+            }
+            Either::Left((Some(Err(_)), _)) | Either::Left((None, _)) => return Ended::Retry,
+            Either::Right((Some(msg), _)) => {
+                if send(&mut sink, &msg).await.is_err() {
+                    return Ended::Retry;
+                }
+            }
+            // The page dropped its sender: nothing more to do.
+            Either::Right((None, _)) => return Ended::Stop("page closed".into()),
+        }
+    }
+}
+
+/// A failed upgrade looks the same to a browser whether the server is down or refused the token, so
+/// ask the server who we are: no session means stop, anything else means retry.
+async fn failed_connect() -> Ended {
+    match crate::api::me().await {
+        Ok(None) => Ended::Stop("signed out; please sign in again".into()),
+        _ => Ended::Retry,
+    }
+}
+
+fn on_message(live: Live, msg: &ServerMessage) {
+    if let ServerMessage::ConnectionEstablished { server_time, .. } = msg {
+        live.clock_offset_ms
+            .set(*server_time as i64 - js_sys::Date::now() as i64);
+    }
+    live.apply(msg);
+}
+
+async fn send<S>(sink: &mut S, msg: &ClientMessage) -> Result<(), ()>
+where
+    S: futures::Sink<Message> + Unpin,
+{
+    let text = serde_json::to_string(msg).map_err(|_| ())?;
+    sink.send(Message::Text(text)).await.map_err(|_| ())
+}
+
+fn ws_url() -> String {
+    let location = window().location();
+    let scheme = match location.protocol().as_deref() {
+        Ok("https:") => "wss:",
+        _ => "ws:",
+    };
+    let host = location.host().unwrap_or_default();
+    format!("{scheme}//{host}/ws")
+}

@@ -1,0 +1,455 @@
+//! The WebSocket protocol: every message the server and the browser exchange, defined once.
+//!
+//! Messages are JSON objects tagged by `type`, with the seed's names (`subscribe_test`, `test_progress`, …)
+//! and snake_case fields. A `test_id` names one run of a test. This module compiles unchanged for the
+//! server and the wasm client; it holds data only, no I/O.
+
+use serde::{Deserialize, Serialize};
+
+/// Identifies one run of a test. The seed called it `testId`; it is what clients subscribe to.
+pub type TestId = String;
+
+/// Messages a client sends to the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// Start receiving a run's events. The reply is `subscribed` with the run's current state.
+    SubscribeTest { test_id: TestId },
+    /// Stop receiving a run's events. The reply is `unsubscribed`.
+    UnsubscribeTest { test_id: TestId },
+    /// Application-level heartbeat of the seed's client; answered by `pong` with the same `timestamp`.
+    Ping {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timestamp: Option<u64>,
+    },
+}
+
+/// Messages the server sends to a client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// First message on every connection.
+    ConnectionEstablished {
+        connection_id: u64,
+        user_id: i64,
+        username: String,
+        server_time: u64,
+    },
+    /// Answer to `subscribe_test`: the run's state now; live events follow.
+    Subscribed {
+        test_id: TestId,
+        snapshot: RunSnapshot,
+    },
+    /// Answer to `unsubscribe_test`.
+    Unsubscribed { test_id: TestId },
+    /// A step finished (or the run moved on): how far the run is.
+    TestProgress(TestProgress),
+    /// The run's status changed (queued → running → completed / failed / cancelled).
+    TestStatusUpdate {
+        test_id: TestId,
+        seq: u64,
+        status: RunStatus,
+        timestamp: u64,
+    },
+    /// The run finished; `success` tells whether every check passed.
+    TestCompleted {
+        test_id: TestId,
+        seq: u64,
+        success: bool,
+        results: RunResults,
+        timestamp: u64,
+    },
+    /// The run could not go on (a target was unreachable, the engine failed).
+    TestError {
+        test_id: TestId,
+        seq: u64,
+        error: String,
+        timestamp: u64,
+    },
+    /// Answer to `ping`.
+    Pong {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timestamp: Option<u64>,
+        server_time: u64,
+    },
+    /// The client's last message was refused; the connection stays open.
+    Error { code: ErrorCode, message: String },
+}
+
+/// The body of a `test_progress` message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestProgress {
+    pub test_id: TestId,
+    /// Position of this event in the run's stream: 1, 2, 3 … without gaps.
+    pub seq: u64,
+    /// Percent done, 0–100.
+    pub progress: u8,
+    /// Steps finished so far.
+    pub current_step: u32,
+    pub total_steps: u32,
+    /// What the run is doing, e.g. "3/8 — GET /demo/items".
+    pub message: String,
+    /// The result of the step that just finished, when this event reports one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<StepResult>,
+    /// Server time of the event, milliseconds since the Unix epoch.
+    pub timestamp: u64,
+}
+
+/// Where a run is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl RunStatus {
+    /// A finished run receives no more events.
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// The word the UI shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Queued => "Queued",
+            Self::Running => "Running",
+            Self::Completed => "Completed",
+            Self::Failed => "Failed",
+            Self::Cancelled => "Cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "queued" => Self::Queued,
+            "running" => Self::Running,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            "cancelled" => Self::Cancelled,
+            _ => return None,
+        })
+    }
+}
+
+/// The outcome of one step of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepResult {
+    /// 1-based position of the step.
+    pub index: u32,
+    /// e.g. "GET /demo/items".
+    pub name: String,
+    pub passed: bool,
+    /// HTTP status received, if a response arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub duration_ms: u64,
+    /// Why the step failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What a finished run reports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunResults {
+    pub passed: u32,
+    pub failed: u32,
+    pub duration_ms: u64,
+    pub steps: Vec<StepResult>,
+}
+
+/// A run's state at one moment: what a subscriber sees first, and what a page renders on the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSnapshot {
+    pub test_id: TestId,
+    /// Name of the test this run executes.
+    pub name: String,
+    pub status: RunStatus,
+    /// `seq` of the last event included in this snapshot (0 before the first event).
+    pub seq: u64,
+    pub progress: u8,
+    pub current_step: u32,
+    pub total_steps: u32,
+    pub message: String,
+    /// Milliseconds since the Unix epoch when the run started, once it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<u64>,
+    /// Milliseconds since the Unix epoch when the run finished, once it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<u64>,
+    /// Results of the steps finished so far.
+    pub steps: Vec<StepResult>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl RunSnapshot {
+    /// The state of a run that has been created but has not started.
+    pub fn queued(test_id: TestId, name: String, total_steps: u32) -> Self {
+        Self {
+            test_id,
+            name,
+            status: RunStatus::Queued,
+            seq: 0,
+            progress: 0,
+            current_step: 0,
+            total_steps,
+            message: String::new(),
+            started_at: None,
+            finished_at: None,
+            steps: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Folds one event of this run into the snapshot. Events of other runs and events already
+    /// included (by `seq`) leave it unchanged, so applying a replayed event twice is harmless.
+    pub fn apply(&mut self, msg: &ServerMessage) {
+        let Some((test_id, seq)) = msg.run_event() else {
+            return;
+        };
+        if test_id != self.test_id || seq <= self.seq {
+            return;
+        }
+        self.seq = seq;
+        match msg {
+            ServerMessage::TestProgress(p) => {
+                self.progress = p.progress.min(100);
+                self.current_step = p.current_step;
+                self.total_steps = p.total_steps;
+                self.message.clone_from(&p.message);
+                if let Some(step) = &p.step {
+                    self.steps.push(step.clone());
+                }
+            }
+            ServerMessage::TestStatusUpdate {
+                status, timestamp, ..
+            } => {
+                self.status = *status;
+                if *status == RunStatus::Running && self.started_at.is_none() {
+                    self.started_at = Some(*timestamp);
+                }
+                if status.is_finished() {
+                    self.finished_at = Some(*timestamp);
+                }
+            }
+            ServerMessage::TestCompleted {
+                success,
+                results,
+                timestamp,
+                ..
+            } => {
+                self.status = if *success {
+                    RunStatus::Completed
+                } else {
+                    RunStatus::Failed
+                };
+                self.progress = 100;
+                self.steps.clone_from(&results.steps);
+                self.finished_at = Some(*timestamp);
+            }
+            ServerMessage::TestError {
+                error, timestamp, ..
+            } => {
+                self.status = RunStatus::Failed;
+                self.error = Some(error.clone());
+                self.finished_at = Some(*timestamp);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl ServerMessage {
+    /// For events that belong to a run's ordered stream: the run and the event's `seq`.
+    pub fn run_event(&self) -> Option<(&str, u64)> {
+        match self {
+            Self::TestProgress(p) => Some((&p.test_id, p.seq)),
+            Self::TestStatusUpdate { test_id, seq, .. }
+            | Self::TestCompleted { test_id, seq, .. }
+            | Self::TestError { test_id, seq, .. } => Some((test_id, *seq)),
+            _ => None,
+        }
+    }
+}
+
+/// Stable codes of `error` messages; clients may match on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The message was not valid JSON or not a JSON object with a string `type`.
+    MalformedMessage,
+    /// The `type` is not one this server knows.
+    UnknownType,
+    /// The message had a known `type` but its fields were wrong.
+    InvalidMessage,
+    /// The message was larger than the server accepts.
+    MessageTooLarge,
+    /// The run does not exist or is not yours (deliberately the same answer).
+    NotFound,
+    /// The connection is subscribed to too many runs.
+    TooManySubscriptions,
+    /// Something failed on the server; the details are in the server's log.
+    Internal,
+}
+
+/// Reads a client message, telling apart the three ways it can be wrong.
+pub fn parse_client_message(text: &str) -> Result<ClientMessage, (ErrorCode, String)> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| (ErrorCode::MalformedMessage, format!("not valid JSON: {e}")))?;
+    let Some(kind) = value.get("type").and_then(|t| t.as_str()) else {
+        return Err((
+            ErrorCode::MalformedMessage,
+            "a message must be a JSON object with a string `type`".into(),
+        ));
+    };
+    if !CLIENT_MESSAGE_TYPES.contains(&kind) {
+        return Err((
+            ErrorCode::UnknownType,
+            format!("unknown message type `{}`", truncate(kind, 64)),
+        ));
+    }
+    let kind = kind.to_owned();
+    serde_json::from_value(value)
+        .map_err(|e| (ErrorCode::InvalidMessage, format!("invalid `{kind}`: {e}")))
+}
+
+/// The `type`s a client may send.
+pub const CLIENT_MESSAGE_TYPES: &[&str] = &["subscribe_test", "unsubscribe_test", "ping"];
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_messages_use_the_seed_names() {
+        let msg = parse_client_message(r#"{"type":"subscribe_test","test_id":"r1"}"#).unwrap();
+        assert_eq!(
+            msg,
+            ClientMessage::SubscribeTest {
+                test_id: "r1".into()
+            }
+        );
+        let ping = serde_json::to_string(&ClientMessage::Ping { timestamp: Some(5) }).unwrap();
+        assert_eq!(ping, r#"{"type":"ping","timestamp":5}"#);
+    }
+
+    #[test]
+    fn progress_is_flat_and_snake_case() {
+        let msg = ServerMessage::TestProgress(TestProgress {
+            test_id: "r1".into(),
+            seq: 3,
+            progress: 37,
+            current_step: 3,
+            total_steps: 8,
+            message: "3/8 — GET /demo/items".into(),
+            step: None,
+            timestamp: 1,
+        });
+        let v: serde_json::Value = serde_json::to_value(&msg).unwrap();
+        assert_eq!(v["type"], "test_progress");
+        assert_eq!(v["test_id"], "r1");
+        assert_eq!(v["progress"], 37);
+        assert_eq!(v["current_step"], 3);
+        assert_eq!(v["total_steps"], 8);
+        let back: ServerMessage = serde_json::from_value(v).unwrap();
+        assert_eq!(back, msg);
+    }
+
+    #[test]
+    fn bad_input_is_classified() {
+        assert_eq!(
+            parse_client_message("{nope").unwrap_err().0,
+            ErrorCode::MalformedMessage
+        );
+        assert_eq!(
+            parse_client_message("[1,2]").unwrap_err().0,
+            ErrorCode::MalformedMessage
+        );
+        assert_eq!(
+            parse_client_message(r#"{"type":"launch_rockets"}"#)
+                .unwrap_err()
+                .0,
+            ErrorCode::UnknownType
+        );
+        assert_eq!(
+            parse_client_message(r#"{"type":"subscribe_test"}"#)
+                .unwrap_err()
+                .0,
+            ErrorCode::InvalidMessage
+        );
+    }
+
+    #[test]
+    fn snapshot_ignores_duplicates_and_other_runs() {
+        let mut snap = RunSnapshot::queued("r1".into(), "Demo".into(), 2);
+        let step = |seq, n| {
+            ServerMessage::TestProgress(TestProgress {
+                test_id: "r1".into(),
+                seq,
+                progress: 50,
+                current_step: n,
+                total_steps: 2,
+                message: String::new(),
+                step: Some(StepResult {
+                    index: n,
+                    name: "GET /".into(),
+                    passed: true,
+                    status: Some(200),
+                    duration_ms: 1,
+                    error: None,
+                }),
+                timestamp: 0,
+            })
+        };
+        snap.apply(&step(1, 1));
+        snap.apply(&step(1, 1));
+        let mut other = step(2, 2);
+        if let ServerMessage::TestProgress(p) = &mut other {
+            p.test_id = "r2".into();
+        }
+        snap.apply(&other);
+        assert_eq!(snap.seq, 1);
+        assert_eq!(snap.steps.len(), 1);
+    }
+}
+
+/// WebSocket close codes the server uses, and what a client should do about each.
+pub mod close_code {
+    /// The server is shutting down or restarting: reconnect with backoff.
+    pub const GOING_AWAY: u16 = 1001;
+    /// A message was larger than the server accepts (RFC 6455): reconnect, and send smaller messages.
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// The session token is missing, invalid or expired: do not reconnect; sign in again.
+    pub const UNAUTHORIZED: u16 = 4001;
+    /// The client did not answer two heartbeat pings in time: reconnect.
+    pub const HEARTBEAT_TIMEOUT: u16 = 4002;
+    /// The client read too slowly and its queue overflowed: reconnect and resubscribe.
+    pub const SLOW_CONSUMER: u16 = 4008;
+
+    /// Whether a client should reconnect after the server closed with `code`.
+    pub fn should_reconnect(code: u16) -> bool {
+        code != UNAUTHORIZED
+    }
+}

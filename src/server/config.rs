@@ -1,0 +1,103 @@
+//! Server configuration, read from the environment (every variable is optional).
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `LEPTOS_SITE_ADDR` | `127.0.0.1:3000` | address to listen on (read by Leptos' own config) |
+//! | `LEPTOS_SITE_ROOT` | `target/site` | folder with the wasm bundle, CSS and public assets |
+//! | `LIVECHECK_DATA_DIR` | `data` | folder for the SQLite database and the generated JWT secret |
+//! | `LIVECHECK_JWT_SECRET` | generated | HS256 secret (at least 32 bytes); generated and kept in the data dir if unset |
+//! | `LIVECHECK_TOKEN_TTL_SECS` | `43200` | session lifetime (12 h) |
+//! | `LIVECHECK_SECURE_COOKIES` | `false` | mark the session cookie `Secure` (set it behind HTTPS) |
+//! | `LIVECHECK_DEMO` | `true` | create the demo account `demo` / `demo-password` at start-up |
+//! | `LIVECHECK_HEARTBEAT_SECS` | `30` | WebSocket ping interval; two missed pongs close the connection |
+//! | `LIVECHECK_STEP_TIMEOUT_MS` | `10000` | per-request timeout of the API engine |
+
+use std::{path::PathBuf, time::Duration};
+
+use crate::hub::conn::ConnectionSettings;
+
+/// The demo account created when `LIVECHECK_DEMO` is on.
+pub const DEMO_USERNAME: &str = "demo";
+pub const DEMO_PASSWORD: &str = "demo-password";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub jwt_secret: Option<String>,
+    pub token_ttl_secs: u64,
+    pub secure_cookies: bool,
+    pub seed_demo: bool,
+    pub connection: ConnectionSettings,
+    pub step_timeout: Duration,
+}
+
+/// A variable was set to something unusable.
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {name}: {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            jwt_secret: None,
+            token_ttl_secs: 12 * 3600,
+            secure_cookies: false,
+            seed_demo: true,
+            connection: ConnectionSettings::default(),
+            step_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let d = Self::default();
+        let connection = ConnectionSettings {
+            heartbeat_interval: Duration::from_secs(parse(
+                "LIVECHECK_HEARTBEAT_SECS",
+                d.connection.heartbeat_interval.as_secs(),
+            )?),
+            ..d.connection
+        };
+        let jwt_secret = std::env::var("LIVECHECK_JWT_SECRET").ok();
+        if let Some(secret) = &jwt_secret {
+            if secret.len() < 32 {
+                return Err(ConfigError {
+                    name: "LIVECHECK_JWT_SECRET",
+                    problem: "must be at least 32 bytes".into(),
+                });
+            }
+        }
+        Ok(Self {
+            data_dir: std::env::var_os("LIVECHECK_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or(d.data_dir),
+            jwt_secret,
+            token_ttl_secs: parse("LIVECHECK_TOKEN_TTL_SECS", d.token_ttl_secs)?,
+            secure_cookies: parse("LIVECHECK_SECURE_COOKIES", d.secure_cookies)?,
+            seed_demo: parse("LIVECHECK_DEMO", d.seed_demo)?,
+            connection,
+            step_timeout: Duration::from_millis(parse(
+                "LIVECHECK_STEP_TIMEOUT_MS",
+                d.step_timeout.as_millis() as u64,
+            )?),
+        })
+    }
+}
+
+fn parse<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(v) => v.trim().parse().map_err(|e: T::Err| ConfigError {
+            name,
+            problem: format!("{v:?}: {e}"),
+        }),
+        Err(_) => Ok(default),
+    }
+}

@@ -1,0 +1,48 @@
+//! Errors of the plain HTTP routes (the WebSocket upgrade, the demo API): each has a status code and
+//! a safe public message; the cause goes to the log, never to the client.
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+
+use crate::auth::AuthError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No valid session token (missing, malformed, expired, wrong signature or algorithm).
+    #[error("authentication required")]
+    Unauthorized(#[from] AuthError),
+    /// The thing does not exist, or the caller may not see it (the same answer on purpose).
+    #[error("not found")]
+    NotFound,
+    /// The request itself is wrong; the message says how and is safe to show.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+}
+
+impl AppError {
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match &self {
+            Self::Unauthorized(cause) => tracing::info!(%cause, "refused unauthenticated request"),
+            Self::Database(cause) => tracing::error!(%cause, "database error"),
+            _ => {}
+        }
+        let body = Json(serde_json::json!({ "error": self.to_string() }));
+        (self.status_code(), body).into_response()
+    }
+}

@@ -1,0 +1,240 @@
+//! The server's wiring: shared state, the router, and `serve`. `main` only reads configuration and
+//! calls [`serve`]; integration tests call the same function on port 0.
+
+pub mod config;
+pub mod demo;
+pub mod error;
+
+use std::{io, net::SocketAddr, path::Path, sync::Arc};
+
+use axum::{
+    extract::{FromRef, Query, State, WebSocketUpgrade},
+    http::HeaderMap,
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::trace::TraceLayer;
+use tracing::{info, warn};
+
+use crate::{
+    app::{shell, App},
+    auth::{self, AuthUser, Keys},
+    engine::{api::ApiEngine, Runner},
+    hub::{conn::Connection, Hub},
+    store::Store,
+};
+pub use config::Config;
+use error::AppError;
+
+/// Largest WebSocket message a client may send. Client messages are small commands; anything bigger
+/// is refused by the socket layer (close code 1009) before it is buffered whole.
+pub const MAX_CLIENT_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// State shared by every request and connection. Cheap to clone: everything inside is an `Arc` or a
+/// pool handle.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub keys: Arc<Keys>,
+    pub hub: Hub,
+    pub runner: Runner,
+    /// Fired on shutdown so open WebSockets close with "going away" instead of hanging the exit.
+    pub shutdown: CancellationToken,
+}
+
+/// Failures while starting up.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("data directory {0}: {1}")]
+    DataDir(String, io::Error),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("could not hash the demo password")]
+    DemoUser,
+    #[error("listener: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Opens the database, prepares secrets and the demo account, and builds the state for a server that
+/// will listen on `addr` (the demo tests call the app's own `/demo` API there).
+pub async fn build_state(
+    config: Config,
+    leptos_options: LeptosOptions,
+    addr: SocketAddr,
+) -> Result<AppState, StartError> {
+    let data_dir = config.data_dir.clone();
+    std::fs::create_dir_all(&data_dir)
+        .map_err(|e| StartError::DataDir(data_dir.display().to_string(), e))?;
+    let store = Store::open(&data_dir.join("livecheck.db")).await?;
+    let stale = store.fail_unfinished_runs().await?;
+    if stale > 0 {
+        warn!(
+            runs = stale,
+            "marked runs interrupted by the last shutdown as failed"
+        );
+    }
+    if config.seed_demo {
+        seed_demo_user(&store).await?;
+    }
+    let secret = match &config.jwt_secret {
+        Some(secret) => secret.clone().into_bytes(),
+        None => load_or_create_secret(&data_dir)
+            .map_err(|e| StartError::DataDir(data_dir.display().to_string(), e))?,
+    };
+    let keys = Arc::new(Keys::new(&secret, config.token_ttl_secs));
+    let hub = Hub::new();
+    // A wildcard bind address is not something to connect to; the demo target is always on loopback.
+    let target = if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    };
+    let api = ApiEngine::new(format!("http://{target}"), config.step_timeout);
+    let runner = Runner::new(hub.clone(), store.clone(), api);
+    Ok(AppState {
+        leptos_options,
+        config: Arc::new(config),
+        store,
+        keys,
+        hub,
+        runner,
+        shutdown: CancellationToken::new(),
+    })
+}
+
+/// Every route of the app: Leptos pages and server functions, the WebSocket, the demo target.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let ctx_state = state.clone();
+    Router::new()
+        .route("/ws", get(ws_handler))
+        .nest("/demo", demo::router())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ctx_state.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the app on `listener` until `shutdown` completes, then closes WebSockets and returns.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    info!(addr = %listener.local_addr()?, "listening");
+    let closing = state.shutdown.clone();
+    let app = router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closing.cancel();
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+struct WsQuery {
+    token: Option<String>,
+}
+
+/// `GET /ws`: authenticates from the session cookie or `?token=` (the seed's client style), then
+/// upgrades. Without a valid token the upgrade is refused with 401 and no socket is opened.
+async fn ws_handler(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<WsQuery>,
+    ws: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    let user: AuthUser = match query.token.as_deref() {
+        Some(token) => state.keys.verify(token)?,
+        None => state.keys.from_headers(&headers)?,
+    };
+    let connection = Connection {
+        hub: state.hub.clone(),
+        store: state.store.clone(),
+        user,
+        settings: state.config.connection.clone(),
+    };
+    let shutdown = state.shutdown.clone();
+    Ok(ws
+        .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
+        .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
+        .on_upgrade(move |socket| connection.run(socket, shutdown))
+        .into_response())
+}
+
+async fn seed_demo_user(store: &Store) -> Result<(), StartError> {
+    if store.user_by_name(config::DEMO_USERNAME).await?.is_some() {
+        return Ok(());
+    }
+    let hash = tokio::task::spawn_blocking(|| auth::hash_password(config::DEMO_PASSWORD))
+        .await
+        .map_err(|_| StartError::DemoUser)?
+        .map_err(|_| StartError::DemoUser)?;
+    if store
+        .create_user_if_missing(config::DEMO_USERNAME, &hash)
+        .await?
+    {
+        info!(username = config::DEMO_USERNAME, "created the demo account");
+    }
+    Ok(())
+}
+
+/// Reads the JWT secret kept in the data directory, creating it (random, owner-only) on first start.
+fn load_or_create_secret(data_dir: &Path) -> io::Result<Vec<u8>> {
+    use rand::RngCore;
+    let path = data_dir.join("jwt-secret");
+    match std::fs::read(&path) {
+        Ok(secret) if secret.len() >= 32 => return Ok(secret),
+        Ok(_) => warn!(path = %path.display(), "JWT secret file too short; replacing it"),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(&path, secret.as_bytes())?;
+    info!(path = %path.display(), "generated a new JWT secret");
+    Ok(secret.into_bytes())
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

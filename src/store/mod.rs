@@ -1,0 +1,186 @@
+//! SQLite persistence through sqlx: users and runs.
+//!
+//! Owns the schema (the `migrations/` folder, applied at start-up) and every SQL statement. Callers get
+//! plain Rust values; no other module writes SQL. Queries use the runtime API (no `DATABASE_URL` needed
+//! at compile time).
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    Row, SqlitePool,
+};
+
+use crate::{
+    protocol::{RunSnapshot, RunStatus},
+    server::now_ms,
+};
+
+/// A user as the rest of the server sees it.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+}
+
+/// A run's row.
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    pub id: String,
+    pub user_id: i64,
+    pub test_key: String,
+    pub snapshot: RunSnapshot,
+    pub created_at: u64,
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+pub type Result<T, E = sqlx::Error> = std::result::Result<T, E>;
+
+impl Store {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            // WAL lets readers work while a run writes; NORMAL sync is durable across process
+            // crashes in WAL mode (only an OS crash can lose the last transactions).
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| sqlx::Error::Migrate(Box::new(e)))?;
+        Ok(Self { pool })
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
+        let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| UserRecord {
+            id: r.get("id"),
+            username: r.get("username"),
+            password_hash: r.get("password_hash"),
+        }))
+    }
+
+    /// Inserts a user unless one with that name exists. Returns whether a row was added.
+    pub async fn create_user_if_missing(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) \
+             ON CONFLICT(username) DO NOTHING",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(now_ms() as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn insert_run(&self, run: &RunRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO runs (id, user_id, test_key, name, status, created_at, snapshot) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&run.id)
+        .bind(run.user_id)
+        .bind(&run.test_key)
+        .bind(&run.snapshot.name)
+        .bind(run.snapshot.status.as_str())
+        .bind(run.created_at as i64)
+        .bind(to_json(&run.snapshot))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Saves a run's latest state.
+    pub async fn save_snapshot(&self, snapshot: &RunSnapshot) -> Result<()> {
+        sqlx::query("UPDATE runs SET status = ?, finished_at = ?, snapshot = ? WHERE id = ?")
+            .bind(snapshot.status.as_str())
+            .bind(snapshot.finished_at.map(|t| t as i64))
+            .bind(to_json(snapshot))
+            .bind(&snapshot.test_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn run(&self, id: &str) -> Result<Option<RunRecord>> {
+        let row = sqlx::query(
+            "SELECT id, user_id, test_key, created_at, snapshot FROM runs WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(run_from_row).transpose()
+    }
+
+    /// The user's most recent runs, newest first.
+    pub async fn recent_runs(&self, user_id: i64, limit: u32) -> Result<Vec<RunRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, user_id, test_key, created_at, snapshot FROM runs \
+             WHERE user_id = ? ORDER BY created_at DESC LIMIT ?",
+        )
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(run_from_row).collect()
+    }
+
+    /// Marks runs that were queued or running when the server stopped as failed, so no run shows
+    /// "Running" forever after a crash. Returns how many were changed.
+    pub async fn fail_unfinished_runs(&self) -> Result<u64> {
+        let rows =
+            sqlx::query("SELECT id, snapshot FROM runs WHERE status IN ('queued', 'running')")
+                .fetch_all(&self.pool)
+                .await?;
+        let now = now_ms();
+        for row in &rows {
+            let mut snap: RunSnapshot = from_json(row.get("snapshot"))?;
+            snap.status = RunStatus::Failed;
+            snap.error = Some("the server stopped while this run was in progress".into());
+            snap.finished_at = Some(now);
+            self.save_snapshot(&snap).await?;
+        }
+        Ok(rows.len() as u64)
+    }
+}
+
+fn run_from_row(row: sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
+    Ok(RunRecord {
+        id: row.get("id"),
+        user_id: row.get("user_id"),
+        test_key: row.get("test_key"),
+        created_at: row.get::<i64, _>("created_at") as u64,
+        snapshot: from_json(row.get("snapshot"))?,
+    })
+}
+
+fn to_json(snapshot: &RunSnapshot) -> String {
+    // A RunSnapshot holds only strings, numbers and vectors: serialising it cannot fail.
+    serde_json::to_string(snapshot).unwrap_or_default()
+}
+
+fn from_json(text: &str) -> Result<RunSnapshot> {
+    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}

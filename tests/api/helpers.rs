@@ -1,0 +1,197 @@
+//! `spawn_app()` starts the whole server on a free port with its own temporary data directory.
+
+use std::{net::SocketAddr, time::Duration};
+
+use futures::{SinkExt, StreamExt};
+use leptos::prelude::LeptosOptions;
+use livecheck::{
+    auth,
+    protocol::{RunSnapshot, ServerMessage},
+    server::{self, AppState, Config},
+};
+use tokio::net::TcpStream;
+use tokio_tungstenite::{
+    tungstenite::{self, client::IntoClientRequest, Message},
+    MaybeTlsStream, WebSocketStream,
+};
+
+pub const DEMO_USER: &str = "demo";
+pub const DEMO_PASSWORD: &str = "demo-password";
+pub const JWT_SECRET: &str = "integration-test-secret-0123456789abcdef";
+
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub http: reqwest::Client,
+    _data: tempfile::TempDir,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut config = Config {
+        data_dir: data.path().to_path_buf(),
+        jwt_secret: Some(JWT_SECRET.into()),
+        ..Config::default()
+    };
+    configure(&mut config);
+    let options = LeptosOptions::builder()
+        .output_name("livecheck")
+        .site_root(data.path().join("site").display().to_string())
+        .build();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().unwrap();
+    let state = server::build_state(config, options, addr)
+        .await
+        .expect("state");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::serve(listener, state.clone(), async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        addr,
+        state,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        _data: data,
+        _shutdown: tx,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Calls the `login` server function; returns the response.
+    pub async fn post_login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/login"))
+            .form(&[("username", username), ("password", password)])
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    /// Logs in and returns the session token from the `Set-Cookie` header.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let res = self.post_login(username, password).await;
+        assert_eq!(res.status(), 200, "login failed: {:?}", res.text().await);
+        session_from(&res).expect("a session cookie")
+    }
+
+    pub async fn login_demo(&self) -> String {
+        self.login(DEMO_USER, DEMO_PASSWORD).await
+    }
+
+    /// Creates another account directly in the store.
+    pub async fn create_user(&self, username: &str, password: &str) {
+        let hash = auth::hash_password(password).unwrap();
+        assert!(self
+            .state
+            .store
+            .create_user_if_missing(username, &hash)
+            .await
+            .unwrap());
+    }
+
+    /// Calls a server function with the session cookie; returns status and body.
+    pub async fn call(&self, token: &str, endpoint: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let res = self
+            .http
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("cookie", format!("{}={token}", auth::SESSION_COOKIE))
+            .form(form)
+            .send()
+            .await
+            .expect("server function request");
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
+    pub async fn start_test(&self, token: &str, key: &str, delay_ms: u32) -> RunSnapshot {
+        let delay = delay_ms.to_string();
+        let (status, body) = self
+            .call(token, "start_test", &[("key", key), ("delay_ms", &delay)])
+            .await;
+        assert_eq!(status, 200, "start_test failed: {body}");
+        serde_json::from_str(&body).expect("a run snapshot")
+    }
+
+    /// Opens a WebSocket authenticated by the session cookie, as a browser does.
+    pub async fn ws_with_cookie(&self, token: &str) -> Result<Ws, tungstenite::Error> {
+        let mut request = self.ws_url("").into_client_request()?;
+        request.headers_mut().insert(
+            "cookie",
+            format!("{}={token}", auth::SESSION_COOKIE).parse().unwrap(),
+        );
+        tokio_tungstenite::connect_async(request)
+            .await
+            .map(|(ws, _)| ws)
+    }
+
+    /// Opens a WebSocket with `?token=` (the seed's client style), or with nothing when `None`.
+    pub async fn ws_with_query(&self, token: Option<&str>) -> Result<Ws, tungstenite::Error> {
+        let query = token.map(|t| format!("?token={t}")).unwrap_or_default();
+        tokio_tungstenite::connect_async(self.ws_url(&query))
+            .await
+            .map(|(ws, _)| ws)
+    }
+
+    fn ws_url(&self, query: &str) -> String {
+        format!("ws://{}/ws{query}", self.addr)
+    }
+}
+
+pub fn session_from(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            v.strip_prefix(&format!("{}=", auth::SESSION_COOKIE))
+                .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
+        })
+}
+
+/// The next server message, skipping pings; panics after 10 s of silence.
+pub async fn next_msg(ws: &mut Ws) -> ServerMessage {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("no message within 10 s")
+            .expect("socket ended")
+            .expect("socket error");
+        match frame {
+            Message::Text(text) => {
+                return serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("unreadable server message {text}: {e}"))
+            }
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+pub async fn send_json(ws: &mut Ws, value: serde_json::Value) {
+    ws.send(Message::text(value.to_string())).await.unwrap();
+}
+
+/// Reads `connection_established`, which every connection starts with.
+pub async fn expect_hello(ws: &mut Ws) -> ServerMessage {
+    let hello = next_msg(ws).await;
+    assert!(
+        matches!(hello, ServerMessage::ConnectionEstablished { .. }),
+        "expected connection_established, got {hello:?}"
+    );
+    hello
+}

@@ -1,0 +1,62 @@
+//! The `login` server function: cookies, wrong passwords, logout.
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn login_sets_an_httponly_strict_session_cookie() {
+    let app = spawn_app().await;
+    let res = app.post_login(DEMO_USER, DEMO_PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("set-cookie")
+        .to_owned();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    let token = session_from(&res).unwrap();
+
+    // The token is accepted by the other server functions.
+    let (status, body) = app.call(&token, "me", &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("\"username\":\"demo\""), "{body}");
+}
+
+#[tokio::test]
+async fn wrong_password_or_unknown_user_is_refused_with_the_same_answer() {
+    let app = spawn_app().await;
+    let wrong = app.post_login(DEMO_USER, "not-the-password").await;
+    assert_eq!(wrong.status(), 401);
+    assert!(session_from(&wrong).is_none());
+    let wrong_body = wrong.text().await.unwrap();
+    assert!(wrong_body.contains("BadCredentials"), "{wrong_body}");
+
+    let unknown = app.post_login("nobody", "whatever").await;
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(unknown.text().await.unwrap(), wrong_body);
+}
+
+#[tokio::test]
+async fn server_functions_require_a_session() {
+    let app = spawn_app().await;
+    let (status, body) = app.call("garbage", "start_test", &[("key", "demo")]).await;
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = app.call("garbage", "me", &[]).await;
+    assert_eq!((status, body.as_str()), (200, "null"));
+}
+
+#[tokio::test]
+async fn logout_clears_the_cookie() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let res = app
+        .http
+        .post(app.url("/api/logout"))
+        .header("cookie", format!("livecheck_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cookie.contains("Max-Age=0"), "{cookie}");
+}

@@ -1,0 +1,93 @@
+//! Bad input on an open socket gets an `error` message with a stable code; the connection stays open.
+
+use futures::SinkExt;
+use livecheck::protocol::{ErrorCode, ServerMessage};
+use serde_json::json;
+use tokio_tungstenite::tungstenite::{protocol::frame::coding::CloseCode, Message};
+
+use crate::helpers::*;
+
+async fn expect_error(ws: &mut Ws, want: ErrorCode) {
+    match next_msg(ws).await {
+        ServerMessage::Error { code, message } => {
+            assert_eq!(code, want, "{message}");
+            assert!(!message.is_empty());
+        }
+        other => panic!("expected an error {want:?}, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn malformed_messages_get_errors_and_the_connection_stays_open() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let mut ws = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut ws).await;
+
+    ws.send(Message::text("{not json")).await.unwrap();
+    expect_error(&mut ws, ErrorCode::MalformedMessage).await;
+
+    ws.send(Message::text("[1, 2, 3]")).await.unwrap();
+    expect_error(&mut ws, ErrorCode::MalformedMessage).await;
+
+    send_json(&mut ws, json!({ "type": "launch_rockets" })).await;
+    expect_error(&mut ws, ErrorCode::UnknownType).await;
+
+    send_json(&mut ws, json!({ "type": "subscribe_test" })).await;
+    expect_error(&mut ws, ErrorCode::InvalidMessage).await;
+
+    send_json(&mut ws, json!({ "type": "subscribe_test", "test_id": 42 })).await;
+    expect_error(&mut ws, ErrorCode::InvalidMessage).await;
+
+    ws.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
+    expect_error(&mut ws, ErrorCode::MalformedMessage).await;
+
+    send_json(
+        &mut ws,
+        json!({ "type": "subscribe_test", "test_id": "no-such-run" }),
+    )
+    .await;
+    expect_error(&mut ws, ErrorCode::NotFound).await;
+
+    // Still open and answering.
+    send_json(&mut ws, json!({ "type": "ping", "timestamp": 1234 })).await;
+    match next_msg(&mut ws).await {
+        ServerMessage::Pong { timestamp, .. } => assert_eq!(timestamp, Some(1234)),
+        other => panic!("expected pong, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_message_closes_only_that_connection_with_1009() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let mut big = app.ws_with_cookie(&token).await.unwrap();
+    let mut other = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut big).await;
+    expect_hello(&mut other).await;
+
+    let huge = format!(r#"{{"type":"ping","pad":"{}"}}"#, "x".repeat(100 * 1024));
+    let _ = big.send(Message::text(huge)).await;
+    let closed = loop {
+        match tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            futures::StreamExt::next(&mut big),
+        )
+        .await
+        .expect("the server should close the socket")
+        {
+            Some(Ok(Message::Close(frame))) => break frame.map(|f| f.code),
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => break None,
+        }
+    };
+    if let Some(code) = closed {
+        assert_eq!(code, CloseCode::Size);
+    }
+
+    send_json(&mut other, json!({ "type": "ping" })).await;
+    assert!(matches!(
+        next_msg(&mut other).await,
+        ServerMessage::Pong { .. }
+    ));
+}
