@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Redirect, Route, Router, Routes, A},
-    path,
+    path, SsrMode,
 };
 
 use crate::{
@@ -51,7 +51,7 @@ pub type Session = Resource<Result<Option<UserInfo>, api::ApiError>>;
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    Live::provide();
+    let live = Live::provide();
     let actions = AuthActions {
         login: ServerAction::<Login>::new(),
         logout: ServerAction::<Logout>::new(),
@@ -68,6 +68,12 @@ pub fn App() -> impl IntoView {
         |_| api::me(),
     );
     provide_context(session);
+    // The live connection follows the session: open while signed in, closed after signing out.
+    Effect::new(move |_| match session.get() {
+        Some(Ok(Some(_))) => live.connect(),
+        Some(Ok(None)) => live.disconnect("signed out"),
+        _ => {}
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/livecheck.css"/>
@@ -78,10 +84,12 @@ pub fn App() -> impl IntoView {
                 <UserMenu/>
             </header>
             <main>
+                // Async SSR: the server waits for each page's data and sends complete HTML, so pages
+                // read right before the wasm loads, and without JavaScript at all.
                 <Routes fallback=|| view! { <p class="notice">"Page not found."</p> }>
-                    <Route path=path!("/") view=home::HomePage/>
-                    <Route path=path!("/login") view=login::LoginPage/>
-                    <Route path=path!("/tests/:key") view=test_page::TestPage/>
+                    <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tests/:key") view=test_page::TestPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

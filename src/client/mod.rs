@@ -67,23 +67,60 @@ pub struct Live {
     /// computed in the browser match the server's timestamps.
     pub clock_offset_ms: RwSignal<i64>,
     runs: StoredValue<RunSignals>,
-    /// Queue of messages for the socket task; `None` on the server.
+    /// Queue of messages for the socket task; `None` on the server and while disconnected.
     outgoing: StoredValue<Option<UnboundedSender<ClientMessage>>>,
+    /// Bumped by every `connect`/`disconnect`; a connection loop from an older generation exits.
+    generation: StoredValue<u64>,
 }
 
 impl Live {
-    /// Creates the page's connection and provides it as context. In the browser it starts connecting.
+    /// Creates the page's connection (not yet connected) and provides it as context.
     pub fn provide() -> Self {
         let live = Self {
             state: RwSignal::new(ConnState::Connecting),
             clock_offset_ms: RwSignal::new(0),
             runs: StoredValue::new(HashMap::new()),
             outgoing: StoredValue::new(None),
+            generation: StoredValue::new(0),
         };
         provide_context(live);
-        #[cfg(feature = "hydrate")]
-        socket::start(live);
         live
+    }
+
+    /// Starts the connection loop in the browser, unless one is running. No-op on the server.
+    pub fn connect(&self) {
+        if self.outgoing.with_value(Option::is_some) {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            let generation = self.next_generation();
+            socket::start(*self, generation);
+        }
+    }
+
+    /// Stops the connection loop (after signing out) and says why.
+    pub fn disconnect(&self, reason: &str) {
+        self.next_generation();
+        // Dropping the sender ends the loop's wait for outgoing messages.
+        self.outgoing.set_value(None);
+        self.state.set(ConnState::Closed {
+            reason: reason.to_owned(),
+        });
+    }
+
+    fn next_generation(&self) -> u64 {
+        self.generation
+            .try_update_value(|g| {
+                *g += 1;
+                *g
+            })
+            .unwrap_or(0)
+    }
+
+    /// Whether the loop of `generation` is still the current one.
+    pub fn is_current(&self, generation: u64) -> bool {
+        self.generation.try_get_value() == Some(generation)
     }
 
     pub fn expect() -> Self {

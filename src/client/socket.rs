@@ -16,10 +16,10 @@ use crate::protocol::{close_code, ClientMessage, ServerMessage};
 /// How long a connect may take before it counts as failed (the seed's 10 s).
 const CONNECT_TIMEOUT_MS: u32 = 10_000;
 
-pub(super) fn start(live: Live) {
+pub(super) fn start(live: Live, generation: u64) {
     let (tx, rx) = unbounded();
     live.outgoing.set_value(Some(tx));
-    leptos::task::spawn_local(run(live, rx));
+    leptos::task::spawn_local(run(live, generation, rx));
 }
 
 enum Ended {
@@ -27,16 +27,25 @@ enum Ended {
     Retry,
     /// Do not reconnect; the reason is shown to the user.
     Stop(String),
+    /// `Live::disconnect` was called; it already set the state.
+    Detached,
 }
 
-async fn run(live: Live, mut rx: UnboundedReceiver<ClientMessage>) {
+async fn run(live: Live, generation: u64, mut rx: UnboundedReceiver<ClientMessage>) {
     let mut backoff = Backoff::default();
+    live.state.set(ConnState::Connecting);
     loop {
-        match connect_once(live, &mut rx, &mut backoff).await {
+        let ended = connect_once(live, &mut rx, &mut backoff).await;
+        if !live.is_current(generation) {
+            return;
+        }
+        match ended {
             Ended::Stop(reason) => {
+                live.outgoing.set_value(None);
                 live.state.set(ConnState::Closed { reason });
                 return;
             }
+            Ended::Detached => return,
             Ended::Retry => {}
         }
         let delay = backoff.next_delay_ms(js_sys::Math::random());
@@ -45,6 +54,9 @@ async fn run(live: Live, mut rx: UnboundedReceiver<ClientMessage>) {
             retry_in_ms: delay,
         });
         TimeoutFuture::new(delay as u32).await;
+        if !live.is_current(generation) {
+            return;
+        }
     }
 }
 
@@ -103,8 +115,8 @@ async fn connect_once(
                     return Ended::Retry;
                 }
             }
-            // The page dropped its sender: nothing more to do.
-            Either::Right((None, _)) => return Ended::Stop("page closed".into()),
+            // `Live::disconnect` dropped the sender.
+            Either::Right((None, _)) => return Ended::Detached,
         }
     }
 }

@@ -1,0 +1,45 @@
+import { defineConfig } from '@playwright/test';
+
+// Runs against the real release binary (built by `./run build` / `./run test`) on its own port with a
+// fresh data directory, in Debian's Chromium: Playwright downloads no browser here.
+const PORT = Number(process.env.E2E_PORT ?? 3100);
+const DATA_DIR = '.tmp/data';
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+  },
+  webServer: {
+    command: `rm -rf ${DATA_DIR} && ../target/release/livecheck`,
+    url: `http://127.0.0.1:${PORT}/login`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      LEPTOS_SITE_ADDR: `127.0.0.1:${PORT}`,
+      LEPTOS_SITE_ROOT: '../target/site',
+      LIVECHECK_DATA_DIR: DATA_DIR,
+      RUST_LOG: 'warn',
+    },
+  },
+});

@@ -1,0 +1,24 @@
+import { expect, type Page } from '@playwright/test';
+
+export const DEMO = { username: 'demo', password: 'demo-password' };
+
+/** Waits until the wasm bundle has hydrated the page (lib.rs sets this marker). */
+export async function hydrated(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** Signs in through the login form and waits for the home page. */
+export async function login(page: Page, username = DEMO.username, password = DEMO.password) {
+  await submitLogin(page, username, password);
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.locator('.username')).toHaveText(username);
+}
+
+/** Fills and submits the login form, without waiting for the outcome. */
+export async function submitLogin(page: Page, username: string, password: string) {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
