@@ -89,14 +89,14 @@ impl Live {
 
     /// Starts the connection loop in the browser, unless one is running. No-op on the server.
     pub fn connect(&self) {
-        if self.outgoing.with_value(Option::is_some) {
-            return;
-        }
+        let running = self.outgoing.with_value(Option::is_some);
         #[cfg(feature = "hydrate")]
-        {
+        if !running {
             let generation = self.next_generation();
             socket::start(*self, generation);
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = running;
     }
 
     /// Stops the connection loop (after signing out) and says why.
