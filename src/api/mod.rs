@@ -103,11 +103,35 @@ pub async fn list_tests() -> Result<Vec<TestSummary>, ApiError> {
     Ok(ssr::catalogue())
 }
 
-/// Starts a run of test `key`. Without JavaScript the browser is sent to the run's page; with it the
-/// page follows the returned snapshot's `test_id`.
+/// Starts a run of test `key` (in `room`, whose members will see it, if given). `delay_ms` slows the
+/// demo target; `events` and `rate` shape a synthetic run. The browser is sent to the run's page.
 #[server(endpoint = "start_test")]
-pub async fn start_test(key: String, delay_ms: Option<u32>) -> Result<RunSnapshot, ApiError> {
-    ssr::start_test(key, delay_ms).await
+pub async fn start_test(
+    key: String,
+    delay_ms: Option<u32>,
+    events: Option<u32>,
+    rate: Option<u32>,
+    room: Option<String>,
+) -> Result<RunSnapshot, ApiError> {
+    ssr::start_test(key, delay_ms, events, rate, room).await
+}
+
+/// Creates a room with the caller as its first member.
+#[server(endpoint = "create_room")]
+pub async fn create_room(name: String) -> Result<(), ApiError> {
+    ssr::create_room(name).await
+}
+
+/// Adds a user to a room the caller is a member of.
+#[server(endpoint = "add_room_member")]
+pub async fn add_room_member(room: String, username: String) -> Result<(), ApiError> {
+    ssr::add_room_member(room, username).await
+}
+
+/// The rooms the caller is a member of.
+#[server(endpoint = "rooms")]
+pub async fn my_rooms() -> Result<Vec<String>, ApiError> {
+    ssr::my_rooms().await
 }
 
 /// Cancels one of the user's runs in progress.
@@ -130,3 +154,11 @@ pub async fn recent_runs() -> Result<Vec<RunSummary>, ApiError> {
 
 /// Longest step delay the UI offers (the demo target caps it too).
 pub const MAX_DELAY_MS: u32 = 5_000;
+
+/// Whether a room name is acceptable: 1–64 letters, digits, `-` or `_`.
+pub fn valid_room_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}

@@ -6,10 +6,11 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use tracing::{error, info};
 
-use super::{ApiError, RunSummary, TestSummary, UserInfo, MAX_DELAY_MS};
+use super::{valid_room_name, ApiError, RunSummary, TestSummary, UserInfo};
 use crate::{
     auth::{self, AuthUser},
     engine::{catalog, RunError, RunOptions},
+    hub::RunAccess,
     protocol::RunSnapshot,
     server::AppState,
 };
@@ -131,23 +132,33 @@ pub fn catalogue() -> Vec<TestSummary> {
             key: t.key.to_owned(),
             name: t.name.to_owned(),
             description: t.description.to_owned(),
-            steps: t.steps.iter().map(|s| s.name()).collect(),
+            steps: t.step_names(),
         })
         .collect()
 }
 
-pub async fn start_test(key: String, delay_ms: Option<u32>) -> Result<RunSnapshot, ApiError> {
+pub async fn start_test(
+    key: String,
+    delay_ms: Option<u32>,
+    events: Option<u32>,
+    rate: Option<u32>,
+    room: Option<String>,
+) -> Result<RunSnapshot, ApiError> {
     let user = current_user().await?;
     let state = state()?;
-    let delay_ms = delay_ms.unwrap_or(0);
-    if delay_ms > MAX_DELAY_MS {
-        return Err(fail(ApiError::BadRequest(format!(
-            "delay_ms must be at most {MAX_DELAY_MS}"
-        ))));
-    }
+    let defaults = RunOptions::default();
+    let options = RunOptions {
+        delay_ms: delay_ms.unwrap_or(defaults.delay_ms),
+        events: events.unwrap_or(defaults.events),
+        rate: rate.unwrap_or(defaults.rate),
+    };
+    options
+        .validate()
+        .map_err(|m| fail(ApiError::BadRequest(m)))?;
+    let room = room.filter(|r| !r.is_empty());
     let snapshot = state
         .runner
-        .start(&user, &key, RunOptions { delay_ms })
+        .start(&user, &key, options, room)
         .await
         .map_err(|e| fail(run_error(e)))?;
     leptos_axum::redirect(&format!("/tests/{key}?run={}", snapshot.test_id));
@@ -159,23 +170,96 @@ pub async fn cancel_test(test_id: String) -> Result<(), ApiError> {
     state()?
         .runner
         .cancel(&user, &test_id)
+        .await
         .map_err(|e| fail(run_error(e)))
 }
 
 pub async fn get_run(test_id: String) -> Result<RunSnapshot, ApiError> {
     let user = current_user().await?;
     let state = state()?;
-    if let Some(snapshot) = state.hub.snapshot(user.id, &test_id) {
-        return Ok(snapshot);
+    let (access, snapshot) = match state.hub.access(&test_id) {
+        Some(access) => (access, state.hub.live_snapshot(&test_id)),
+        None => match state.store.run(&test_id).await {
+            Ok(Some(run)) => (
+                RunAccess {
+                    owner: run.user_id,
+                    room: run.room,
+                },
+                Some(run.snapshot),
+            ),
+            Ok(None) => return Err(fail(ApiError::NotFound)),
+            Err(e) => return Err(internal("run lookup failed", e)),
+        },
+    };
+    let allowed = access.owner == user.id
+        || match &access.room {
+            Some(room) => state
+                .store
+                .is_member(room, user.id)
+                .await
+                .map_err(|e| internal("membership lookup failed", e))?,
+            None => false,
+        };
+    match snapshot {
+        Some(snapshot) if allowed => Ok(snapshot),
+        _ => Err(fail(ApiError::NotFound)),
     }
-    match state.store.run(&test_id).await {
-        Ok(Some(run)) if run.user_id == user.id => Ok(run.snapshot),
-        Ok(_) => Err(fail(ApiError::NotFound)),
-        Err(e) => {
-            error!(error = %e, "run lookup failed");
-            Err(fail(ApiError::Internal))
-        }
+}
+
+pub async fn create_room(name: String) -> Result<(), ApiError> {
+    let user = current_user().await?;
+    if !valid_room_name(&name) {
+        return Err(fail(ApiError::BadRequest(
+            "a room name is 1–64 letters, digits, '-' or '_'".into(),
+        )));
     }
+    let created = state()?
+        .store
+        .create_room(&name, user.id)
+        .await
+        .map_err(|e| internal("creating a room failed", e))?;
+    if created {
+        Ok(())
+    } else {
+        Err(fail(ApiError::BadRequest(format!(
+            "the room `{name}` already exists"
+        ))))
+    }
+}
+
+pub async fn add_room_member(room: String, username: String) -> Result<(), ApiError> {
+    let user = current_user().await?;
+    let store = state()?.store;
+    let member = store
+        .is_member(&room, user.id)
+        .await
+        .map_err(|e| internal("membership lookup failed", e))?;
+    if !member {
+        return Err(fail(ApiError::NotFound));
+    }
+    let added = store
+        .add_member(&room, &username)
+        .await
+        .map_err(|e| internal("adding a member failed", e))?;
+    if added {
+        Ok(())
+    } else {
+        Err(fail(ApiError::BadRequest(format!("no user `{username}`"))))
+    }
+}
+
+pub async fn my_rooms() -> Result<Vec<String>, ApiError> {
+    let user = current_user().await?;
+    state()?
+        .store
+        .rooms_of(user.id)
+        .await
+        .map_err(|e| internal("listing rooms failed", e))
+}
+
+fn internal(what: &str, e: sqlx::Error) -> ApiError {
+    error!(error = %e, "{what}");
+    fail(ApiError::Internal)
 }
 
 pub async fn recent_runs() -> Result<Vec<RunSummary>, ApiError> {
@@ -189,7 +273,7 @@ pub async fn recent_runs() -> Result<Vec<RunSummary>, ApiError> {
         .into_iter()
         .map(|r| RunSummary {
             // A run still in progress is fresher in the hub than in its stored row.
-            snapshot: state.hub.snapshot(user.id, &r.id).unwrap_or(r.snapshot),
+            snapshot: state.hub.live_snapshot(&r.id).unwrap_or(r.snapshot),
             test_key: r.test_key,
             created_at: r.created_at,
         })
@@ -198,7 +282,7 @@ pub async fn recent_runs() -> Result<Vec<RunSummary>, ApiError> {
 
 fn run_error(e: RunError) -> ApiError {
     match e {
-        RunError::UnknownTest | RunError::UnknownRun => ApiError::NotFound,
+        RunError::UnknownTest | RunError::UnknownRun | RunError::UnknownRoom => ApiError::NotFound,
         RunError::Database(e) => {
             error!(error = %e, "run bookkeeping failed");
             ApiError::Internal

@@ -239,7 +239,7 @@ mod tests {
 
     #[test]
     fn elapsed_is_final_once_finished() {
-        let mut s = RunSnapshot::queued("r".into(), "T".into(), 1);
+        let mut s = RunSnapshot::queued("r".into(), "e".into(), "T".into(), 1);
         assert_eq!(elapsed_label(&s, 99), "");
         s.started_at = Some(1_000);
         assert_eq!(elapsed_label(&s, 0), "");

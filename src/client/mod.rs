@@ -146,6 +146,8 @@ impl Live {
         }
         self.send(ClientMessage::SubscribeTest {
             test_id: test_id.to_owned(),
+            since_seq: None,
+            epoch: None,
         });
         signal
     }
@@ -163,10 +165,18 @@ impl Live {
         }
     }
 
-    /// Runs currently followed (re-subscribed after every reconnect).
-    pub fn followed(&self) -> Vec<String> {
+    /// Every followed run with the point to resume it from (last `seq` shown and its epoch), if any.
+    pub fn resume_points(&self) -> Vec<(String, Option<(u64, String)>)> {
         self.runs
-            .try_with_value(|runs| runs.keys().cloned().collect())
+            .try_with_value(|runs| {
+                runs.iter()
+                    .map(|(id, signal)| {
+                        let resume =
+                            signal.with_untracked(|s| s.as_ref().map(|s| (s.seq, s.epoch.clone())));
+                        (id.clone(), resume)
+                    })
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -183,9 +193,18 @@ impl Live {
     /// Applies one server message to the followed runs.
     pub fn apply(&self, msg: &ServerMessage) {
         match msg {
-            ServerMessage::Subscribed { test_id, snapshot } => {
+            ServerMessage::Subscribed {
+                test_id,
+                snapshot: Some(snapshot),
+                ..
+            } => {
                 if let Some(signal) = self.signal(test_id) {
                     merge_snapshot(signal, snapshot.clone());
+                }
+            }
+            ServerMessage::Batch { messages } => {
+                for msg in messages {
+                    self.apply(msg);
                 }
             }
             other => {
@@ -209,10 +228,13 @@ impl Live {
     }
 }
 
-/// Replaces the stored snapshot only with a newer one (higher `seq`), so a late answer cannot undo
-/// events already shown.
+/// Replaces the stored snapshot with a newer one (higher `seq`, or another epoch, which restarts the
+/// count), so a late answer cannot undo events already shown.
 fn merge_snapshot(signal: RwSignal<Option<RunSnapshot>>, incoming: RunSnapshot) {
-    let newer = signal.with_untracked(|cur| cur.as_ref().is_none_or(|c| incoming.seq >= c.seq));
+    let newer = signal.with_untracked(|cur| {
+        cur.as_ref()
+            .is_none_or(|c| incoming.epoch != c.epoch || incoming.seq >= c.seq)
+    });
     if newer {
         signal.set(Some(incoming));
     }

@@ -84,11 +84,15 @@ async fn connect_once(
 
     // Whatever was queued while disconnected is covered by re-following every run now.
     while rx.try_recv().is_ok() {}
-    for test_id in live.followed() {
-        if send(&mut sink, &ClientMessage::SubscribeTest { test_id })
-            .await
-            .is_err()
-        {
+    // Resume every followed run from the last event shown, so nothing is missed or shown twice.
+    for (test_id, resume) in live.resume_points() {
+        let (since_seq, epoch) = resume.unzip();
+        let msg = ClientMessage::SubscribeTest {
+            test_id,
+            since_seq,
+            epoch,
+        };
+        if send(&mut sink, &msg).await.is_err() {
             return Ended::Retry;
         }
     }

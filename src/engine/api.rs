@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 
-use super::{catalog::Step, Engine, RunContext};
+use super::{
+    catalog::{Kind, Step},
+    Engine, RunContext,
+};
 use crate::protocol::{RunResults, RunStatus, StepResult};
 
 /// Runs API tests against `base_url` (the app's own address for the demo tests).
@@ -75,12 +78,17 @@ impl ApiEngine {
             cancel,
             sink,
         } = ctx;
-        let total = definition.steps.len() as u32;
+        let Kind::Api(steps) = &definition.kind else {
+            sink.error("the API engine was given a test that is not an API test".into())
+                .await;
+            return;
+        };
+        let total = steps.len() as u32;
         let started = Instant::now();
         sink.status(RunStatus::Running).await;
 
         let mut results = RunResults::default();
-        for (i, step) in definition.steps.iter().enumerate() {
+        for (i, step) in steps.iter().enumerate() {
             let index = i as u32 + 1;
             let name = step.name();
             let label = format!("{index}/{total} — {name}");

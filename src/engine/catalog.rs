@@ -1,5 +1,6 @@
-//! The built-in test definitions: two demo tests against the app's own `/demo` API, one that passes and
-//! one with a deliberately wrong expectation. User-defined suites replace this catalogue later; the
+//! The built-in test definitions: two demo tests against the app's own `/demo` API (one passes, one has a
+//! deliberately wrong expectation) and the `synthetic` test, which emits progress events at a chosen rate
+//! with no network I/O (for demos and the hub benchmark). User-defined suites extend this later; the API
 //! engine already takes any list of steps.
 
 use axum::http::Method;
@@ -22,13 +23,40 @@ impl Step {
     }
 }
 
+/// What a test does, and so which engine runs it.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// HTTP requests in order, each with a status check.
+    Api(Vec<Step>),
+    /// `events` progress events at `rate` per second (both chosen when starting, within these bounds).
+    Synthetic,
+}
+
 /// A runnable test.
 #[derive(Debug, Clone)]
 pub struct TestDefinition {
     pub key: &'static str,
     pub name: &'static str,
     pub description: &'static str,
-    pub steps: Vec<Step>,
+    pub kind: Kind,
+}
+
+impl TestDefinition {
+    /// The steps' names, for the UI.
+    pub fn step_names(&self) -> Vec<String> {
+        match &self.kind {
+            Kind::Api(steps) => steps.iter().map(Step::name).collect(),
+            Kind::Synthetic => Vec::new(),
+        }
+    }
+
+    /// Steps a run of this test will report, given its options.
+    pub fn total_steps(&self, options: &super::RunOptions) -> u32 {
+        match &self.kind {
+            Kind::Api(steps) => steps.len() as u32,
+            Kind::Synthetic => options.events,
+        }
+    }
 }
 
 const fn step(
@@ -80,14 +108,22 @@ pub fn all() -> Vec<TestDefinition> {
             description:
                 "Eight requests against the built-in demo API: health, create, list, read, \
                           update, a missing item, delete, health again.",
-            steps: demo_steps(),
+            kind: Kind::Api(demo_steps()),
         },
         TestDefinition {
             key: "demo-failing",
             name: "Demo API (one failing check)",
             description:
                 "The same requests, but step 6 expects 200 for an item that does not exist.",
-            steps: failing,
+            kind: Kind::Api(failing),
+        },
+        TestDefinition {
+            key: "synthetic",
+            name: "Synthetic events",
+            description:
+                "Emits progress events at a chosen rate without any network I/O: a live demo \
+                          of the hub, and the workload of its benchmark.",
+            kind: Kind::Synthetic,
         },
     ]
 }

@@ -6,11 +6,11 @@
 
 pub mod api;
 pub mod catalog;
+pub mod synthetic;
 
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
-    time::Duration,
 };
 
 use futures::future::BoxFuture;
@@ -19,8 +19,8 @@ use tracing::{info, warn, Instrument};
 
 use crate::{
     auth::AuthUser,
-    hub::{Hub, RunEvent},
-    protocol::{RunResults, RunSnapshot, RunStatus, StepResult},
+    hub::{new_epoch, Hub, RunAccess, RunEvent},
+    protocol::{RunResults, RunSnapshot, RunStatus, ServerMessage, StepResult},
     server::now_ms,
     store::{RunRecord, Store},
 };
@@ -41,10 +41,44 @@ pub struct RunContext {
 }
 
 /// Per-run knobs chosen when starting.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct RunOptions {
     /// Extra delay the demo target adds to every response, so progress is visible.
     pub delay_ms: u32,
+    /// Synthetic test: how many progress events, and how many per second.
+    pub events: u32,
+    pub rate: u32,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            delay_ms: 0,
+            events: 100,
+            rate: 20,
+        }
+    }
+}
+
+impl RunOptions {
+    /// Upper bounds, so one request cannot occupy the server for long.
+    pub const MAX_DELAY_MS: u32 = crate::api::MAX_DELAY_MS;
+    pub const MAX_EVENTS: u32 = 1_000_000;
+    pub const MAX_RATE: u32 = 1_000_000;
+
+    /// Checks the bounds; the message names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.delay_ms > Self::MAX_DELAY_MS {
+            return Err(format!("delay_ms must be at most {}", Self::MAX_DELAY_MS));
+        }
+        if self.events == 0 || self.events > Self::MAX_EVENTS {
+            return Err(format!("events must be between 1 and {}", Self::MAX_EVENTS));
+        }
+        if self.rate == 0 || self.rate > Self::MAX_RATE {
+            return Err(format!("rate must be between 1 and {}", Self::MAX_RATE));
+        }
+        Ok(())
+    }
 }
 
 /// Where an engine reports a run's events: the hub (live) and the store (status changes, the end).
@@ -93,7 +127,8 @@ impl EventSink {
     }
 
     async fn publish_and_save(&self, event: RunEvent) {
-        if let Some(snapshot) = self.hub.publish(&self.test_id, event) {
+        self.hub.publish(&self.test_id, event);
+        if let Some(snapshot) = self.hub.live_snapshot(&self.test_id) {
             if let Err(e) = self.store.save_snapshot(&snapshot).await {
                 warn!(error = %e, "could not save the run's state");
             }
@@ -108,6 +143,8 @@ pub enum RunError {
     UnknownTest,
     #[error("no such run")]
     UnknownRun,
+    #[error("no such room")]
+    UnknownRoom,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -132,31 +169,56 @@ impl Runner {
         }
     }
 
-    /// Creates a run of a catalogued test for the user and starts it. The run is subscribable (hub)
-    /// and listed (store) before this returns.
+    /// Creates a run of a catalogued test for the user (in `room`, if given: the user must be a member)
+    /// and starts it. The run is subscribable (hub) and listed (store) before this returns.
     pub async fn start(
         &self,
         user: &AuthUser,
         test_key: &str,
         options: RunOptions,
+        room: Option<String>,
     ) -> Result<RunSnapshot, RunError> {
         let definition = catalog::find(test_key).ok_or(RunError::UnknownTest)?;
+        if let Some(room) = &room {
+            if !self.store.is_member(room, user.id).await? {
+                return Err(RunError::UnknownRoom);
+            }
+        }
         let test_id = uuid::Uuid::new_v4().simple().to_string();
         let snapshot = RunSnapshot::queued(
             test_id.clone(),
+            new_epoch(),
             definition.name.to_owned(),
-            definition.steps.len() as u32,
+            definition.total_steps(&options),
         );
         self.store
             .insert_run(&RunRecord {
                 id: test_id.clone(),
                 user_id: user.id,
+                room: room.clone(),
                 test_key: definition.key.to_owned(),
                 snapshot: snapshot.clone(),
                 created_at: now_ms(),
             })
             .await?;
-        self.hub.open_run(user.id, snapshot.clone());
+        self.hub.open_run(
+            RunAccess {
+                owner: user.id,
+                room: room.clone(),
+            },
+            snapshot.clone(),
+        );
+        if let Some(room) = &room {
+            self.hub.room_broadcast(
+                room,
+                &ServerMessage::RoomRunStarted {
+                    room: room.clone(),
+                    test_id: test_id.clone(),
+                    name: snapshot.name.clone(),
+                    started_by: user.username.clone(),
+                },
+            );
+        }
 
         let cancel = CancellationToken::new();
         self.active_runs().insert(test_id.clone(), cancel.clone());
@@ -172,14 +234,17 @@ impl Runner {
         };
         let runner = self.clone();
         let span = tracing::info_span!("run", run = %test_id, user = user.id);
-        let run = self.api.run(ctx);
+        let run = self.engine_for(&ctx.definition).run(ctx);
         tokio::spawn(
             async move {
                 info!("run started");
                 run.await;
-                // Let a just-cancelled engine's last events land before the topic goes away.
-                tokio::time::sleep(Duration::from_millis(10)).await;
                 runner.active_runs().remove(&test_id);
+                // Everything the run published must be stored before late subscribers are sent to
+                // the store for it.
+                if let Some(log) = runner.hub.event_log() {
+                    log.flush().await;
+                }
                 runner.hub.close_run(&test_id);
                 info!("run finished");
             }
@@ -188,9 +253,22 @@ impl Runner {
         Ok(snapshot)
     }
 
-    /// Cancels one of the user's runs in progress. Finished or foreign runs are `UnknownRun`.
-    pub fn cancel(&self, user: &AuthUser, test_id: &str) -> Result<(), RunError> {
-        if self.hub.snapshot(user.id, test_id).is_none() {
+    fn engine_for(&self, definition: &TestDefinition) -> &dyn Engine {
+        match definition.kind {
+            catalog::Kind::Api(_) => &*self.api,
+            catalog::Kind::Synthetic => &synthetic::SyntheticEngine,
+        }
+    }
+
+    /// Cancels a run in progress that the user may see (their own, or their room's).
+    pub async fn cancel(&self, user: &AuthUser, test_id: &str) -> Result<(), RunError> {
+        let access = self.hub.access(test_id).ok_or(RunError::UnknownRun)?;
+        let allowed = access.owner == user.id
+            || match &access.room {
+                Some(room) => self.store.is_member(room, user.id).await?,
+                None => false,
+            };
+        if !allowed {
             return Err(RunError::UnknownRun);
         }
         match self.active_runs().get(test_id) {

@@ -1,9 +1,9 @@
 //! One WebSocket connection: a reader that handles client messages and a writer that drains the
-//! connection's outbox and sends heartbeats, joined so that either ending ends both.
+//! connection's outbox, sends heartbeats and enforces the token's expiry, joined so that either ending
+//! ends both.
 //!
-//! The handler is generic over the socket's `Sink`/`Stream` halves, so it does not care whether the
-//! bytes come from axum or from a test harness. Authentication happened before the upgrade; this module
-//! only checks what each message asks for.
+//! The handler is generic over the socket's `Sink`/`Stream` halves. Authentication happened before the
+//! upgrade; here every subscribe and join is authorised against the store (owner or room member).
 
 use std::{
     collections::HashSet,
@@ -11,18 +11,23 @@ use std::{
         atomic::{AtomicU32, Ordering},
         Arc, OnceLock,
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
+use axum::extract::ws::{CloseFrame, Message};
 use futures::{Sink, SinkExt, Stream, StreamExt};
-use tokio::sync::mpsc;
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn, Instrument};
 
-use super::{encode, Hub, Outbox, Subscribed};
+use super::{
+    encode,
+    limits::{RateLimiter, Verdict},
+    outbox::{batch_frame, Item, Outbox},
+    Hub, RunAccess, Subscription,
+};
 use crate::{
-    auth::AuthUser,
+    auth::{AuthUser, Keys},
     protocol::{close_code, parse_client_message, ClientMessage, ErrorCode, ServerMessage},
     server::now_ms,
     store::Store,
@@ -31,20 +36,31 @@ use crate::{
 /// Per-connection limits and timings.
 #[derive(Debug, Clone)]
 pub struct ConnectionSettings {
-    /// Messages queued for one client before it counts as a slow consumer.
-    pub outbox_capacity: usize,
+    /// Bytes queued for one client before it counts as a slow consumer.
+    pub outbox_max_bytes: usize,
     /// How often the server pings; two unanswered pings close the connection.
     pub heartbeat_interval: Duration,
     /// Runs one connection may follow at once.
     pub max_subscriptions: usize,
+    /// Rooms one connection may be in at once.
+    pub max_rooms: usize,
+    /// Client messages per second on average, and the burst allowed above it.
+    pub rate_per_sec: u32,
+    pub rate_burst: u32,
+    /// Largest frame the writer builds when it batches queued messages.
+    pub max_batch_bytes: usize,
 }
 
 impl Default for ConnectionSettings {
     fn default() -> Self {
         Self {
-            outbox_capacity: 1024,
+            outbox_max_bytes: 1 << 20,
             heartbeat_interval: Duration::from_secs(30),
             max_subscriptions: 100,
+            max_rooms: 20,
+            rate_per_sec: 20,
+            rate_burst: 40,
+            max_batch_bytes: 64 * 1024,
         }
     }
 }
@@ -53,6 +69,7 @@ impl Default for ConnectionSettings {
 pub struct Connection {
     pub hub: Hub,
     pub store: Store,
+    pub keys: Arc<Keys>,
     pub user: AuthUser,
     pub settings: ConnectionSettings,
 }
@@ -68,7 +85,9 @@ impl Connection {
     {
         let id = self.hub.next_connection_id();
         let span = tracing::info_span!("ws", conn = id, user = self.user.id);
-        self.serve(id, socket, shutdown).instrument(span).await
+        metrics::gauge!("livecheck_ws_connections").increment(1.0);
+        self.serve(id, socket, shutdown).instrument(span).await;
+        metrics::gauge!("livecheck_ws_connections").decrement(1.0);
     }
 
     async fn serve<S>(self, id: u64, socket: S, shutdown: CancellationToken)
@@ -78,34 +97,38 @@ impl Connection {
             + Send
             + 'static,
     {
-        info!("connected");
-        let (outbox, rx, overflow) = Outbox::new(self.settings.outbox_capacity);
+        debug!("connected");
+        let outbox = Outbox::new(self.settings.outbox_max_bytes);
         let (sink, mut stream) = socket.split();
         let missed_pongs = Arc::new(AtomicU32::new(0));
+        let (expiry_tx, expiry_rx) = watch::channel(self.user.expires_at);
 
-        let hello = ServerMessage::ConnectionEstablished {
-            connection_id: id,
-            user_id: self.user.id,
-            username: self.user.username.clone(),
-            server_time: now_ms(),
-        };
-        // The outbox is new and empty: this cannot be refused.
-        let _ = outbox.tx.try_send(encode(&hello));
+        outbox.push(Item::control(encode(
+            &ServerMessage::ConnectionEstablished {
+                connection_id: id,
+                user_id: self.user.id,
+                username: self.user.username.clone(),
+                server_time: now_ms(),
+                heartbeat_interval_ms: self.settings.heartbeat_interval.as_millis() as u64,
+                expires_at: self.user.expires_at,
+            },
+        )));
 
         let done = CancellationToken::new();
         let close_reason = Arc::new(OnceLock::new());
         let writer = tokio::spawn(
             write_loop(
                 sink,
-                rx,
+                outbox.clone(),
                 Signals {
-                    overflow,
                     shutdown: shutdown.clone(),
                     done: done.clone(),
                     close_reason: close_reason.clone(),
                     missed_pongs: missed_pongs.clone(),
+                    expiry: expiry_rx,
                 },
                 self.settings.heartbeat_interval,
+                self.settings.max_batch_bytes,
             )
             .in_current_span(),
         );
@@ -113,49 +136,66 @@ impl Connection {
         let mut session = Session {
             id,
             conn: &self,
-            outbox,
+            outbox: outbox.clone(),
             subscriptions: HashSet::new(),
-            missed_pongs: missed_pongs.clone(),
+            rooms: HashSet::new(),
+            expiry: expiry_tx,
+            limiter: RateLimiter::new(
+                self.settings.rate_per_sec,
+                self.settings.rate_burst,
+                Instant::now(),
+            ),
         };
         loop {
             let frame = tokio::select! {
                 frame = stream.next() => frame,
                 _ = done.cancelled() => break,
             };
-            match frame {
-                Some(Ok(Message::Text(text))) => session.handle_text(&text).await,
+            // Any frame from the client is a sign of life for the heartbeat.
+            missed_pongs.store(0, Ordering::Relaxed);
+            let text = match frame {
+                Some(Ok(Message::Text(text))) => text,
                 Some(Ok(Message::Binary(_))) => {
-                    session
-                        .reply_error(
-                            ErrorCode::MalformedMessage,
-                            "binary frames are not supported; send JSON text".into(),
-                        )
-                        .await
+                    session.refuse(
+                        ErrorCode::MalformedMessage,
+                        "binary frames are not supported; send JSON text".into(),
+                    );
+                    continue;
                 }
-                // Any sign of life counts as an answer to the heartbeat.
-                Some(Ok(Message::Pong(_) | Message::Ping(_))) => {
-                    missed_pongs.store(0, Ordering::Relaxed)
-                }
+                Some(Ok(Message::Pong(_) | Message::Ping(_))) => continue,
                 Some(Ok(Message::Close(_))) | None => break,
                 Some(Err(e)) => {
                     if is_too_big(e) {
                         info!("message over the size limit; closing with 1009");
                         let _ = close_reason.set((close_code::MESSAGE_TOO_BIG, "message too big"));
-                    } else {
-                        debug!("socket error");
                     }
+                    break;
+                }
+            };
+            match session.limiter.check(Instant::now()) {
+                Verdict::Allow => session.handle_text(&text).await,
+                Verdict::Refuse { notify } => {
+                    metrics::counter!("livecheck_ws_errors_total", "code" => "rate_limited")
+                        .increment(1);
+                    if notify {
+                        session.refuse(
+                            ErrorCode::RateLimited,
+                            "too many messages; slow down".into(),
+                        );
+                    }
+                }
+                Verdict::Flood => {
+                    warn!("message flood; closing");
+                    let _ = close_reason.set((close_code::FLOOD, "message flood"));
                     break;
                 }
             }
         }
 
-        for test_id in &session.subscriptions {
-            self.hub.unsubscribe(id, test_id);
-        }
-        drop(session);
+        session.cleanup();
         done.cancel();
         let _ = writer.await;
-        info!("disconnected");
+        debug!("disconnected");
     }
 }
 
@@ -163,94 +203,257 @@ impl Connection {
 struct Session<'a> {
     id: u64,
     conn: &'a Connection,
-    outbox: Outbox,
+    outbox: Arc<Outbox>,
     subscriptions: HashSet<String>,
-    missed_pongs: Arc<AtomicU32>,
+    rooms: HashSet<String>,
+    expiry: watch::Sender<u64>,
+    limiter: RateLimiter,
 }
 
 impl Session<'_> {
     async fn handle_text(&mut self, text: &str) {
-        self.missed_pongs.store(0, Ordering::Relaxed);
         let msg = match parse_client_message(text) {
             Ok(msg) => msg,
-            Err((code, message)) => return self.reply_error(code, message).await,
+            Err((code, message)) => return self.refuse(code, message),
         };
+        metrics::counter!("livecheck_ws_messages_in_total", "type" => msg.kind()).increment(1);
         match msg {
-            ClientMessage::SubscribeTest { test_id } => self.subscribe(test_id).await,
+            ClientMessage::SubscribeTest {
+                test_id,
+                since_seq,
+                epoch,
+            } => {
+                let resume = since_seq.map(|s| (s, epoch.unwrap_or_default()));
+                self.subscribe(test_id, resume).await
+            }
             ClientMessage::UnsubscribeTest { test_id } => {
                 self.conn.hub.unsubscribe(self.id, &test_id);
                 self.subscriptions.remove(&test_id);
-                self.reply(&ServerMessage::Unsubscribed { test_id }).await;
+                self.reply(&ServerMessage::Unsubscribed { test_id });
             }
-            ClientMessage::Ping { timestamp } => {
-                self.reply(&ServerMessage::Pong {
-                    timestamp,
-                    server_time: now_ms(),
-                })
-                .await
+            ClientMessage::JoinRoom { room } => self.join_room(room).await,
+            ClientMessage::LeaveRoom { room } => {
+                self.conn.hub.leave_room(self.id, &room);
+                self.rooms.remove(&room);
+                self.reply(&ServerMessage::RoomLeft { room });
             }
+            ClientMessage::Ping { timestamp } => self.reply(&ServerMessage::Pong {
+                timestamp,
+                server_time: now_ms(),
+            }),
+            ClientMessage::RefreshToken { token } => self.refresh(&token),
         }
     }
 
-    async fn subscribe(&mut self, test_id: String) {
+    async fn subscribe(&mut self, test_id: String, resume: Option<(u64, String)>) {
         if !self.subscriptions.contains(&test_id)
             && self.subscriptions.len() >= self.conn.settings.max_subscriptions
         {
             let max = self.conn.settings.max_subscriptions;
-            return self
-                .reply_error(
-                    ErrorCode::TooManySubscriptions,
-                    format!("a connection may follow at most {max} runs"),
-                )
-                .await;
+            return self.refuse(
+                ErrorCode::TooManySubscriptions,
+                format!("a connection may follow at most {max} runs"),
+            );
         }
-        let user = self.conn.user.id;
-        match self
+        let live_access = self.conn.hub.access(&test_id);
+        let stored = match live_access {
+            Some(_) => None,
+            None => match self.conn.store.run(&test_id).await {
+                Ok(run) => run,
+                Err(e) => return self.internal("run lookup failed", e),
+            },
+        };
+        let access = live_access.or_else(|| {
+            stored.as_ref().map(|r| RunAccess {
+                owner: r.user_id,
+                room: r.room.clone(),
+            })
+        });
+        match access {
+            Some(access) if self.may_see(&access).await => {}
+            _ => return self.not_found("run", &test_id),
+        }
+
+        let resume_ref = resume.as_ref().map(|(s, e)| (*s, e.as_str()));
+        if let Some(outcome) = self
             .conn
             .hub
-            .subscribe(self.id, user, &test_id, &self.outbox)
+            .subscribe(self.id, &test_id, resume_ref, &self.outbox)
         {
-            Subscribed::Live => {
-                self.subscriptions.insert(test_id);
-            }
-            Subscribed::Forbidden => self.not_found(&test_id).await,
-            Subscribed::NotLive => match self.conn.store.run(&test_id).await {
-                Ok(Some(run)) if run.user_id == user => {
-                    self.reply(&ServerMessage::Subscribed {
-                        test_id,
-                        snapshot: run.snapshot,
-                    })
-                    .await
-                }
-                Ok(_) => self.not_found(&test_id).await,
-                Err(e) => {
-                    warn!(error = %e, "run lookup failed");
-                    self.reply_error(ErrorCode::Internal, "could not load the run".into())
-                        .await
-                }
+            self.subscriptions.insert(test_id);
+            count_recovery(outcome);
+            return;
+        }
+        // Not live (finished, or finished between the two looks): answer from the store.
+        let run = match stored {
+            Some(run) => run,
+            None => match self.conn.store.run(&test_id).await {
+                Ok(Some(run)) => run,
+                Ok(None) => return self.not_found("run", &test_id),
+                Err(e) => return self.internal("run lookup failed", e),
             },
+        };
+        let outcome = self.answer_from_store(run, resume_ref).await;
+        count_recovery(outcome);
+    }
+
+    /// A finished run: replay the missed events from the event log if all of them are there, else
+    /// send the stored snapshot.
+    async fn answer_from_store(
+        &mut self,
+        run: crate::store::RunRecord,
+        resume: Option<(u64, &str)>,
+    ) -> Subscription {
+        let snap = run.snapshot;
+        if let Some((since, epoch)) = resume {
+            if epoch == snap.epoch && since <= snap.seq {
+                match self
+                    .conn
+                    .store
+                    .run_events(&snap.test_id, epoch, since)
+                    .await
+                {
+                    Ok(events) if events.len() as u64 == snap.seq - since => {
+                        self.reply(&ServerMessage::Subscribed {
+                            test_id: snap.test_id.clone(),
+                            epoch: snap.epoch.clone(),
+                            recovered: Some(true),
+                            replayed: Some(events.len() as u64),
+                            snapshot: None,
+                        });
+                        let run: Arc<str> = Arc::from(snap.test_id.as_str());
+                        for body in events {
+                            self.outbox.push(Item {
+                                bytes: body.into(),
+                                run: Some(run.clone()),
+                                coalescable: false,
+                                published_at: Instant::now(),
+                            });
+                        }
+                        return Subscription::Recovered;
+                    }
+                    Ok(_) => {}
+                    Err(e) => warn!(error = %e, "event log read failed; sending a snapshot"),
+                }
+            }
+        }
+        let recovered = resume.map(|_| false);
+        self.reply(&ServerMessage::Subscribed {
+            test_id: snap.test_id.clone(),
+            epoch: snap.epoch.clone(),
+            recovered,
+            replayed: None,
+            snapshot: Some(snap),
+        });
+        if recovered.is_some() {
+            Subscription::NotRecovered
+        } else {
+            Subscription::Snapshot
         }
     }
 
-    /// The one answer for "no such run" and "not your run".
-    async fn not_found(&self, test_id: &str) {
-        let shown: String = test_id.chars().take(64).collect();
-        self.reply_error(
+    /// The run's owner, or a member of the run's room.
+    async fn may_see(&self, access: &RunAccess) -> bool {
+        if access.owner == self.conn.user.id {
+            return true;
+        }
+        match &access.room {
+            Some(room) => self.is_member(room).await,
+            None => false,
+        }
+    }
+
+    async fn is_member(&self, room: &str) -> bool {
+        match self.conn.store.is_member(room, self.conn.user.id).await {
+            Ok(member) => member,
+            Err(e) => {
+                warn!(error = %e, "membership lookup failed");
+                false
+            }
+        }
+    }
+
+    async fn join_room(&mut self, room: String) {
+        if !self.rooms.contains(&room) && self.rooms.len() >= self.conn.settings.max_rooms {
+            let max = self.conn.settings.max_rooms;
+            return self.refuse(
+                ErrorCode::TooManySubscriptions,
+                format!("a connection may be in at most {max} rooms"),
+            );
+        }
+        if !self.is_member(&room).await {
+            return self.not_found("room", &room);
+        }
+        let (members_online, runs) = self.conn.hub.join_room(self.id, &room, &self.outbox);
+        self.rooms.insert(room.clone());
+        self.reply(&ServerMessage::RoomJoined {
+            room,
+            members_online,
+            runs,
+        });
+    }
+
+    fn refresh(&mut self, token: &str) {
+        match self.conn.keys.verify(token) {
+            Ok(user) if user.id == self.conn.user.id => {
+                self.expiry.send_replace(user.expires_at);
+                self.reply(&ServerMessage::TokenRefreshed {
+                    expires_at: user.expires_at,
+                });
+            }
+            _ => self.refuse(
+                ErrorCode::InvalidToken,
+                "the token is invalid, expired, or for another user".into(),
+            ),
+        }
+    }
+
+    fn cleanup(&mut self) {
+        for test_id in &self.subscriptions {
+            self.conn.hub.unsubscribe(self.id, test_id);
+        }
+        for room in &self.rooms {
+            self.conn.hub.leave_room(self.id, room);
+        }
+        self.outbox.close();
+    }
+
+    /// The one answer for "no such thing" and "not yours".
+    fn not_found(&self, what: &str, name: &str) {
+        let shown: String = name.chars().take(64).collect();
+        self.refuse(
             ErrorCode::NotFound,
-            format!("no run `{shown}` that you can see"),
+            format!("no {what} `{shown}` that you can see"),
         )
-        .await
     }
 
-    async fn reply_error(&self, code: ErrorCode, message: String) {
+    fn internal(&self, what: &str, e: sqlx::Error) {
+        warn!(error = %e, "{what}");
+        self.refuse(
+            ErrorCode::Internal,
+            "the server could not do that; try again".into(),
+        )
+    }
+
+    fn refuse(&self, code: ErrorCode, message: String) {
         debug!(?code, %message, "refused client message");
-        self.reply(&ServerMessage::Error { code, message }).await
+        metrics::counter!("livecheck_ws_errors_total", "code" => code.as_str()).increment(1);
+        self.reply(&ServerMessage::Error { code, message })
     }
 
-    /// Queues an answer. Waiting here is fine: only this client's own reading is held up.
-    async fn reply(&self, msg: &ServerMessage) {
-        let _ = self.outbox.tx.send(encode(msg)).await;
+    /// Queues an answer. If the client does not read, its outbox overflows and the writer closes it.
+    fn reply(&self, msg: &ServerMessage) {
+        self.outbox.push(Item::control(encode(msg)));
     }
+}
+
+fn count_recovery(outcome: Subscription) {
+    let result = match outcome {
+        Subscription::Snapshot => return,
+        Subscription::Recovered => "ok",
+        Subscription::NotRecovered => "failed",
+    };
+    metrics::counter!("livecheck_ws_recoveries_total", "result" => result).increment(1);
 }
 
 /// Whether a read failed because the client's message was over the size limit.
@@ -261,10 +464,8 @@ fn is_too_big(e: axum::Error) -> bool {
     )
 }
 
-/// How the reader, the hub and the server tell the writer to stop.
+/// How the reader and the server tell the writer to stop, and what it watches.
 struct Signals {
-    /// The outbox overflowed (slow consumer).
-    overflow: CancellationToken,
     /// The server is shutting down.
     shutdown: CancellationToken,
     /// The reader ended; `close_reason` may say which close frame to send.
@@ -272,41 +473,47 @@ struct Signals {
     close_reason: Arc<OnceLock<(u16, &'static str)>>,
     /// Heartbeats sent since the client last showed signs of life.
     missed_pongs: Arc<AtomicU32>,
+    /// The token's expiry (seconds since the epoch); `refresh_token` moves it.
+    expiry: watch::Receiver<u64>,
 }
 
 async fn write_loop<S>(
     mut sink: S,
-    mut rx: mpsc::Receiver<Utf8Bytes>,
+    outbox: Arc<Outbox>,
     signals: Signals,
     heartbeat: Duration,
+    max_batch_bytes: usize,
 ) where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
     let Signals {
-        overflow,
         shutdown,
         done,
         close_reason,
         missed_pongs,
+        mut expiry,
     } = signals;
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+    let mut items = Vec::new();
     let close = loop {
+        let expires_in = Duration::from_millis((*expiry.borrow() * 1000).saturating_sub(now_ms()));
         tokio::select! {
             biased;
             _ = done.cancelled() => break close_reason.get().copied(),
-            _ = overflow.cancelled() => {
-                warn!("slow consumer: closing so the client resubscribes");
-                break Some((close_code::SLOW_CONSUMER, "slow consumer"));
-            }
             _ = shutdown.cancelled() => break Some((close_code::GOING_AWAY, "server shutting down")),
-            msg = rx.recv() => match msg {
-                Some(bytes) => {
-                    if sink.send(Message::Text(bytes)).await.is_err() {
-                        break None;
+            drained = outbox.drain(&mut items) => {
+                if drained.is_none() {
+                    if outbox.overflowed() {
+                        warn!("slow consumer: closing so the client resumes");
+                        metrics::counter!("livecheck_ws_slow_consumer_closes_total").increment(1);
+                        break Some((close_code::SLOW_CONSUMER, "slow consumer"));
                     }
+                    break close_reason.get().copied();
                 }
-                None => break None,
-            },
+                if send_items(&mut sink, &mut items, max_batch_bytes).await.is_err() {
+                    break None;
+                }
+            }
             _ = ticker.tick() => {
                 if missed_pongs.fetch_add(1, Ordering::Relaxed) >= 2 {
                     info!("heartbeat timeout");
@@ -314,6 +521,16 @@ async fn write_loop<S>(
                 }
                 if sink.send(Message::Ping(Default::default())).await.is_err() {
                     break None;
+                }
+            }
+            _ = tokio::time::sleep(expires_in) => {
+                info!("session token expired");
+                break Some((close_code::TOKEN_EXPIRED, "token expired"));
+            }
+            changed = expiry.changed() => {
+                if changed.is_err() {
+                    // The reader is gone; `done` fires next.
+                    continue;
                 }
             }
         }
@@ -327,4 +544,39 @@ async fn write_loop<S>(
     }
     let _ = sink.close().await;
     done.cancel();
+}
+
+/// Sends what was drained: one message as itself, several as `batch` frames of bounded size.
+async fn send_items<S>(
+    sink: &mut S,
+    items: &mut Vec<Item>,
+    max_batch_bytes: usize,
+) -> Result<(), ()>
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    if let Some(oldest) = items.first() {
+        metrics::histogram!("livecheck_ws_publish_to_send_seconds")
+            .record(oldest.published_at.elapsed().as_secs_f64());
+    }
+    let mut start = 0;
+    while start < items.len() {
+        let mut end = start;
+        let mut bytes = 0;
+        while end < items.len()
+            && (end == start || bytes + items[end].bytes.len() <= max_batch_bytes)
+        {
+            bytes += items[end].bytes.len();
+            end += 1;
+        }
+        let frame = if end - start == 1 {
+            items[start].bytes.clone()
+        } else {
+            batch_frame(&items[start..end])
+        };
+        sink.feed(Message::Text(frame)).await.map_err(|_| ())?;
+        start = end;
+    }
+    items.clear();
+    sink.flush().await.map_err(|_| ())
 }

@@ -1,31 +1,41 @@
-//! The WebSocket hub: which connection follows which run, and the fan-out of run events.
+//! The WebSocket hub: which connection follows which run or room, and the fan-out of run events.
 //!
-//! Engines publish [`RunEvent`]s; the hub numbers them (`seq`), folds them into the run's snapshot,
-//! serialises each event once and queues the same bytes on every subscriber's outbox. It never does I/O
-//! itself and never waits on a client: a subscriber whose bounded outbox is full is told to close
-//! (see [`conn`]), so one slow reader cannot hold up a publisher or the other subscribers.
+//! Engines publish [`RunEvent`]s; the hub numbers them (`seq`, within the run's `epoch`), folds them into
+//! the run's snapshot, keeps the recent ones for resuming clients, hands them to the event log, serialises
+//! each event once and queues the same bytes on every subscriber's [`Outbox`]. It never does I/O and never
+//! waits on a client: an outbox that overflows makes its connection close (see [`conn`]), so a slow reader
+//! cannot hold up a publisher or the other subscribers.
 //!
-//! Locking: one std `Mutex` over the run table, held only for in-memory work (no `.await` inside).
+//! Authorisation is the caller's job (the connection checks ownership and room membership against the
+//! store before it subscribes or joins); the hub only keeps the facts needed for it.
+//!
+//! Locking: two std `Mutex`es (runs, rooms), never held together and never across an `.await`.
 
 pub mod conn;
+pub mod limits;
+pub mod outbox;
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     sync::{
         atomic::{AtomicU64, Ordering},
         Arc, Mutex, MutexGuard,
     },
+    time::Instant,
 };
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
-use crate::protocol::{
-    RunResults, RunSnapshot, RunStatus, ServerMessage, StepResult, TestId, TestProgress,
+use crate::{
+    protocol::{
+        RunResults, RunSnapshot, RunStatus, ServerMessage, StepResult, TestId, TestProgress,
+    },
+    server::now_ms,
+    store::EventLog,
 };
+pub use outbox::{Item, Outbox, Pushed};
 
-/// An event of a run, as an engine reports it. The hub adds the run id, `seq` and the timestamp.
+/// An event of a run, as an engine reports it. The hub adds the run id, `seq`, epoch and timestamp.
 #[derive(Debug, Clone)]
 pub enum RunEvent {
     Progress {
@@ -45,75 +55,86 @@ pub enum RunEvent {
     Error(String),
 }
 
-/// The sending half of one connection's queue, as the hub holds it.
-#[derive(Clone)]
-pub struct Outbox {
-    tx: mpsc::Sender<Utf8Bytes>,
-    /// Cancelled when the queue overflowed: the connection must close so the client reconnects.
-    overflow: CancellationToken,
+/// How a subscription started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subscription {
+    /// A snapshot was queued, live events follow.
+    Snapshot,
+    /// The missed events were replayed, live events follow.
+    Recovered,
+    /// Resuming was asked for but impossible; a snapshot was queued instead.
+    NotRecovered,
 }
 
-impl Outbox {
-    pub fn new(capacity: usize) -> (Self, mpsc::Receiver<Utf8Bytes>, CancellationToken) {
-        let (tx, rx) = mpsc::channel(capacity);
-        let overflow = CancellationToken::new();
-        (
-            Self {
-                tx,
-                overflow: overflow.clone(),
-            },
-            rx,
-            overflow,
-        )
-    }
+/// Who may see a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunAccess {
+    pub owner: i64,
+    pub room: Option<String>,
+}
 
-    /// Queues a message without waiting. Returns false (and flags the connection) when it is full.
-    fn offer(&self, bytes: Utf8Bytes) -> bool {
-        match self.tx.try_send(bytes) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.overflow.cancel();
-                false
-            }
-            // The connection is gone; its cleanup will remove the subscription.
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+/// Hub-wide settings.
+#[derive(Debug, Clone)]
+pub struct HubSettings {
+    /// Events of a live run kept in memory for resuming clients.
+    pub replay_buffer: usize,
+}
+
+impl Default for HubSettings {
+    fn default() -> Self {
+        Self {
+            replay_buffer: 4096,
         }
     }
 }
 
-/// What [`Hub::subscribe`] did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Subscribed {
-    /// The run is live in memory: its snapshot was queued, live events follow.
-    Live,
-    /// The run is live but belongs to someone else. Reported to the client exactly like `NotLive`
-    /// followed by a failed database lookup, so a refusal reveals nothing.
-    Forbidden,
-    /// The hub has no live run by that id: the caller looks in the store.
-    NotLive,
-}
-
 struct Topic {
-    owner: i64,
+    id: Arc<str>,
+    access: RunAccess,
     snapshot: RunSnapshot,
-    subscribers: HashMap<u64, Outbox>,
+    /// The most recent events, oldest first, for replay.
+    recent: VecDeque<(u64, Utf8Bytes)>,
+    subscribers: HashMap<u64, Arc<Outbox>>,
 }
 
-/// Cheap to clone; all clones share one run table.
-#[derive(Clone, Default)]
+#[derive(Default)]
+struct Room {
+    /// Connection id → outbox of every connection that joined.
+    members: HashMap<u64, Arc<Outbox>>,
+}
+
+/// Cheap to clone; all clones share one hub.
+#[derive(Clone)]
 pub struct Hub {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
 struct Inner {
-    topics: Mutex<HashMap<TestId, Topic>>,
+    runs: Mutex<HashMap<TestId, Topic>>,
+    rooms: Mutex<HashMap<String, Room>>,
     next_connection_id: AtomicU64,
+    settings: HubSettings,
+    /// Where events go to be persisted; `None` in tests and benchmarks of the hub alone.
+    log: Option<EventLog>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section leaves the maps consistent at each step, so a panic elsewhere while the
+    // lock was held does not make the data unusable: keep going rather than take the hub down.
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Hub {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(settings: HubSettings, log: Option<EventLog>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                runs: Mutex::default(),
+                rooms: Mutex::default(),
+                next_connection_id: AtomicU64::new(0),
+                settings,
+                log,
+            }),
+        }
     }
 
     pub fn next_connection_id(&self) -> u64 {
@@ -123,96 +144,268 @@ impl Hub {
             + 1
     }
 
-    fn topics(&self) -> MutexGuard<'_, HashMap<TestId, Topic>> {
-        // A panic while the lock was held cannot leave the map half-updated in a way that matters
-        // more than losing the whole hub, so a poisoned lock is used as is.
-        self.inner.topics.lock().unwrap_or_else(|e| e.into_inner())
+    /// The event log, so the runner can wait for a finished run's events to be stored.
+    pub fn event_log(&self) -> Option<&EventLog> {
+        self.inner.log.as_ref()
     }
 
-    /// Makes a new run known to the hub before anyone can subscribe to it.
-    pub fn open_run(&self, owner: i64, snapshot: RunSnapshot) {
-        let id = snapshot.test_id.clone();
-        self.topics().insert(
-            id,
+    /// Makes a new run known before anyone can subscribe to it.
+    pub fn open_run(&self, access: RunAccess, snapshot: RunSnapshot) {
+        let id: Arc<str> = Arc::from(snapshot.test_id.as_str());
+        lock(&self.inner.runs).insert(
+            snapshot.test_id.clone(),
             Topic {
-                owner,
+                id,
+                access,
                 snapshot,
+                recent: VecDeque::new(),
                 subscribers: HashMap::new(),
             },
         );
     }
 
-    /// Publishes one event of a run to its subscribers. Returns the run's snapshot after the event,
-    /// or `None` when the hub does not know the run.
-    pub fn publish(&self, test_id: &str, event: RunEvent) -> Option<RunSnapshot> {
-        let mut topics = self.topics();
-        let topic = topics.get_mut(test_id)?;
+    /// Publishes one event of a run to its subscribers. Returns false when the hub does not know the run.
+    pub fn publish(&self, test_id: &str, event: RunEvent) -> bool {
+        let published_at = Instant::now();
+        let mut runs = lock(&self.inner.runs);
+        let Some(topic) = runs.get_mut(test_id) else {
+            return false;
+        };
         let seq = topic.snapshot.seq + 1;
-        let msg = event.into_message(test_id.to_owned(), seq, crate::server::now_ms());
+        // Only progress without a step result may be superseded in a lagging client's queue.
+        let coalescable = matches!(&event, RunEvent::Progress { step: None, .. });
+        let kind = event.kind();
+        let msg = event.into_message(
+            test_id.to_owned(),
+            seq,
+            topic.snapshot.epoch.clone(),
+            now_ms(),
+        );
         topic.snapshot.apply(&msg);
         let bytes = encode(&msg);
-        // A subscriber whose outbox is full has been told to close; it resubscribes on reconnect.
+
+        topic.recent.push_back((seq, bytes.clone()));
+        if topic.recent.len() > self.inner.settings.replay_buffer {
+            topic.recent.pop_front();
+        }
+        if let Some(log) = &self.inner.log {
+            log.append(&topic.id, &topic.snapshot.epoch, seq, bytes.clone());
+        }
+
+        let item = Item {
+            bytes,
+            run: Some(topic.id.clone()),
+            coalescable,
+            published_at,
+        };
+        let before = topic.subscribers.len();
         topic
             .subscribers
-            .retain(|_, outbox| outbox.offer(bytes.clone()));
-        Some(topic.snapshot.clone())
-    }
-
-    /// Forgets a finished run once its final state is stored; later subscribers read it from the store.
-    pub fn close_run(&self, test_id: &str) {
-        self.topics().remove(test_id);
-    }
-
-    /// Subscribes a connection to a live run, queuing `subscribed` with the snapshot first. Holding the
-    /// lock while queuing guarantees no event is lost or doubled between the snapshot and the live stream.
-    pub fn subscribe(
-        &self,
-        connection_id: u64,
-        user_id: i64,
-        test_id: &str,
-        outbox: &Outbox,
-    ) -> Subscribed {
-        let mut topics = self.topics();
-        let Some(topic) = topics.get_mut(test_id) else {
-            return Subscribed::NotLive;
-        };
-        if topic.owner != user_id {
-            return Subscribed::Forbidden;
+            .retain(|_, outbox| match outbox.push(item.clone()) {
+                Pushed::Queued => true,
+                Pushed::Coalesced => {
+                    metrics::counter!("livecheck_ws_coalesced_total").increment(1);
+                    true
+                }
+                Pushed::Overflow | Pushed::Closed => false,
+            });
+        let delivered = topic.subscribers.len();
+        drop(runs);
+        metrics::counter!("livecheck_ws_messages_out_total", "type" => kind)
+            .increment(delivered as u64);
+        if before > delivered {
+            metrics::gauge!("livecheck_ws_subscriptions").decrement((before - delivered) as f64);
         }
-        let msg = ServerMessage::Subscribed {
-            test_id: test_id.to_owned(),
-            snapshot: topic.snapshot.clone(),
-        };
-        if outbox.offer(encode(&msg)) {
-            topic.subscribers.insert(connection_id, outbox.clone());
-        }
-        Subscribed::Live
+        true
     }
 
-    pub fn unsubscribe(&self, connection_id: u64, test_id: &str) {
-        if let Some(topic) = self.topics().get_mut(test_id) {
-            topic.subscribers.remove(&connection_id);
-        }
-    }
-
-    /// The live snapshot of a run the user owns.
-    pub fn snapshot(&self, user_id: i64, test_id: &str) -> Option<RunSnapshot> {
-        self.topics()
+    /// The run's snapshot while it is live (no access check: for the run's own bookkeeping).
+    pub fn live_snapshot(&self, test_id: &str) -> Option<RunSnapshot> {
+        lock(&self.inner.runs)
             .get(test_id)
-            .filter(|t| t.owner == user_id)
             .map(|t| t.snapshot.clone())
     }
 
-    /// Number of subscribers of a run (for tests and metrics).
+    /// Who may see a live run.
+    pub fn access(&self, test_id: &str) -> Option<RunAccess> {
+        lock(&self.inner.runs)
+            .get(test_id)
+            .map(|t| t.access.clone())
+    }
+
+    /// Forgets a finished run once its final state and events are stored; later subscribers read it
+    /// from the store.
+    pub fn close_run(&self, test_id: &str) {
+        if let Some(topic) = lock(&self.inner.runs).remove(test_id) {
+            metrics::gauge!("livecheck_ws_subscriptions").decrement(topic.subscribers.len() as f64);
+        }
+    }
+
+    /// Subscribes a connection to a live run (already authorised by the caller). With `resume`
+    /// (`since_seq`, `epoch`) it replays the missed events if it has all of them, else it sends a
+    /// snapshot. Everything is queued under the run's lock, so no event is lost or doubled between the
+    /// answer and the live stream. `None`: the run is not live.
+    pub fn subscribe(
+        &self,
+        connection_id: u64,
+        test_id: &str,
+        resume: Option<(u64, &str)>,
+        outbox: &Arc<Outbox>,
+    ) -> Option<Subscription> {
+        let mut runs = lock(&self.inner.runs);
+        let topic = runs.get_mut(test_id)?;
+        let snap = &topic.snapshot;
+        let replay = resume.and_then(|(since, epoch)| {
+            if epoch != snap.epoch || since > snap.seq {
+                return None;
+            }
+            let missing = snap.seq - since;
+            let available = topic.recent.iter().filter(|(seq, _)| *seq > since).count() as u64;
+            (available == missing).then_some(since)
+        });
+        let outcome = match (resume, replay) {
+            (_, Some(since)) => {
+                outbox.push(Item::control(encode(&ServerMessage::Subscribed {
+                    test_id: test_id.to_owned(),
+                    epoch: snap.epoch.clone(),
+                    recovered: Some(true),
+                    replayed: Some(snap.seq - since),
+                    snapshot: None,
+                })));
+                for (_, bytes) in topic.recent.iter().filter(|(seq, _)| *seq > since) {
+                    outbox.push(Item {
+                        bytes: bytes.clone(),
+                        run: Some(topic.id.clone()),
+                        coalescable: false,
+                        published_at: Instant::now(),
+                    });
+                }
+                Subscription::Recovered
+            }
+            (resume, None) => {
+                outbox.push(Item::control(encode(&ServerMessage::Subscribed {
+                    test_id: test_id.to_owned(),
+                    epoch: snap.epoch.clone(),
+                    recovered: resume.map(|_| false),
+                    replayed: None,
+                    snapshot: Some(snap.clone()),
+                })));
+                if resume.is_some() {
+                    Subscription::NotRecovered
+                } else {
+                    Subscription::Snapshot
+                }
+            }
+        };
+        if topic
+            .subscribers
+            .insert(connection_id, outbox.clone())
+            .is_none()
+        {
+            metrics::gauge!("livecheck_ws_subscriptions").increment(1.0);
+        }
+        Some(outcome)
+    }
+
+    pub fn unsubscribe(&self, connection_id: u64, test_id: &str) {
+        if let Some(topic) = lock(&self.inner.runs).get_mut(test_id) {
+            if topic.subscribers.remove(&connection_id).is_some() {
+                metrics::gauge!("livecheck_ws_subscriptions").decrement(1.0);
+            }
+        }
+    }
+
+    /// Number of subscribers of a live run.
     pub fn subscriber_count(&self, test_id: &str) -> usize {
-        self.topics()
+        lock(&self.inner.runs)
             .get(test_id)
             .map_or(0, |t| t.subscribers.len())
+    }
+
+    /// Adds a connection (already checked to be a member) to a room. Returns the members online and the
+    /// room's live runs; the others are told someone joined.
+    pub fn join_room(
+        &self,
+        connection_id: u64,
+        room: &str,
+        outbox: &Arc<Outbox>,
+    ) -> (u32, Vec<TestId>) {
+        let online = {
+            let mut rooms = lock(&self.inner.rooms);
+            let r = rooms.entry(room.to_owned()).or_default();
+            r.members.insert(connection_id, outbox.clone());
+            let online = r.members.len() as u32;
+            broadcast_presence(r, room, connection_id);
+            online
+        };
+        let runs = lock(&self.inner.runs)
+            .values()
+            .filter(|t| t.access.room.as_deref() == Some(room) && !t.snapshot.status.is_finished())
+            .map(|t| t.snapshot.test_id.clone())
+            .collect();
+        (online, runs)
+    }
+
+    /// Removes a connection from a room; returns whether it was in it.
+    pub fn leave_room(&self, connection_id: u64, room: &str) -> bool {
+        let mut rooms = lock(&self.inner.rooms);
+        let Some(r) = rooms.get_mut(room) else {
+            return false;
+        };
+        let was_in = r.members.remove(&connection_id).is_some();
+        if r.members.is_empty() {
+            rooms.remove(room);
+        } else if was_in {
+            broadcast_presence(r, room, connection_id);
+        }
+        was_in
+    }
+
+    /// Tells everyone in a room about a message (a run started there).
+    pub fn room_broadcast(&self, room: &str, msg: &ServerMessage) {
+        let item = Item::control(encode(msg));
+        if let Some(r) = lock(&self.inner.rooms).get_mut(room) {
+            r.members.retain(|_, outbox| {
+                !matches!(outbox.push(item.clone()), Pushed::Overflow | Pushed::Closed)
+            });
+        }
+    }
+
+    /// Live runs and rooms with members, for tests and metrics.
+    pub fn sizes(&self) -> (usize, usize) {
+        (lock(&self.inner.runs).len(), lock(&self.inner.rooms).len())
+    }
+}
+
+fn broadcast_presence(room: &mut Room, name: &str, except: u64) {
+    let item = Item::control(encode(&ServerMessage::RoomPresence {
+        room: name.to_owned(),
+        members_online: room.members.len() as u32,
+    }));
+    for (id, outbox) in &room.members {
+        if *id != except {
+            outbox.push(item.clone());
+        }
     }
 }
 
 impl RunEvent {
-    fn into_message(self, test_id: TestId, seq: u64, timestamp: u64) -> ServerMessage {
+    fn kind(&self) -> &'static str {
+        match self {
+            RunEvent::Progress { .. } => "test_progress",
+            RunEvent::Status(_) => "test_status_update",
+            RunEvent::Completed { .. } => "test_completed",
+            RunEvent::Error(_) => "test_error",
+        }
+    }
+
+    fn into_message(
+        self,
+        test_id: TestId,
+        seq: u64,
+        epoch: String,
+        timestamp: u64,
+    ) -> ServerMessage {
         match self {
             RunEvent::Progress {
                 done_steps,
@@ -223,6 +416,7 @@ impl RunEvent {
             } => ServerMessage::TestProgress(TestProgress {
                 test_id,
                 seq,
+                epoch,
                 progress: percent(done_steps, total_steps),
                 current_step,
                 total_steps,
@@ -233,12 +427,14 @@ impl RunEvent {
             RunEvent::Status(status) => ServerMessage::TestStatusUpdate {
                 test_id,
                 seq,
+                epoch,
                 status,
                 timestamp,
             },
             RunEvent::Completed { success, results } => ServerMessage::TestCompleted {
                 test_id,
                 seq,
+                epoch,
                 success,
                 results,
                 timestamp,
@@ -246,11 +442,17 @@ impl RunEvent {
             RunEvent::Error(error) => ServerMessage::TestError {
                 test_id,
                 seq,
+                epoch,
                 error,
                 timestamp,
             },
         }
     }
+}
+
+/// A fresh stream epoch: 8 random hex digits.
+pub fn new_epoch() -> String {
+    format!("{:08x}", rand::random::<u32>())
 }
 
 /// Whole percent of `done` out of `total`, clamped to 0–100.
@@ -271,14 +473,48 @@ pub fn encode(msg: &ServerMessage) -> Utf8Bytes {
 mod tests {
     use super::*;
 
+    /// A finished step: never coalesced, so every one reaches every subscriber.
     fn progress(n: u32) -> RunEvent {
         RunEvent::Progress {
             done_steps: n,
             current_step: n,
             total_steps: 4,
             message: format!("{n}/4"),
-            step: None,
+            step: Some(StepResult {
+                index: n,
+                name: "GET /".into(),
+                passed: true,
+                status: Some(200),
+                duration_ms: 1,
+                error: None,
+            }),
         }
+    }
+
+    fn hub_with_run(buffer: usize) -> Hub {
+        let hub = Hub::new(
+            HubSettings {
+                replay_buffer: buffer,
+            },
+            None,
+        );
+        hub.open_run(
+            RunAccess {
+                owner: 1,
+                room: None,
+            },
+            RunSnapshot::queued("r".into(), "e1".into(), "T".into(), 4),
+        );
+        hub
+    }
+
+    async fn messages(outbox: &Outbox) -> Vec<ServerMessage> {
+        let mut items = Vec::new();
+        outbox.drain(&mut items).await.unwrap();
+        items
+            .iter()
+            .map(|i| serde_json::from_str(i.bytes.as_str()).unwrap())
+            .collect()
     }
 
     #[test]
@@ -290,42 +526,114 @@ mod tests {
 
     #[tokio::test]
     async fn events_fan_out_in_order_after_the_snapshot() {
-        let hub = Hub::new();
-        hub.open_run(1, RunSnapshot::queued("r".into(), "T".into(), 4));
-        let (a, mut rx_a, _) = Outbox::new(16);
-        let (b, mut rx_b, _) = Outbox::new(16);
-        assert_eq!(hub.subscribe(1, 1, "r", &a), Subscribed::Live);
+        let hub = hub_with_run(16);
+        let a = Outbox::new(1 << 20);
+        let b = Outbox::new(1 << 20);
+        assert_eq!(
+            hub.subscribe(1, "r", None, &a),
+            Some(Subscription::Snapshot)
+        );
         hub.publish("r", progress(1));
-        assert_eq!(hub.subscribe(2, 1, "r", &b), Subscribed::Live);
+        assert_eq!(
+            hub.subscribe(2, "r", None, &b),
+            Some(Subscription::Snapshot)
+        );
         hub.publish("r", progress(2));
 
-        let first: ServerMessage = serde_json::from_str(&rx_a.recv().await.unwrap()).unwrap();
+        let got_a = messages(&a).await;
         assert!(
-            matches!(first, ServerMessage::Subscribed { ref snapshot, .. } if snapshot.seq == 0)
+            matches!(&got_a[0], ServerMessage::Subscribed { snapshot: Some(s), .. } if s.seq == 0)
         );
-        let b_first: ServerMessage = serde_json::from_str(&rx_b.recv().await.unwrap()).unwrap();
+        let seqs: Vec<u64> = got_a[1..]
+            .iter()
+            .map(|m| m.run_event().unwrap().1)
+            .collect();
+        assert_eq!(seqs, [1, 2]);
+        let got_b = messages(&b).await;
         assert!(
-            matches!(b_first, ServerMessage::Subscribed { ref snapshot, .. } if snapshot.seq == 1)
+            matches!(&got_b[0], ServerMessage::Subscribed { snapshot: Some(s), .. } if s.seq == 1)
         );
-        for (rx, want) in [(&mut rx_a, vec![1, 2]), (&mut rx_b, vec![2])] {
-            for seq in want {
-                let msg: ServerMessage = serde_json::from_str(&rx.recv().await.unwrap()).unwrap();
-                assert_eq!(msg.run_event().unwrap().1, seq);
-            }
+        assert_eq!(got_b[1].run_event().unwrap().1, 2);
+    }
+
+    #[tokio::test]
+    async fn resume_replays_exactly_the_gap_or_falls_back_to_a_snapshot() {
+        let hub = hub_with_run(3);
+        for n in 1..=5 {
+            hub.publish("r", progress(n));
         }
+        // Events 3, 4, 5 are buffered: resuming after 2 replays them.
+        let ok = Outbox::new(1 << 20);
+        assert_eq!(
+            hub.subscribe(1, "r", Some((2, "e1")), &ok),
+            Some(Subscription::Recovered)
+        );
+        let got = messages(&ok).await;
+        assert!(matches!(
+            &got[0],
+            ServerMessage::Subscribed {
+                recovered: Some(true),
+                replayed: Some(3),
+                ..
+            }
+        ));
+        let seqs: Vec<u64> = got[1..].iter().map(|m| m.run_event().unwrap().1).collect();
+        assert_eq!(seqs, [3, 4, 5]);
+
+        // Event 2 is gone, another epoch, or a seq from the future: a snapshot, never part of a gap.
+        for resume in [(1, "e1"), (4, "other"), (9, "e1")] {
+            let out = Outbox::new(1 << 20);
+            assert_eq!(
+                hub.subscribe(2, "r", Some(resume), &out),
+                Some(Subscription::NotRecovered)
+            );
+            let got = messages(&out).await;
+            assert_eq!(got.len(), 1);
+            assert!(
+                matches!(&got[0], ServerMessage::Subscribed { recovered: Some(false), snapshot: Some(s), .. } if s.seq == 5)
+            );
+        }
+        assert_eq!(hub.subscribe(3, "nope", None, &ok), None);
     }
 
     #[test]
-    fn other_users_are_refused_and_full_outboxes_flagged() {
-        let hub = Hub::new();
-        hub.open_run(1, RunSnapshot::queued("r".into(), "T".into(), 4));
-        let (outbox, _rx, overflow) = Outbox::new(1);
-        assert_eq!(hub.subscribe(9, 2, "r", &outbox), Subscribed::Forbidden);
-        assert_eq!(hub.subscribe(9, 1, "nope", &outbox), Subscribed::NotLive);
-        assert_eq!(hub.subscribe(9, 1, "r", &outbox), Subscribed::Live);
-        // The snapshot filled the only slot: the next event overflows and drops the subscriber.
+    fn an_overflowing_subscriber_is_dropped_and_the_others_keep_going() {
+        let hub = hub_with_run(16);
+        let tiny = Outbox::new(1);
+        let roomy = Outbox::new(1 << 20);
+        hub.subscribe(1, "r", None, &tiny);
+        hub.subscribe(2, "r", None, &roomy);
         hub.publish("r", progress(1));
-        assert!(overflow.is_cancelled());
-        assert_eq!(hub.subscriber_count("r"), 0);
+        hub.publish("r", RunEvent::Status(RunStatus::Running));
+        assert!(tiny.overflowed());
+        assert_eq!(hub.subscriber_count("r"), 1);
+    }
+
+    #[tokio::test]
+    async fn rooms_count_members_and_hear_about_runs() {
+        let hub = hub_with_run(16);
+        let a = Outbox::new(1 << 20);
+        let b = Outbox::new(1 << 20);
+        assert_eq!(hub.join_room(1, "qa", &a).0, 1);
+        assert_eq!(hub.join_room(2, "qa", &b).0, 2);
+        let got = messages(&a).await;
+        assert!(matches!(
+            &got[0],
+            ServerMessage::RoomPresence {
+                members_online: 2,
+                ..
+            }
+        ));
+        assert!(hub.leave_room(2, "qa"));
+        assert!(!hub.leave_room(2, "qa"));
+        assert!(matches!(
+            &messages(&a).await[0],
+            ServerMessage::RoomPresence {
+                members_online: 1,
+                ..
+            }
+        ));
+        hub.leave_room(1, "qa");
+        assert_eq!(hub.sizes().1, 0);
     }
 }

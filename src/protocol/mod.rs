@@ -13,15 +13,49 @@ pub type TestId = String;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
-    /// Start receiving a run's events. The reply is `subscribed` with the run's current state.
-    SubscribeTest { test_id: TestId },
+    /// Start receiving a run's events. With `since_seq` (and the `epoch` it belongs to) the server
+    /// replays exactly the events after it, or says it cannot and sends a snapshot instead.
+    SubscribeTest {
+        test_id: TestId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since_seq: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        epoch: Option<String>,
+    },
     /// Stop receiving a run's events. The reply is `unsubscribed`.
-    UnsubscribeTest { test_id: TestId },
+    UnsubscribeTest {
+        test_id: TestId,
+    },
+    /// Receive a room's events (runs started in it, who is online). Only for the room's members.
+    JoinRoom {
+        room: String,
+    },
+    LeaveRoom {
+        room: String,
+    },
     /// Application-level heartbeat of the seed's client; answered by `pong` with the same `timestamp`.
     Ping {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         timestamp: Option<u64>,
     },
+    /// Swap in a fresh session token for the same user without reconnecting.
+    RefreshToken {
+        token: String,
+    },
+}
+
+impl ClientMessage {
+    /// The message's `type`, for logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::SubscribeTest { .. } => "subscribe_test",
+            Self::UnsubscribeTest { .. } => "unsubscribe_test",
+            Self::JoinRoom { .. } => "join_room",
+            Self::LeaveRoom { .. } => "leave_room",
+            Self::Ping { .. } => "ping",
+            Self::RefreshToken { .. } => "refresh_token",
+        }
+    }
 }
 
 /// Messages the server sends to a client.
@@ -34,20 +68,32 @@ pub enum ServerMessage {
         user_id: i64,
         username: String,
         server_time: u64,
+        heartbeat_interval_ms: u64,
+        /// When the session token expires, seconds since the Unix epoch.
+        expires_at: u64,
     },
-    /// Answer to `subscribe_test`: the run's state now; live events follow.
+    /// Answer to `subscribe_test`. Without `since_seq`: `snapshot` is the run's state now and live
+    /// events follow. With it: `recovered: true` and `replayed` events follow, or `recovered: false`
+    /// and a `snapshot`.
     Subscribed {
         test_id: TestId,
-        snapshot: RunSnapshot,
+        epoch: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recovered: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replayed: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        snapshot: Option<RunSnapshot>,
     },
     /// Answer to `unsubscribe_test`.
     Unsubscribed { test_id: TestId },
-    /// A step finished (or the run moved on): how far the run is.
+    /// A step started or finished: how far the run is.
     TestProgress(TestProgress),
     /// The run's status changed (queued → running → completed / failed / cancelled).
     TestStatusUpdate {
         test_id: TestId,
         seq: u64,
+        epoch: String,
         status: RunStatus,
         timestamp: u64,
     },
@@ -55,16 +101,35 @@ pub enum ServerMessage {
     TestCompleted {
         test_id: TestId,
         seq: u64,
+        epoch: String,
         success: bool,
         results: RunResults,
         timestamp: u64,
     },
-    /// The run could not go on (a target was unreachable, the engine failed).
+    /// The run could not go on (a target was unreachable, the engine failed, the server stopped).
     TestError {
         test_id: TestId,
         seq: u64,
+        epoch: String,
         error: String,
         timestamp: u64,
+    },
+    /// Answer to `join_room`: who is online and which runs of the room are in progress.
+    RoomJoined {
+        room: String,
+        members_online: u32,
+        runs: Vec<TestId>,
+    },
+    /// Answer to `leave_room`.
+    RoomLeft { room: String },
+    /// Someone joined or left a room you are in.
+    RoomPresence { room: String, members_online: u32 },
+    /// A member started a run in a room you are in; subscribe to follow it.
+    RoomRunStarted {
+        room: String,
+        test_id: TestId,
+        name: String,
+        started_by: String,
     },
     /// Answer to `ping`.
     Pong {
@@ -72,8 +137,12 @@ pub enum ServerMessage {
         timestamp: Option<u64>,
         server_time: u64,
     },
+    /// Answer to `refresh_token`: the connection now lives until `expires_at` (seconds since the epoch).
+    TokenRefreshed { expires_at: u64 },
     /// The client's last message was refused; the connection stays open.
     Error { code: ErrorCode, message: String },
+    /// Several messages sent in one frame, in order.
+    Batch { messages: Vec<ServerMessage> },
 }
 
 /// The body of a `test_progress` message.
@@ -82,6 +151,8 @@ pub struct TestProgress {
     pub test_id: TestId,
     /// Position of this event in the run's stream: 1, 2, 3 … without gaps.
     pub seq: u64,
+    /// The stream `seq` counts in; a new epoch starts a new count.
+    pub epoch: String,
     /// Percent done, 0–100.
     pub progress: u8,
     /// Steps finished so far.
@@ -105,12 +176,17 @@ pub enum RunStatus {
     Completed,
     Failed,
     Cancelled,
+    /// The server stopped while the run was in progress.
+    Interrupted,
 }
 
 impl RunStatus {
     /// A finished run receives no more events.
     pub fn is_finished(self) -> bool {
-        matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
+        matches!(
+            self,
+            Self::Completed | Self::Failed | Self::Cancelled | Self::Interrupted
+        )
     }
 
     pub fn as_str(self) -> &'static str {
@@ -120,6 +196,7 @@ impl RunStatus {
             Self::Completed => "completed",
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
+            Self::Interrupted => "interrupted",
         }
     }
 
@@ -131,6 +208,7 @@ impl RunStatus {
             Self::Completed => "Completed",
             Self::Failed => "Failed",
             Self::Cancelled => "Cancelled",
+            Self::Interrupted => "Interrupted",
         }
     }
 
@@ -141,6 +219,7 @@ impl RunStatus {
             "completed" => Self::Completed,
             "failed" => Self::Failed,
             "cancelled" => Self::Cancelled,
+            "interrupted" => Self::Interrupted,
             _ => return None,
         })
     }
@@ -176,6 +255,9 @@ pub struct RunResults {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSnapshot {
     pub test_id: TestId,
+    /// The stream this snapshot's `seq` belongs to.
+    #[serde(default)]
+    pub epoch: String,
     /// Name of the test this run executes.
     pub name: String,
     pub status: RunStatus,
@@ -199,9 +281,10 @@ pub struct RunSnapshot {
 
 impl RunSnapshot {
     /// The state of a run that has been created but has not started.
-    pub fn queued(test_id: TestId, name: String, total_steps: u32) -> Self {
+    pub fn queued(test_id: TestId, epoch: String, name: String, total_steps: u32) -> Self {
         Self {
             test_id,
+            epoch,
             name,
             status: RunStatus::Queued,
             seq: 0,
@@ -265,7 +348,9 @@ impl RunSnapshot {
             ServerMessage::TestError {
                 error, timestamp, ..
             } => {
-                self.status = RunStatus::Failed;
+                if !self.status.is_finished() {
+                    self.status = RunStatus::Failed;
+                }
                 self.error = Some(error.clone());
                 self.finished_at = Some(*timestamp);
             }
@@ -297,14 +382,32 @@ pub enum ErrorCode {
     UnknownType,
     /// The message had a known `type` but its fields were wrong.
     InvalidMessage,
-    /// The message was larger than the server accepts.
-    MessageTooLarge,
     /// The run does not exist or is not yours (deliberately the same answer).
     NotFound,
     /// The connection is subscribed to too many runs.
     TooManySubscriptions,
+    /// Too many messages in a short time; this one was dropped.
+    RateLimited,
+    /// `refresh_token` carried a token that is invalid, expired, or for another user.
+    InvalidToken,
     /// Something failed on the server; the details are in the server's log.
     Internal,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MalformedMessage => "malformed_message",
+            Self::UnknownType => "unknown_type",
+            Self::InvalidMessage => "invalid_message",
+            Self::NotFound => "not_found",
+            Self::TooManySubscriptions => "too_many_subscriptions",
+            Self::RateLimited => "rate_limited",
+            Self::InvalidToken => "invalid_token",
+            Self::Internal => "internal",
+        }
+    }
 }
 
 /// Reads a client message, telling apart the three ways it can be wrong.
@@ -329,7 +432,14 @@ pub fn parse_client_message(text: &str) -> Result<ClientMessage, (ErrorCode, Str
 }
 
 /// The `type`s a client may send.
-pub const CLIENT_MESSAGE_TYPES: &[&str] = &["subscribe_test", "unsubscribe_test", "ping"];
+pub const CLIENT_MESSAGE_TYPES: &[&str] = &[
+    "subscribe_test",
+    "unsubscribe_test",
+    "join_room",
+    "leave_room",
+    "ping",
+    "refresh_token",
+];
 
 fn truncate(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
@@ -348,7 +458,9 @@ mod tests {
         assert_eq!(
             msg,
             ClientMessage::SubscribeTest {
-                test_id: "r1".into()
+                test_id: "r1".into(),
+                since_seq: None,
+                epoch: None,
             }
         );
         let ping = serde_json::to_string(&ClientMessage::Ping { timestamp: Some(5) }).unwrap();
@@ -360,6 +472,7 @@ mod tests {
         let msg = ServerMessage::TestProgress(TestProgress {
             test_id: "r1".into(),
             seq: 3,
+            epoch: "e".into(),
             progress: 37,
             current_step: 3,
             total_steps: 8,
@@ -403,11 +516,12 @@ mod tests {
 
     #[test]
     fn snapshot_ignores_duplicates_and_other_runs() {
-        let mut snap = RunSnapshot::queued("r1".into(), "Demo".into(), 2);
+        let mut snap = RunSnapshot::queued("r1".into(), "e".into(), "Demo".into(), 2);
         let step = |seq, n| {
             ServerMessage::TestProgress(TestProgress {
                 test_id: "r1".into(),
                 seq,
+                epoch: "e".into(),
                 progress: 50,
                 current_step: n,
                 total_steps: 2,
@@ -441,15 +555,19 @@ pub mod close_code {
     pub const GOING_AWAY: u16 = 1001;
     /// A message was larger than the server accepts (RFC 6455): reconnect, and send smaller messages.
     pub const MESSAGE_TOO_BIG: u16 = 1009;
-    /// The session token is missing, invalid or expired: do not reconnect; sign in again.
+    /// The session token is invalid: do not reconnect; sign in again.
     pub const UNAUTHORIZED: u16 = 4001;
     /// The client did not answer two heartbeat pings in time: reconnect.
     pub const HEARTBEAT_TIMEOUT: u16 = 4002;
-    /// The client read too slowly and its queue overflowed: reconnect and resubscribe.
+    /// The session token expired: do not reconnect with it; sign in (or refresh) first.
+    pub const TOKEN_EXPIRED: u16 = 4003;
+    /// The client read too slowly and its queue overflowed: reconnect and resume with `since_seq`.
     pub const SLOW_CONSUMER: u16 = 4008;
+    /// The client kept sending far over its message budget: reconnect after a backoff.
+    pub const FLOOD: u16 = 4029;
 
     /// Whether a client should reconnect after the server closed with `code`.
     pub fn should_reconnect(code: u16) -> bool {
-        code != UNAUTHORIZED
+        !matches!(code, UNAUTHORIZED | TOKEN_EXPIRED)
     }
 }

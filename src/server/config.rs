@@ -11,14 +11,18 @@
 //! | `LIVECHECK_DEMO` | `true` | create the demo account `demo` / `demo-password` at start-up |
 //! | `LIVECHECK_HEARTBEAT_SECS` | `30` | WebSocket ping interval; two missed pongs close the connection |
 //! | `LIVECHECK_STEP_TIMEOUT_MS` | `10000` | per-request timeout of the API engine |
+//! | `LIVECHECK_ALLOWED_ORIGINS` | (none) | comma-separated origins allowed to open WebSockets besides the server's own |
+//! | `LIVECHECK_METRICS` | `true` | serve Prometheus metrics at `/metrics` |
 
 use std::{path::PathBuf, time::Duration};
 
-use crate::hub::conn::ConnectionSettings;
+use crate::hub::{conn::ConnectionSettings, HubSettings};
 
 /// The demo account created when `LIVECHECK_DEMO` is on.
 pub const DEMO_USERNAME: &str = "demo";
 pub const DEMO_PASSWORD: &str = "demo-password";
+/// A room the demo account is a member of.
+pub const DEMO_ROOM: &str = "demo-team";
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -28,7 +32,11 @@ pub struct Config {
     pub secure_cookies: bool,
     pub seed_demo: bool,
     pub connection: ConnectionSettings,
+    pub hub: HubSettings,
     pub step_timeout: Duration,
+    /// Origins, besides the server's own, whose pages may open a WebSocket (e.g. `https://app.example`).
+    pub allowed_origins: Vec<String>,
+    pub metrics: bool,
 }
 
 /// A variable was set to something unusable.
@@ -48,7 +56,10 @@ impl Default for Config {
             secure_cookies: false,
             seed_demo: true,
             connection: ConnectionSettings::default(),
+            hub: HubSettings::default(),
             step_timeout: Duration::from_secs(10),
+            allowed_origins: Vec::new(),
+            metrics: true,
         }
     }
 }
@@ -81,10 +92,20 @@ impl Config {
             secure_cookies: parse("LIVECHECK_SECURE_COOKIES", d.secure_cookies)?,
             seed_demo: parse("LIVECHECK_DEMO", d.seed_demo)?,
             connection,
+            hub: d.hub,
             step_timeout: Duration::from_millis(parse(
                 "LIVECHECK_STEP_TIMEOUT_MS",
                 d.step_timeout.as_millis() as u64,
             )?),
+            allowed_origins: std::env::var("LIVECHECK_ALLOWED_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            metrics: parse("LIVECHECK_METRICS", d.metrics)?,
         })
     }
 }

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use super::AppState;
 
 /// Upper bound of `delay_ms`, so nobody can park requests on the server for long.
-pub const MAX_DELAY_MS: u64 = 5_000;
+const MAX_DELAY_MS: u64 = crate::api::MAX_DELAY_MS as u64;
 
 #[derive(Deserialize)]
 struct Delay {

@@ -14,6 +14,9 @@ pub enum AppError {
     /// No valid session token (missing, malformed, expired, wrong signature or algorithm).
     #[error("authentication required")]
     Unauthorized(#[from] AuthError),
+    /// A browser page from another site tried to open a WebSocket.
+    #[error("origin not allowed")]
+    ForbiddenOrigin,
     /// The thing does not exist, or the caller may not see it (the same answer on purpose).
     #[error("not found")]
     NotFound,
@@ -28,6 +31,7 @@ impl AppError {
     pub fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,

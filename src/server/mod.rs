@@ -4,12 +4,13 @@
 pub mod config;
 pub mod demo;
 pub mod error;
+mod metrics;
 
 use std::{io, net::SocketAddr, path::Path, sync::Arc};
 
 use axum::{
     extract::{FromRef, Query, State, WebSocketUpgrade},
-    http::HeaderMap,
+    http::{header, HeaderMap},
     response::{IntoResponse, Response},
     routing::get,
     Router,
@@ -26,8 +27,8 @@ use crate::{
     app::{shell, App},
     auth::{self, AuthUser, Keys},
     engine::{api::ApiEngine, Runner},
-    hub::{conn::Connection, Hub},
-    store::Store,
+    hub::{conn::Connection, new_epoch, Hub},
+    store::{EventLog, Store},
 };
 pub use config::Config;
 use error::AppError;
@@ -74,15 +75,15 @@ pub async fn build_state(
     std::fs::create_dir_all(&data_dir)
         .map_err(|e| StartError::DataDir(data_dir.display().to_string(), e))?;
     let store = Store::open(&data_dir.join("livecheck.db")).await?;
-    let stale = store.fail_unfinished_runs().await?;
+    let stale = store.interrupt_unfinished_runs(new_epoch).await?;
     if stale > 0 {
         warn!(
             runs = stale,
-            "marked runs interrupted by the last shutdown as failed"
+            "marked runs cut off by the last shutdown as interrupted"
         );
     }
     if config.seed_demo {
-        seed_demo_user(&store).await?;
+        seed_demo(&store).await?;
     }
     let secret = match &config.jwt_secret {
         Some(secret) => secret.clone().into_bytes(),
@@ -90,7 +91,10 @@ pub async fn build_state(
             .map_err(|e| StartError::DataDir(data_dir.display().to_string(), e))?,
     };
     let keys = Arc::new(Keys::new(&secret, config.token_ttl_secs));
-    let hub = Hub::new();
+    if config.metrics {
+        metrics::install();
+    }
+    let hub = Hub::new(config.hub.clone(), Some(EventLog::spawn(&store)));
     // A wildcard bind address is not something to connect to; the demo target is always on loopback.
     let target = if addr.ip().is_unspecified() {
         SocketAddr::from(([127, 0, 0, 1], addr.port()))
@@ -114,7 +118,11 @@ pub async fn build_state(
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
-    Router::new()
+    let mut router = Router::new();
+    if state.config.metrics {
+        router = router.route("/metrics", get(metrics::render));
+    }
+    router
         .route("/ws", get(ws_handler))
         .nest("/demo", demo::router())
         .leptos_routes_with_context(
@@ -127,7 +135,12 @@ pub fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the path only: a query may carry `?token=<jwt>`, which must never reach a log.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                tracing::debug_span!("http", method = %req.method(), path = %req.uri().path())
+            }),
+        )
         .with_state(state)
 }
 
@@ -153,33 +166,78 @@ struct WsQuery {
     token: Option<String>,
 }
 
-/// `GET /ws`: authenticates from the session cookie or `?token=` (the seed's client style), then
-/// upgrades. Without a valid token the upgrade is refused with 401 and no socket is opened.
+/// The subprotocol a non-browser client offers beside `bearer.<jwt>`; the server answers with it.
+pub const WS_PROTOCOL: &str = "livecheck.v1";
+
+/// `GET /ws`: checks the `Origin`, authenticates from `?token=`, a `bearer.<jwt>` subprotocol or the
+/// session cookie, then upgrades. A foreign origin gets 403 and a missing or bad token 401; no socket
+/// is opened for either.
 async fn ws_handler(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
-    let user: AuthUser = match query.token.as_deref() {
-        Some(token) => state.keys.verify(token)?,
-        None => state.keys.from_headers(&headers)?,
-    };
+    if !origin_allowed(&headers, &state.config.allowed_origins) {
+        return Err(AppError::ForbiddenOrigin);
+    }
+    let token = query
+        .token
+        .or_else(|| bearer_protocol(&headers))
+        .or_else(|| auth::session_token(&headers))
+        .ok_or(AppError::Unauthorized(auth::AuthError::Missing))?;
+    let user: AuthUser = state.keys.verify(&token)?;
     let connection = Connection {
         hub: state.hub.clone(),
         store: state.store.clone(),
+        keys: state.keys.clone(),
         user,
         settings: state.config.connection.clone(),
     };
     let shutdown = state.shutdown.clone();
     Ok(ws
+        .protocols([WS_PROTOCOL])
         .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
         .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
+        // Small socket buffers: most connections are idle most of the time, and tungstenite's
+        // defaults (128 KiB each way) would dominate the memory of every one of them.
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| connection.run(socket, shutdown))
         .into_response())
 }
 
-async fn seed_demo_user(store: &Store) -> Result<(), StartError> {
+/// A browser page may open a socket only from the server's own origin or a configured one
+/// (cross-site WebSocket hijacking). Clients that send no `Origin` are not browsers and pass.
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if allowed.iter().any(|a| a.eq_ignore_ascii_case(origin)) {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    match (origin.split_once("://"), host) {
+        (Some((_, authority)), Some(host)) => authority.eq_ignore_ascii_case(host),
+        _ => false,
+    }
+}
+
+/// The token in a `Sec-WebSocket-Protocol: livecheck.v1, bearer.<jwt>` offer.
+fn bearer_protocol(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| p.trim().strip_prefix("bearer.").map(str::to_owned))
+}
+
+/// The demo account and its room, so a fresh install has something to sign in with.
+async fn seed_demo(store: &Store) -> Result<(), StartError> {
     if store.user_by_name(config::DEMO_USERNAME).await?.is_some() {
         return Ok(());
     }
@@ -192,6 +250,9 @@ async fn seed_demo_user(store: &Store) -> Result<(), StartError> {
         .await?
     {
         info!(username = config::DEMO_USERNAME, "created the demo account");
+    }
+    if let Some(demo) = store.user_by_name(config::DEMO_USERNAME).await? {
+        store.create_room(config::DEMO_ROOM, demo.id).await?;
     }
     Ok(())
 }
@@ -229,6 +290,14 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 #[cfg(not(unix))]
 fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     std::fs::write(path, bytes)
+}
+
+/// Microseconds since the Unix epoch.
+pub fn now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
 }
 
 /// Milliseconds since the Unix epoch.

@@ -1,8 +1,13 @@
-//! SQLite persistence through sqlx: users and runs.
+//! SQLite persistence through sqlx: users, runs, rooms and the run event log.
 //!
 //! Owns the schema (the `migrations/` folder, applied at start-up) and every SQL statement. Callers get
 //! plain Rust values; no other module writes SQL. Queries use the runtime API (no `DATABASE_URL` needed
 //! at compile time).
+
+mod events;
+mod rooms;
+
+pub use events::EventLog;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -12,7 +17,7 @@ use sqlx::{
 };
 
 use crate::{
-    protocol::{RunSnapshot, RunStatus},
+    protocol::{RunSnapshot, RunStatus, ServerMessage},
     server::now_ms,
 };
 
@@ -29,6 +34,8 @@ pub struct UserRecord {
 pub struct RunRecord {
     pub id: String,
     pub user_id: i64,
+    /// The room the run was started in, if any: its members may see it.
+    pub room: Option<String>,
     pub test_key: String,
     pub snapshot: RunSnapshot,
     pub created_at: u64,
@@ -97,11 +104,12 @@ impl Store {
 
     pub async fn insert_run(&self, run: &RunRecord) -> Result<()> {
         sqlx::query(
-            "INSERT INTO runs (id, user_id, test_key, name, status, created_at, snapshot) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO runs (id, user_id, room, test_key, name, status, created_at, snapshot) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&run.id)
         .bind(run.user_id)
+        .bind(&run.room)
         .bind(&run.test_key)
         .bind(&run.snapshot.name)
         .bind(run.snapshot.status.as_str())
@@ -126,7 +134,7 @@ impl Store {
 
     pub async fn run(&self, id: &str) -> Result<Option<RunRecord>> {
         let row = sqlx::query(
-            "SELECT id, user_id, test_key, created_at, snapshot FROM runs WHERE id = ?",
+            "SELECT id, user_id, room, test_key, created_at, snapshot FROM runs WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -134,12 +142,15 @@ impl Store {
         row.map(run_from_row).transpose()
     }
 
-    /// The user's most recent runs, newest first.
+    /// The most recent runs the user may see (their own and their rooms'), newest first.
     pub async fn recent_runs(&self, user_id: i64, limit: u32) -> Result<Vec<RunRecord>> {
         let rows = sqlx::query(
-            "SELECT id, user_id, test_key, created_at, snapshot FROM runs \
-             WHERE user_id = ? ORDER BY created_at DESC LIMIT ?",
+            "SELECT id, user_id, room, test_key, created_at, snapshot FROM runs \
+             WHERE user_id = ? OR room IN ( \
+                 SELECT r.name FROM rooms r JOIN room_members m ON m.room_id = r.id WHERE m.user_id = ?) \
+             ORDER BY created_at DESC LIMIT ?",
         )
+        .bind(user_id)
         .bind(user_id)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -147,9 +158,10 @@ impl Store {
         rows.into_iter().map(run_from_row).collect()
     }
 
-    /// Marks runs that were queued or running when the server stopped as failed, so no run shows
-    /// "Running" forever after a crash. Returns how many were changed.
-    pub async fn fail_unfinished_runs(&self) -> Result<u64> {
+    /// Closes runs that were queued or running when the server stopped: their state is rebuilt from
+    /// the event log, they are marked `interrupted`, and they get a new epoch, because events the old
+    /// process sent but did not store may have reached clients. Returns how many were closed.
+    pub async fn interrupt_unfinished_runs(&self, new_epoch: impl Fn() -> String) -> Result<u64> {
         let rows =
             sqlx::query("SELECT id, snapshot FROM runs WHERE status IN ('queued', 'running')")
                 .fetch_all(&self.pool)
@@ -157,9 +169,23 @@ impl Store {
         let now = now_ms();
         for row in &rows {
             let mut snap: RunSnapshot = from_json(row.get("snapshot"))?;
-            snap.status = RunStatus::Failed;
-            snap.error = Some("the server stopped while this run was in progress".into());
-            snap.finished_at = Some(now);
+            for event in self
+                .run_messages(&snap.test_id, &snap.epoch.clone())
+                .await?
+            {
+                snap.apply(&event);
+            }
+            let seq = snap.seq + 1;
+            let epoch = new_epoch();
+            snap.apply(&ServerMessage::TestError {
+                test_id: snap.test_id.clone(),
+                seq,
+                epoch: epoch.clone(),
+                error: "the server stopped while this run was in progress".into(),
+                timestamp: now,
+            });
+            snap.status = RunStatus::Interrupted;
+            snap.epoch = epoch;
             self.save_snapshot(&snap).await?;
         }
         Ok(rows.len() as u64)
@@ -170,6 +196,7 @@ fn run_from_row(row: sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
     Ok(RunRecord {
         id: row.get("id"),
         user_id: row.get("user_id"),
+        room: row.get("room"),
         test_key: row.get("test_key"),
         created_at: row.get::<i64, _>("created_at") as u64,
         snapshot: from_json(row.get("snapshot"))?,

@@ -1,6 +1,6 @@
 //! `spawn_app()` starts the whole server on a free port with its own temporary data directory.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{collections::VecDeque, net::SocketAddr, time::Duration};
 
 use futures::{SinkExt, StreamExt};
 use leptos::prelude::LeptosOptions;
@@ -19,7 +19,26 @@ pub const DEMO_USER: &str = "demo";
 pub const DEMO_PASSWORD: &str = "demo-password";
 pub const JWT_SECRET: &str = "integration-test-secret-0123456789abcdef";
 
-pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type RawWs = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A test client's socket; unpacks `batch` frames so tests see one message at a time.
+pub struct Ws {
+    pub raw: RawWs,
+    pending: VecDeque<ServerMessage>,
+}
+
+impl Ws {
+    fn new(raw: RawWs) -> Self {
+        Self {
+            raw,
+            pending: VecDeque::new(),
+        }
+    }
+
+    pub async fn send(&mut self, msg: Message) -> Result<(), tungstenite::Error> {
+        self.raw.send(msg).await
+    }
+}
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -136,7 +155,7 @@ impl TestApp {
         );
         tokio_tungstenite::connect_async(request)
             .await
-            .map(|(ws, _)| ws)
+            .map(|(ws, _)| Ws::new(ws))
     }
 
     /// Opens a WebSocket with `?token=` (the seed's client style), or with nothing when `None`.
@@ -144,7 +163,7 @@ impl TestApp {
         let query = token.map(|t| format!("?token={t}")).unwrap_or_default();
         tokio_tungstenite::connect_async(self.ws_url(&query))
             .await
-            .map(|(ws, _)| ws)
+            .map(|(ws, _)| Ws::new(ws))
     }
 
     fn ws_url(&self, query: &str) -> String {
@@ -163,18 +182,28 @@ pub fn session_from(res: &reqwest::Response) -> Option<String> {
         })
 }
 
-/// The next server message, skipping pings; panics after 10 s of silence.
+/// The next server message (batches unpacked), skipping pings; panics after 10 s of silence.
 pub async fn next_msg(ws: &mut Ws) -> ServerMessage {
     loop {
-        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+        if let Some(msg) = ws.pending.pop_front() {
+            return msg;
+        }
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.raw.next())
             .await
             .expect("no message within 10 s")
             .expect("socket ended")
             .expect("socket error");
         match frame {
             Message::Text(text) => {
-                return serde_json::from_str(&text)
+                match serde_json::from_str(&text)
                     .unwrap_or_else(|e| panic!("unreadable server message {text}: {e}"))
+                {
+                    ServerMessage::Batch { messages } => {
+                        assert!(messages.len() > 1, "a batch holds several messages");
+                        ws.pending.extend(messages)
+                    }
+                    msg => return msg,
+                }
             }
             Message::Ping(_) | Message::Pong(_) => continue,
             other => panic!("unexpected frame {other:?}"),
@@ -183,7 +212,7 @@ pub async fn next_msg(ws: &mut Ws) -> ServerMessage {
 }
 
 pub async fn send_json(ws: &mut Ws, value: serde_json::Value) {
-    ws.send(Message::text(value.to_string())).await.unwrap();
+    ws.raw.send(Message::text(value.to_string())).await.unwrap();
 }
 
 /// Reads `connection_established`, which every connection starts with.

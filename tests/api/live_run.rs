@@ -12,7 +12,9 @@ async fn follow_to_end(ws: &mut Ws, test_id: &str) -> (RunSnapshot, Vec<ServerMe
     let snapshot = match next_msg(ws).await {
         ServerMessage::Subscribed {
             test_id: id,
-            snapshot,
+            snapshot: Some(snapshot),
+            recovered: None,
+            ..
         } => {
             assert_eq!(id, test_id);
             snapshot

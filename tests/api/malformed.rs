@@ -1,6 +1,5 @@
 //! Bad input on an open socket gets an `error` message with a stable code; the connection stays open.
 
-use futures::SinkExt;
 use livecheck::protocol::{ErrorCode, ServerMessage};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::{protocol::frame::coding::CloseCode, Message};
@@ -71,7 +70,7 @@ async fn an_oversized_message_closes_only_that_connection_with_1009() {
     let closed = loop {
         match tokio::time::timeout(
             std::time::Duration::from_secs(10),
-            futures::StreamExt::next(&mut big),
+            futures::StreamExt::next(&mut big.raw),
         )
         .await
         .expect("the server should close the socket")

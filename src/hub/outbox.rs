@@ -1,0 +1,234 @@
+//! One connection's outgoing queue, bounded in bytes.
+//!
+//! Publishers never wait on it: [`Outbox::push`] either queues, replaces a superseded progress event of
+//! the same run (when the client lags), or reports overflow, after which the connection is closed with a
+//! resumable code. The writer task takes everything queued at once and may send it as one batch frame.
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex},
+    time::Instant,
+};
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::Notify;
+
+/// How far back a push looks for a superseded progress event of the same run. Bounds the work a lagging
+/// client can cause per publish.
+const COALESCE_SCAN: usize = 64;
+
+/// One queued message.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub bytes: Utf8Bytes,
+    /// The run this message belongs to, for run events.
+    pub run: Option<Arc<str>>,
+    /// Whether a newer progress event of the same run may replace this one while it waits.
+    pub coalescable: bool,
+    /// When it was published, for the publish→send latency metric.
+    pub published_at: Instant,
+}
+
+impl Item {
+    /// A message that is not a run event (answers, room events).
+    pub fn control(bytes: Utf8Bytes) -> Self {
+        Self {
+            bytes,
+            run: None,
+            coalescable: false,
+            published_at: Instant::now(),
+        }
+    }
+}
+
+/// What happened to a pushed message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pushed {
+    Queued,
+    /// It replaced an older, superseded progress event of the same run.
+    Coalesced,
+    /// The queue is over its byte bound: the message was not queued and the connection must close.
+    Overflow,
+    /// The connection is closing; nothing more is queued.
+    Closed,
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<Item>,
+    bytes: usize,
+    overflowed: bool,
+    closed: bool,
+}
+
+/// Shared between the hub (pushing) and the connection's writer (draining).
+pub struct Outbox {
+    state: Mutex<State>,
+    notify: Notify,
+    max_bytes: usize,
+}
+
+impl Outbox {
+    pub fn new(max_bytes: usize) -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(State::default()),
+            notify: Notify::new(),
+            max_bytes,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a message without waiting.
+    pub fn push(&self, item: Item) -> Pushed {
+        let mut st = self.lock();
+        if st.closed || st.overflowed {
+            return Pushed::Closed;
+        }
+        if item.coalescable && !st.queue.is_empty() {
+            if let Some(slot) = superseded_slot(&st.queue, item.run.as_deref()) {
+                let old = std::mem::replace(&mut st.queue[slot], item);
+                let new_len = st.queue[slot].bytes.len();
+                st.bytes = st.bytes - old.bytes.len() + new_len;
+                return Pushed::Coalesced;
+            }
+        }
+        // An empty queue always takes one message, however big, so progress is always possible.
+        if !st.queue.is_empty() && st.bytes + item.bytes.len() > self.max_bytes {
+            st.overflowed = true;
+            drop(st);
+            self.notify.notify_one();
+            return Pushed::Overflow;
+        }
+        st.bytes += item.bytes.len();
+        st.queue.push_back(item);
+        drop(st);
+        self.notify.notify_one();
+        Pushed::Queued
+    }
+
+    /// Waits until there is something to send, then takes all of it. Returns `None` once the outbox
+    /// overflowed (the caller closes with a resumable code) or was closed.
+    pub async fn drain(&self, into: &mut Vec<Item>) -> Option<()> {
+        loop {
+            // Register interest before looking, so a push between the check and the wait is not missed.
+            let notified = self.notify.notified();
+            {
+                let mut st = self.lock();
+                if st.overflowed || st.closed {
+                    return None;
+                }
+                if !st.queue.is_empty() {
+                    st.bytes = 0;
+                    into.extend(st.queue.drain(..));
+                    return Some(());
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Whether the queue overflowed (the connection is being closed for it).
+    pub fn overflowed(&self) -> bool {
+        self.lock().overflowed
+    }
+
+    /// Stops accepting messages and wakes the writer.
+    pub fn close(&self) {
+        self.lock().closed = true;
+        self.notify.notify_one();
+    }
+
+    /// Bytes waiting to be sent.
+    pub fn queued_bytes(&self) -> usize {
+        self.lock().bytes
+    }
+}
+
+/// The queue position a new progress event of `run` may take over: the latest queued message of that run,
+/// if it is itself a coalescable progress event. Anything later of the same run (a step result, a status
+/// change) pins the order, so nothing is reordered.
+fn superseded_slot(queue: &VecDeque<Item>, run: Option<&str>) -> Option<usize> {
+    let run = run?;
+    let start = queue.len().saturating_sub(COALESCE_SCAN);
+    (start..queue.len())
+        .rev()
+        .find(|&i| queue[i].run.as_deref() == Some(run))
+        .filter(|&i| queue[i].coalescable)
+}
+
+/// Joins queued messages into the body of one `batch` frame: `{"type":"batch","messages":[a,b,…]}`.
+/// Each message is already serialised JSON, so this only concatenates.
+pub fn batch_frame(items: &[Item]) -> Utf8Bytes {
+    const HEAD: &str = r#"{"type":"batch","messages":["#;
+    let len = HEAD.len() + 2 + items.iter().map(|i| i.bytes.len() + 1).sum::<usize>();
+    let mut out = String::with_capacity(len);
+    out.push_str(HEAD);
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(item.bytes.as_str());
+    }
+    out.push_str("]}");
+    Utf8Bytes::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progress(run: &str, text: &str, coalescable: bool) -> Item {
+        Item {
+            bytes: Utf8Bytes::from(text.to_owned()),
+            run: Some(Arc::from(run)),
+            coalescable,
+            published_at: Instant::now(),
+        }
+    }
+
+    async fn drained(outbox: &Outbox) -> Vec<String> {
+        let mut items = Vec::new();
+        outbox.drain(&mut items).await.unwrap();
+        items.iter().map(|i| i.bytes.as_str().to_owned()).collect()
+    }
+
+    #[tokio::test]
+    async fn progress_is_coalesced_but_never_reordered_or_dropped_past_a_result() {
+        let outbox = Outbox::new(1 << 20);
+        assert_eq!(outbox.push(progress("a", "p1", true)), Pushed::Queued);
+        assert_eq!(outbox.push(progress("a", "p2", true)), Pushed::Coalesced);
+        assert_eq!(outbox.push(progress("b", "q1", true)), Pushed::Queued);
+        assert_eq!(outbox.push(progress("a", "p3", true)), Pushed::Coalesced);
+        assert_eq!(outbox.push(progress("a", "step", false)), Pushed::Queued);
+        assert_eq!(outbox.push(progress("a", "p4", true)), Pushed::Queued);
+        assert_eq!(drained(&outbox).await, ["p3", "q1", "step", "p4"]);
+    }
+
+    #[tokio::test]
+    async fn overflow_is_reported_and_ends_draining() {
+        let outbox = Outbox::new(10);
+        assert_eq!(
+            outbox.push(progress("a", "0123456789", false)),
+            Pushed::Queued
+        );
+        assert_eq!(outbox.push(progress("a", "x", false)), Pushed::Overflow);
+        assert!(outbox.overflowed());
+        assert_eq!(outbox.push(progress("a", "y", false)), Pushed::Closed);
+        let mut items = Vec::new();
+        assert!(outbox.drain(&mut items).await.is_none());
+    }
+
+    #[test]
+    fn batches_are_valid_json_in_order() {
+        let items = [
+            progress("a", r#"{"n":1}"#, true),
+            progress("a", r#"{"n":2}"#, true),
+        ];
+        let v: serde_json::Value = serde_json::from_str(batch_frame(&items).as_str()).unwrap();
+        assert_eq!(v["type"], "batch");
+        assert_eq!(v["messages"][1]["n"], 2);
+    }
+}

@@ -1,0 +1,87 @@
+//! Rooms and their members.
+
+use sqlx::Row;
+
+use super::{Result, Store};
+use crate::server::now_ms;
+
+impl Store {
+    /// Creates a room with `user_id` as its first member. Returns false if the name is taken.
+    pub async fn create_room(&self, name: &str, user_id: i64) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let created = sqlx::query(
+            "INSERT INTO rooms (name, created_by, created_at) VALUES (?, ?, ?) \
+             ON CONFLICT(name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(user_id)
+        .bind(now_ms() as i64)
+        .execute(&mut *tx)
+        .await?;
+        if created.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO room_members (room_id, user_id) SELECT id, ? FROM rooms WHERE name = ?",
+        )
+        .bind(user_id)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Adds a user to a room. Returns false if the room or the user does not exist.
+    pub async fn add_member(&self, room: &str, username: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT OR IGNORE INTO room_members (room_id, user_id) \
+             SELECT r.id, u.id FROM rooms r, users u WHERE r.name = ? AND u.username = ?",
+        )
+        .bind(room)
+        .bind(username)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 1 {
+            return Ok(true);
+        }
+        // Already a member counts as success; a missing room or user does not.
+        self.is_member_by_name(room, username).await
+    }
+
+    pub async fn is_member(&self, room: &str, user_id: i64) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id \
+             WHERE r.name = ? AND m.user_id = ?",
+        )
+        .bind(room)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    async fn is_member_by_name(&self, room: &str, username: &str) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id \
+             JOIN users u ON u.id = m.user_id WHERE r.name = ? AND u.username = ?",
+        )
+        .bind(room)
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// Names of the rooms the user is a member of.
+    pub async fn rooms_of(&self, user_id: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT r.name FROM rooms r JOIN room_members m ON m.room_id = r.id \
+             WHERE m.user_id = ? ORDER BY r.name",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.get("name")).collect())
+    }
+}
