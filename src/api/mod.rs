@@ -111,9 +111,16 @@ pub async fn start_test(
     delay_ms: Option<u32>,
     events: Option<u32>,
     rate: Option<u32>,
+    step_results: Option<bool>,
     room: Option<String>,
 ) -> Result<RunSnapshot, ApiError> {
-    ssr::start_test(key, delay_ms, events, rate, room).await
+    let options = ssr::RunParams {
+        delay_ms,
+        events,
+        rate,
+        step_results,
+    };
+    ssr::start_test(key, options, room).await
 }
 
 /// Creates a room with the caller as its first member.

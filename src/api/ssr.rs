@@ -137,20 +137,27 @@ pub fn catalogue() -> Vec<TestSummary> {
         .collect()
 }
 
+/// The optional knobs of `start_test`, as they arrive.
+pub struct RunParams {
+    pub delay_ms: Option<u32>,
+    pub events: Option<u32>,
+    pub rate: Option<u32>,
+    pub step_results: Option<bool>,
+}
+
 pub async fn start_test(
     key: String,
-    delay_ms: Option<u32>,
-    events: Option<u32>,
-    rate: Option<u32>,
+    params: RunParams,
     room: Option<String>,
 ) -> Result<RunSnapshot, ApiError> {
     let user = current_user().await?;
     let state = state()?;
     let defaults = RunOptions::default();
     let options = RunOptions {
-        delay_ms: delay_ms.unwrap_or(defaults.delay_ms),
-        events: events.unwrap_or(defaults.events),
-        rate: rate.unwrap_or(defaults.rate),
+        delay_ms: params.delay_ms.unwrap_or(defaults.delay_ms),
+        events: params.events.unwrap_or(defaults.events),
+        rate: params.rate.unwrap_or(defaults.rate),
+        step_results: params.step_results.unwrap_or(defaults.step_results),
     };
     options
         .validate()

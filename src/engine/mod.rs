@@ -48,6 +48,8 @@ pub struct RunOptions {
     /// Synthetic test: how many progress events, and how many per second.
     pub events: u32,
     pub rate: u32,
+    /// Synthetic test: give every event a step result (which is never coalesced or dropped).
+    pub step_results: bool,
 }
 
 impl Default for RunOptions {
@@ -56,6 +58,7 @@ impl Default for RunOptions {
             delay_ms: 0,
             events: 100,
             rate: 20,
+            step_results: false,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 
 use super::{Engine, RunContext};
-use crate::protocol::{RunResults, RunStatus};
+use crate::protocol::{RunResults, RunStatus, StepResult};
 
 pub struct SyntheticEngine;
 
@@ -46,7 +46,15 @@ async fn execute(ctx: RunContext) {
         while sent < due {
             sent += 1;
             let t_us = crate::server::now_us();
-            sink.progress(sent, sent, total, format!("{sent}/{total} t={t_us}"), None);
+            let step = options.step_results.then(|| StepResult {
+                index: sent,
+                name: "synthetic".into(),
+                passed: true,
+                status: None,
+                duration_ms: 0,
+                error: None,
+            });
+            sink.progress(sent, sent, total, format!("{sent}/{total} t={t_us}"), step);
         }
     }
     sink.completed(RunResults {

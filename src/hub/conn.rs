@@ -115,6 +115,7 @@ impl Connection {
         )));
 
         let done = CancellationToken::new();
+        let close_sent = CancellationToken::new();
         let close_reason = Arc::new(OnceLock::new());
         let writer = tokio::spawn(
             write_loop(
@@ -123,6 +124,7 @@ impl Connection {
                 Signals {
                     shutdown: shutdown.clone(),
                     done: done.clone(),
+                    close_sent: close_sent.clone(),
                     close_reason: close_reason.clone(),
                     missed_pongs: missed_pongs.clone(),
                     expiry: expiry_rx,
@@ -146,10 +148,12 @@ impl Connection {
                 Instant::now(),
             ),
         };
+        // Whether the client ended the connection (so there is nothing left to read).
+        let mut client_gone = false;
         loop {
             let frame = tokio::select! {
                 frame = stream.next() => frame,
-                _ = done.cancelled() => break,
+                _ = close_sent.cancelled() => break,
             };
             // Any frame from the client is a sign of life for the heartbeat.
             missed_pongs.store(0, Ordering::Relaxed);
@@ -163,11 +167,16 @@ impl Connection {
                     continue;
                 }
                 Some(Ok(Message::Pong(_) | Message::Ping(_))) => continue,
-                Some(Ok(Message::Close(_))) | None => break,
+                Some(Ok(Message::Close(_))) | None => {
+                    client_gone = true;
+                    break;
+                }
                 Some(Err(e)) => {
                     if is_too_big(e) {
                         info!("message over the size limit; closing with 1009");
                         let _ = close_reason.set((close_code::MESSAGE_TOO_BIG, "message too big"));
+                    } else {
+                        client_gone = true;
                     }
                     break;
                 }
@@ -193,7 +202,22 @@ impl Connection {
         }
 
         session.cleanup();
+        // The writer sends what is queued and the close frame, if it has not already.
         done.cancel();
+        close_sent.cancelled().await;
+        if !client_gone {
+            // Keep reading (and discarding) until the client answers the close frame: closing the
+            // TCP connection with unread input would reset it, and the client could lose the last
+            // messages and the close frame itself.
+            let _ = tokio::time::timeout(CLOSE_GRACE, async {
+                while let Some(Ok(frame)) = stream.next().await {
+                    if matches!(frame, Message::Close(_)) {
+                        break;
+                    }
+                }
+            })
+            .await;
+        }
         let _ = writer.await;
         debug!("disconnected");
     }
@@ -464,12 +488,17 @@ fn is_too_big(e: axum::Error) -> bool {
     )
 }
 
+/// How long the server waits for the client's answer to its close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
 /// How the reader and the server tell the writer to stop, and what it watches.
 struct Signals {
     /// The server is shutting down.
     shutdown: CancellationToken,
-    /// The reader ended; `close_reason` may say which close frame to send.
+    /// The reader ended; `close_reason` may say which close frame to send after the last messages.
     done: CancellationToken,
+    /// Set by the writer once it has sent its close frame (or the socket failed).
+    close_sent: CancellationToken,
     close_reason: Arc<OnceLock<(u16, &'static str)>>,
     /// Heartbeats sent since the client last showed signs of life.
     missed_pongs: Arc<AtomicU32>,
@@ -489,6 +518,7 @@ async fn write_loop<S>(
     let Signals {
         shutdown,
         done,
+        close_sent,
         close_reason,
         missed_pongs,
         mut expiry,
@@ -499,7 +529,13 @@ async fn write_loop<S>(
         let expires_in = Duration::from_millis((*expiry.borrow() * 1000).saturating_sub(now_ms()));
         tokio::select! {
             biased;
-            _ = done.cancelled() => break close_reason.get().copied(),
+            _ = done.cancelled() => {
+                // The reader ended: send what is still queued (answers to the last messages), then
+                // the close frame it asked for.
+                outbox.take_now(&mut items);
+                let _ = send_items(&mut sink, &mut items, max_batch_bytes).await;
+                break close_reason.get().copied();
+            }
             _ = shutdown.cancelled() => break Some((close_code::GOING_AWAY, "server shutting down")),
             drained = outbox.drain(&mut items) => {
                 if drained.is_none() {
@@ -543,7 +579,7 @@ async fn write_loop<S>(
         let _ = sink.send(Message::Close(Some(frame))).await;
     }
     let _ = sink.close().await;
-    done.cancel();
+    close_sent.cancel();
 }
 
 /// Sends what was drained: one message as itself, several as `batch` frames of bounded size.

@@ -110,14 +110,14 @@ impl Outbox {
     }
 
     /// Waits until there is something to send, then takes all of it. Returns `None` once the outbox
-    /// overflowed (the caller closes with a resumable code) or was closed.
+    /// overflowed (the caller closes with a resumable code), or was closed and is empty.
     pub async fn drain(&self, into: &mut Vec<Item>) -> Option<()> {
         loop {
             // Register interest before looking, so a push between the check and the wait is not missed.
             let notified = self.notify.notified();
             {
                 let mut st = self.lock();
-                if st.overflowed || st.closed {
+                if st.overflowed {
                     return None;
                 }
                 if !st.queue.is_empty() {
@@ -125,8 +125,20 @@ impl Outbox {
                     into.extend(st.queue.drain(..));
                     return Some(());
                 }
+                if st.closed {
+                    return None;
+                }
             }
             notified.await;
+        }
+    }
+
+    /// Takes whatever is queued without waiting (for the last flush before a close).
+    pub fn take_now(&self, into: &mut Vec<Item>) {
+        let mut st = self.lock();
+        if !st.overflowed {
+            st.bytes = 0;
+            into.extend(st.queue.drain(..));
         }
     }
 

@@ -158,6 +158,47 @@ impl TestApp {
             .map(|(ws, _)| Ws::new(ws))
     }
 
+    /// Starts a run with any `start_test` fields; returns its snapshot.
+    pub async fn start_with(&self, token: &str, form: &[(&str, &str)]) -> RunSnapshot {
+        let (status, body) = self.call(token, "start_test", form).await;
+        assert_eq!(status, 200, "start_test failed: {body}");
+        serde_json::from_str(&body).expect("a run snapshot")
+    }
+
+    /// Opens a WebSocket with extra request headers.
+    pub async fn ws_with_headers(
+        &self,
+        headers: &[(&str, String)],
+    ) -> Result<(Ws, tungstenite::handshake::client::Response), tungstenite::Error> {
+        let mut request = self.ws_url("").into_client_request()?;
+        for (name, value) in headers {
+            request.headers_mut().insert(
+                tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        tokio_tungstenite::connect_async(request)
+            .await
+            .map(|(ws, res)| (Ws::new(ws), res))
+    }
+
+    /// Opens a WebSocket (cookie auth) over a TCP socket with a tiny receive buffer, so that a client
+    /// that does not read pushes back on the server after a few kilobytes instead of megabytes.
+    pub async fn ws_slow_reader(&self, token: &str) -> Ws {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let stream = socket.connect(self.addr).await.unwrap();
+        let mut request = self.ws_url("").into_client_request().unwrap();
+        request.headers_mut().insert(
+            "cookie",
+            format!("{}={token}", auth::SESSION_COOKIE).parse().unwrap(),
+        );
+        let (ws, _) = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream))
+            .await
+            .unwrap();
+        Ws::new(ws)
+    }
+
     /// Opens a WebSocket with `?token=` (the seed's client style), or with nothing when `None`.
     pub async fn ws_with_query(&self, token: Option<&str>) -> Result<Ws, tungstenite::Error> {
         let query = token.map(|t| format!("?token={t}")).unwrap_or_default();
@@ -213,6 +254,52 @@ pub async fn next_msg(ws: &mut Ws) -> ServerMessage {
 
 pub async fn send_json(ws: &mut Ws, value: serde_json::Value) {
     ws.raw.send(Message::text(value.to_string())).await.unwrap();
+}
+
+/// Reads until the server closes the socket; returns the close code, if it sent one.
+pub async fn close_code(ws: &mut Ws) -> Option<u16> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(15), ws.raw.next())
+            .await
+            .expect("the server should close the socket")
+        {
+            Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => return None,
+        }
+    }
+}
+
+/// Subscribes and collects run events until the run ends, checking `seq` runs on without gaps or
+/// repeats from `after` (the last seq already seen). Returns the events.
+pub async fn events_until_end(ws: &mut Ws, after: u64) -> Vec<ServerMessage> {
+    let mut events = Vec::new();
+    let mut expected = after + 1;
+    loop {
+        let msg = next_msg(ws).await;
+        let Some((_, seq)) = msg.run_event() else {
+            panic!("expected a run event, got {msg:?}");
+        };
+        assert_eq!(
+            seq, expected,
+            "events must arrive in order without gaps or repeats"
+        );
+        expected += 1;
+        let end = is_end(&msg);
+        events.push(msg);
+        if end {
+            return events;
+        }
+    }
+}
+
+/// Whether a run event ends its run.
+pub fn is_end(msg: &ServerMessage) -> bool {
+    match msg {
+        ServerMessage::TestCompleted { .. } | ServerMessage::TestError { .. } => true,
+        ServerMessage::TestStatusUpdate { status, .. } => status.is_finished(),
+        _ => false,
+    }
 }
 
 /// Reads `connection_established`, which every connection starts with.

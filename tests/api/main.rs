@@ -5,4 +5,8 @@ mod helpers;
 mod live_run;
 mod login;
 mod malformed;
+mod metrics;
+mod recovery;
+mod rooms;
+mod security;
 mod ws_auth;

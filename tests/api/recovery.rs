@@ -1,0 +1,167 @@
+//! Resuming a run's stream with `since_seq`: with and without a gap, and from the event log once the run
+//! is finished.
+
+use livecheck::protocol::{RunSnapshot, RunStatus, ServerMessage};
+use serde_json::json;
+
+use crate::helpers::*;
+
+async fn subscribe(ws: &mut Ws, test_id: &str, resume: Option<(u64, &str)>) -> ServerMessage {
+    let mut msg = json!({ "type": "subscribe_test", "test_id": test_id });
+    if let Some((since, epoch)) = resume {
+        msg["since_seq"] = json!(since);
+        msg["epoch"] = json!(epoch);
+    }
+    send_json(ws, msg).await;
+    next_msg(ws).await
+}
+
+fn snapshot_of(msg: ServerMessage) -> RunSnapshot {
+    match msg {
+        ServerMessage::Subscribed {
+            snapshot: Some(s), ..
+        } => s,
+        other => panic!("expected a snapshot, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_drops_mid_run_resumes_without_losing_or_repeating_a_step() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let run = app.start_test(&token, "demo", 150).await;
+
+    // First connection: read a few events, then vanish.
+    let mut first = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut first).await;
+    let snap = snapshot_of(subscribe(&mut first, &run.test_id, None).await);
+    let mut seen = vec![];
+    while seen.len() < 3 {
+        let msg = next_msg(&mut first).await;
+        seen.push(msg.run_event().unwrap().1);
+    }
+    let last = *seen.last().unwrap();
+    assert_eq!(seen, ((snap.seq + 1)..=last).collect::<Vec<_>>());
+    drop(first);
+
+    // Time passes: the run moves on while nobody listens.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+
+    let mut second = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut second).await;
+    match subscribe(&mut second, &run.test_id, Some((last, &snap.epoch))).await {
+        ServerMessage::Subscribed {
+            recovered: Some(true),
+            replayed: Some(n),
+            snapshot: None,
+            ..
+        } => assert!(n >= 1, "the run went on, so something was missed"),
+        other => panic!("expected recovered: true, got {other:?}"),
+    }
+    let events = events_until_end(&mut second, last).await;
+    let mut state = snap;
+    // Fold only the events after `last` into a snapshot that saw up to `last`: every step once.
+    state.seq = last;
+    for e in &events {
+        state.apply(e);
+    }
+    assert_eq!(state.status, RunStatus::Completed);
+    let indexes: Vec<u32> = events
+        .iter()
+        .filter_map(|e| match e {
+            ServerMessage::TestProgress(p) => p.step.as_ref().map(|s| s.index),
+            _ => None,
+        })
+        .collect();
+    let mut unique = indexes.clone();
+    unique.dedup();
+    assert_eq!(indexes, unique, "no step twice");
+}
+
+#[tokio::test]
+async fn resuming_with_no_gap_replays_nothing_and_a_wrong_epoch_gets_a_snapshot() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let run = app.start_test(&token, "demo", 200).await;
+    let mut ws = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut ws).await;
+    let snap = snapshot_of(subscribe(&mut ws, &run.test_id, None).await);
+
+    // Resuming at the current position on a second socket: nothing to replay.
+    let mut other = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut other).await;
+    let now = app.state.hub.live_snapshot(&run.test_id).unwrap();
+    match subscribe(&mut other, &run.test_id, Some((now.seq, &now.epoch))).await {
+        ServerMessage::Subscribed {
+            recovered: Some(true),
+            replayed: Some(replayed),
+            ..
+        } => assert!(replayed <= 1, "at most an event published in between"),
+        other => panic!("expected recovered: true, got {other:?}"),
+    }
+
+    let mut stale = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut stale).await;
+    match subscribe(&mut stale, &run.test_id, Some((1, "not-the-epoch"))).await {
+        ServerMessage::Subscribed {
+            recovered: Some(false),
+            snapshot: Some(s),
+            epoch,
+            ..
+        } => assert_eq!(epoch, snap.epoch, "{s:?}"),
+        other => panic!("expected recovered: false, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_finished_run_resumes_from_the_event_log_also_after_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_path_buf();
+    let (run, full) = {
+        let app = spawn_app_with(|c| c.data_dir = dir.clone()).await;
+        let token = app.login_demo().await;
+        let mut ws = app.ws_with_cookie(&token).await.unwrap();
+        expect_hello(&mut ws).await;
+        let run = app.start_test(&token, "demo", 0).await;
+        let snap = snapshot_of(subscribe(&mut ws, &run.test_id, None).await);
+        let mut full = vec![];
+        if !snap.status.is_finished() {
+            full = events_until_end(&mut ws, snap.seq).await;
+        }
+        (snap.test_id, full)
+    };
+    // The first server is gone (its shutdown sender was dropped); a new one opens the same data.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let app = spawn_app_with(|c| c.data_dir = dir.clone()).await;
+    let token = app.login_demo().await;
+    let stored = app.state.store.run(&run).await.unwrap().unwrap().snapshot;
+    assert_eq!(stored.status, RunStatus::Completed);
+
+    let mut ws = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut ws).await;
+    match subscribe(&mut ws, &run, Some((3, &stored.epoch))).await {
+        ServerMessage::Subscribed {
+            recovered: Some(true),
+            replayed: Some(n),
+            ..
+        } => assert_eq!(n, stored.seq - 3),
+        other => panic!("expected recovered: true, got {other:?}"),
+    }
+    let replayed = events_until_end(&mut ws, 3).await;
+    assert!(matches!(
+        replayed.last(),
+        Some(ServerMessage::TestCompleted { .. })
+    ));
+    if !full.is_empty() {
+        // The replay is the very same events the live subscriber saw.
+        let tail: Vec<_> = full
+            .iter()
+            .filter(|e| e.run_event().unwrap().1 > 3)
+            .collect();
+        assert_eq!(tail.len(), replayed.len());
+        for (a, b) in tail.iter().zip(&replayed) {
+            assert_eq!(*a, b);
+        }
+    }
+    drop(data);
+}
