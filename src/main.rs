@@ -14,6 +14,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .init();
 
+    // One file descriptor per client: use all the process may have (the soft limit is often 1024).
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open files limit"),
+        Err(e) => tracing::warn!(error = %e, "could not raise the open files limit"),
+    }
     let leptos_options = get_configuration(None)?.leptos_options;
     let config = Config::from_env()?;
     let addr = leptos_options.site_addr;

@@ -1,10 +1,15 @@
 //! The browser side of the live connection, shared by every component of a page through context.
 //!
 //! [`Live`] holds the connection state and one snapshot signal per followed run. Components call
-//! [`Live::follow`] / [`Live::unfollow`]; they never open sockets. On the server the same type exists but
-//! stays idle (pages render from stored snapshots); in the browser `socket` runs the connection loop.
+//! [`Live::follow`] / [`Live::unfollow`] (or the hooks in [`hooks`]); they never open sockets. On the
+//! server the same type exists but stays idle (pages render from stored snapshots); in the browser
+//! `socket` runs the connection loop.
+//!
+//! Events are folded into each run's model as they arrive, but the signals the UI reads are updated at
+//! most once per animation frame, however fast events come.
 
 pub mod backoff;
+pub mod hooks;
 #[cfg(feature = "hydrate")]
 mod socket;
 
@@ -57,7 +62,14 @@ impl ConnState {
     }
 }
 
-type RunSignals = HashMap<String, RwSignal<Option<RunSnapshot>>>;
+/// One followed run: its latest model, the signal the UI reads, and how many components follow it.
+struct Tracked {
+    model: Option<RunSnapshot>,
+    signal: RwSignal<Option<RunSnapshot>>,
+    followers: u32,
+    /// The model changed since the signal was last set.
+    dirty: bool,
+}
 
 /// The page's live connection. `Copy`: every field is a reactive handle.
 #[derive(Clone, Copy)]
@@ -66,7 +78,10 @@ pub struct Live {
     /// Server clock minus browser clock, learned from `connection_established`, so elapsed times
     /// computed in the browser match the server's timestamps.
     pub clock_offset_ms: RwSignal<i64>,
-    runs: StoredValue<RunSignals>,
+    runs: StoredValue<HashMap<String, Tracked>>,
+    /// A flush of dirty runs is scheduled for the next animation frame (browser only).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    frame_pending: StoredValue<bool>,
     /// Queue of messages for the socket task; `None` on the server and while disconnected.
     outgoing: StoredValue<Option<UnboundedSender<ClientMessage>>>,
     /// Bumped by every `connect`/`disconnect`; a connection loop from an older generation exits.
@@ -80,11 +95,16 @@ impl Live {
             state: RwSignal::new(ConnState::Connecting),
             clock_offset_ms: RwSignal::new(0),
             runs: StoredValue::new(HashMap::new()),
+            frame_pending: StoredValue::new(false),
             outgoing: StoredValue::new(None),
             generation: StoredValue::new(0),
         };
         provide_context(live);
         live
+    }
+
+    pub fn expect() -> Self {
+        expect_context::<Self>()
     }
 
     /// Starts the connection loop in the browser, unless one is running. No-op on the server.
@@ -123,57 +143,91 @@ impl Live {
         self.generation.try_get_value() == Some(generation)
     }
 
-    pub fn expect() -> Self {
-        expect_context::<Self>()
+    /// Whether the socket is open.
+    pub fn is_connected(&self) -> bool {
+        self.state.with(|s| *s == ConnState::Open)
     }
 
-    /// Follows a run: returns its snapshot signal (seeded with `initial` if newer) and subscribes.
+    /// Follows a run: returns its snapshot signal (seeded with `initial` if newer) and subscribes when
+    /// it is the first follower. Every `follow` needs one `unfollow`.
     pub fn follow(
         &self,
         test_id: &str,
         initial: Option<RunSnapshot>,
     ) -> RwSignal<Option<RunSnapshot>> {
-        let signal = self
+        let (signal, first) = self
             .runs
             .try_update_value(|runs| {
-                *runs
-                    .entry(test_id.to_owned())
-                    .or_insert_with(|| RwSignal::new(None))
+                let tracked = runs.entry(test_id.to_owned()).or_insert_with(|| Tracked {
+                    model: None,
+                    signal: RwSignal::new(None),
+                    followers: 0,
+                    dirty: false,
+                });
+                tracked.followers += 1;
+                (tracked.signal, tracked.followers == 1)
             })
-            .unwrap_or_else(|| RwSignal::new(None));
+            .unwrap_or_else(|| (RwSignal::new(None), false));
         if let Some(initial) = initial {
-            merge_snapshot(signal, initial);
+            self.merge(test_id, initial);
+            self.flush();
         }
-        self.send(ClientMessage::SubscribeTest {
-            test_id: test_id.to_owned(),
-            since_seq: None,
-            epoch: None,
-        });
+        if first {
+            let resume = self.resume_point(test_id);
+            let (since_seq, epoch) = resume.unzip();
+            self.send(ClientMessage::SubscribeTest {
+                test_id: test_id.to_owned(),
+                since_seq,
+                epoch,
+            });
+        }
         signal
     }
 
-    /// Stops following a run.
+    /// Stops following a run; unsubscribes when the last follower leaves.
     pub fn unfollow(&self, test_id: &str) {
-        let removed = self
+        let last = self
             .runs
-            .try_update_value(|runs| runs.remove(test_id).is_some())
+            .try_update_value(|runs| match runs.get_mut(test_id) {
+                Some(t) if t.followers > 1 => {
+                    t.followers -= 1;
+                    false
+                }
+                Some(_) => {
+                    runs.remove(test_id);
+                    true
+                }
+                None => false,
+            })
             .unwrap_or(false);
-        if removed {
+        if last {
             self.send(ClientMessage::UnsubscribeTest {
                 test_id: test_id.to_owned(),
             });
         }
     }
 
-    /// Every followed run with the point to resume it from (last `seq` shown and its epoch), if any.
+    /// The last `seq` shown for a run and its epoch, to resume from.
+    fn resume_point(&self, test_id: &str) -> Option<(u64, String)> {
+        self.runs
+            .try_with_value(|runs| {
+                runs.get(test_id)
+                    .and_then(|t| t.model.as_ref())
+                    .map(|m| (m.seq, m.epoch.clone()))
+            })
+            .flatten()
+    }
+
+    /// Every followed run with the point to resume it from, if any.
     pub fn resume_points(&self) -> Vec<(String, Option<(u64, String)>)> {
         self.runs
             .try_with_value(|runs| {
                 runs.iter()
-                    .map(|(id, signal)| {
-                        let resume =
-                            signal.with_untracked(|s| s.as_ref().map(|s| (s.seq, s.epoch.clone())));
-                        (id.clone(), resume)
+                    .map(|(id, t)| {
+                        (
+                            id.clone(),
+                            t.model.as_ref().map(|m| (m.seq, m.epoch.clone())),
+                        )
                     })
                     .collect()
             })
@@ -190,52 +244,86 @@ impl Live {
         });
     }
 
-    /// Applies one server message to the followed runs.
+    /// Applies one server message to the followed runs' models; the UI sees it on the next frame.
     pub fn apply(&self, msg: &ServerMessage) {
         match msg {
             ServerMessage::Subscribed {
                 test_id,
                 snapshot: Some(snapshot),
                 ..
-            } => {
-                if let Some(signal) = self.signal(test_id) {
-                    merge_snapshot(signal, snapshot.clone());
-                }
-            }
+            } => self.merge(test_id, snapshot.clone()),
             ServerMessage::Batch { messages } => {
                 for msg in messages {
                     self.apply(msg);
                 }
+                return;
             }
             other => {
                 if let Some((test_id, _)) = other.run_event() {
-                    if let Some(signal) = self.signal(test_id) {
-                        signal.update(|s| {
-                            if let Some(s) = s {
-                                s.apply(other);
+                    self.runs.update_value(|runs| {
+                        if let Some(t) = runs.get_mut(test_id) {
+                            if let Some(model) = &mut t.model {
+                                model.apply(other);
+                                t.dirty = true;
                             }
-                        });
-                    }
+                        }
+                    });
                 }
             }
         }
+        self.schedule_flush();
     }
 
-    fn signal(&self, test_id: &str) -> Option<RwSignal<Option<RunSnapshot>>> {
-        self.runs
-            .try_with_value(|runs| runs.get(test_id).copied())
-            .flatten()
+    /// Takes a snapshot if it is newer than the model (higher `seq`, or another epoch, which restarts
+    /// the count), so a late answer cannot undo events already shown.
+    fn merge(&self, test_id: &str, incoming: RunSnapshot) {
+        self.runs.update_value(|runs| {
+            if let Some(t) = runs.get_mut(test_id) {
+                let newer = t
+                    .model
+                    .as_ref()
+                    .is_none_or(|c| incoming.epoch != c.epoch || incoming.seq >= c.seq);
+                if newer {
+                    t.model = Some(incoming);
+                    t.dirty = true;
+                }
+            }
+        });
     }
-}
 
-/// Replaces the stored snapshot with a newer one (higher `seq`, or another epoch, which restarts the
-/// count), so a late answer cannot undo events already shown.
-fn merge_snapshot(signal: RwSignal<Option<RunSnapshot>>, incoming: RunSnapshot) {
-    let newer = signal.with_untracked(|cur| {
-        cur.as_ref()
-            .is_none_or(|c| incoming.epoch != c.epoch || incoming.seq >= c.seq)
-    });
-    if newer {
-        signal.set(Some(incoming));
+    /// Updates the signals of changed runs at the next animation frame (at once on the server).
+    fn schedule_flush(&self) {
+        #[cfg(feature = "hydrate")]
+        {
+            if self.frame_pending.get_value() {
+                return;
+            }
+            self.frame_pending.set_value(true);
+            let live = *self;
+            request_animation_frame(move || {
+                live.frame_pending.set_value(false);
+                live.flush();
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        self.flush();
+    }
+
+    fn flush(&self) {
+        let changed: Vec<_> = self
+            .runs
+            .try_update_value(|runs| {
+                runs.values_mut()
+                    .filter(|t| t.dirty)
+                    .map(|t| {
+                        t.dirty = false;
+                        (t.signal, t.model.clone())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (signal, model) in changed {
+            signal.set(model);
+        }
     }
 }

@@ -150,10 +150,12 @@ impl Connection {
         };
         // Whether the client ended the connection (so there is nothing left to read).
         let mut client_gone = false;
+        let writer_closed = close_sent.cancelled();
+        tokio::pin!(writer_closed);
         loop {
             let frame = tokio::select! {
                 frame = stream.next() => frame,
-                _ = close_sent.cancelled() => break,
+                _ = &mut writer_closed => break,
             };
             // Any frame from the client is a sign of life for the heartbeat.
             missed_pongs.store(0, Ordering::Relaxed);
@@ -204,7 +206,7 @@ impl Connection {
         session.cleanup();
         // The writer sends what is queued and the close frame, if it has not already.
         done.cancel();
-        close_sent.cancelled().await;
+        writer_closed.await;
         if !client_gone {
             // Keep reading (and discarding) until the client answers the close frame: closing the
             // TCP connection with unread input would reset it, and the client could lose the last
@@ -525,18 +527,26 @@ async fn write_loop<S>(
     } = signals;
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
     let mut items = Vec::new();
+    // Every future the loop waits on is made once and polled again and again: a fresh
+    // `cancelled()` per message would register with the server-wide shutdown token each time, and
+    // with thousands of writers that one lock becomes the bottleneck of the fan-out.
+    let done_fut = done.cancelled();
+    let shutdown_fut = shutdown.cancelled();
+    let expiry_sleep = tokio::time::sleep_until(deadline(*expiry.borrow()));
+    tokio::pin!(done_fut, shutdown_fut, expiry_sleep);
+    let mut expiry_open = true;
+    let latency = metrics::histogram!("livecheck_ws_publish_to_send_seconds");
     let close = loop {
-        let expires_in = Duration::from_millis((*expiry.borrow() * 1000).saturating_sub(now_ms()));
         tokio::select! {
             biased;
-            _ = done.cancelled() => {
+            _ = &mut done_fut => {
                 // The reader ended: send what is still queued (answers to the last messages), then
                 // the close frame it asked for.
                 outbox.take_now(&mut items);
-                let _ = send_items(&mut sink, &mut items, max_batch_bytes).await;
+                let _ = send_items(&mut sink, &mut items, max_batch_bytes, &latency).await;
                 break close_reason.get().copied();
             }
-            _ = shutdown.cancelled() => break Some((close_code::GOING_AWAY, "server shutting down")),
+            _ = &mut shutdown_fut => break Some((close_code::GOING_AWAY, "server shutting down")),
             drained = outbox.drain(&mut items) => {
                 if drained.is_none() {
                     if outbox.overflowed() {
@@ -546,7 +556,7 @@ async fn write_loop<S>(
                     }
                     break close_reason.get().copied();
                 }
-                if send_items(&mut sink, &mut items, max_batch_bytes).await.is_err() {
+                if send_items(&mut sink, &mut items, max_batch_bytes, &latency).await.is_err() {
                     break None;
                 }
             }
@@ -559,16 +569,15 @@ async fn write_loop<S>(
                     break None;
                 }
             }
-            _ = tokio::time::sleep(expires_in) => {
+            _ = &mut expiry_sleep => {
                 info!("session token expired");
                 break Some((close_code::TOKEN_EXPIRED, "token expired"));
             }
-            changed = expiry.changed() => {
-                if changed.is_err() {
-                    // The reader is gone; `done` fires next.
-                    continue;
-                }
-            }
+            changed = expiry.changed(), if expiry_open => match changed {
+                Ok(()) => expiry_sleep.as_mut().reset(deadline(*expiry.borrow())),
+                // The reader is gone; `done` fires next.
+                Err(_) => expiry_open = false,
+            },
         }
     };
     if let Some((code, reason)) = close {
@@ -582,18 +591,23 @@ async fn write_loop<S>(
     close_sent.cancel();
 }
 
+/// The instant a token expiring at `exp` (seconds since the Unix epoch) runs out.
+fn deadline(exp: u64) -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_millis((exp * 1000).saturating_sub(now_ms()))
+}
+
 /// Sends what was drained: one message as itself, several as `batch` frames of bounded size.
 async fn send_items<S>(
     sink: &mut S,
     items: &mut Vec<Item>,
     max_batch_bytes: usize,
+    latency: &metrics::Histogram,
 ) -> Result<(), ()>
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
     if let Some(oldest) = items.first() {
-        metrics::histogram!("livecheck_ws_publish_to_send_seconds")
-            .record(oldest.published_at.elapsed().as_secs_f64());
+        latency.record(oldest.published_at.elapsed().as_secs_f64());
     }
     let mut start = 0;
     while start < items.len() {

@@ -13,6 +13,7 @@ use axum::{
     http::{header, HeaderMap},
     response::{IntoResponse, Response},
     routing::get,
+    serve::ListenerExt,
     Router,
 };
 use leptos::prelude::*;
@@ -153,6 +154,12 @@ pub async fn serve(
     info!(addr = %listener.local_addr()?, "listening");
     let closing = state.shutdown.clone();
     let app = router(state);
+    // No Nagle delay: live events are small writes that must leave at once, not wait for an ACK.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            warn!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -201,7 +208,7 @@ async fn ws_handler(
         .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
         // Small socket buffers: most connections are idle most of the time, and tungstenite's
         // defaults (128 KiB each way) would dominate the memory of every one of them.
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(1024)
         .write_buffer_size(0)
         .on_upgrade(move |socket| connection.run(socket, shutdown))
         .into_response())

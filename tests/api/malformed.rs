@@ -90,3 +90,36 @@ async fn an_oversized_message_closes_only_that_connection_with_1009() {
         ServerMessage::Pong { .. }
     ));
 }
+
+#[tokio::test]
+async fn a_closed_connection_leaves_no_subscription_or_room_behind() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let run = app.start_test(&token, "demo", 500).await;
+    let mut ws = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut ws).await;
+    send_json(
+        &mut ws,
+        json!({ "type": "subscribe_test", "test_id": run.test_id }),
+    )
+    .await;
+    next_msg(&mut ws).await;
+    send_json(&mut ws, json!({ "type": "join_room", "room": "demo-team" })).await;
+    loop {
+        if let ServerMessage::RoomJoined { .. } = next_msg(&mut ws).await {
+            break;
+        }
+    }
+    assert_eq!(app.state.hub.subscriber_count(&run.test_id), 1);
+    assert_eq!(app.state.hub.sizes().1, 1);
+
+    drop(ws);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while app.state.hub.subscriber_count(&run.test_id) > 0 || app.state.hub.sizes().1 > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "cleanup did not happen"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -165,3 +165,66 @@ async fn a_finished_run_resumes_from_the_event_log_also_after_a_restart() {
     }
     drop(data);
 }
+
+#[tokio::test]
+async fn a_run_cut_off_by_a_crash_is_marked_interrupted_with_a_new_epoch() {
+    use livecheck::store::Store;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_path_buf();
+    // What a crashed server leaves behind: a run row still `running`, with some events logged.
+    let (run_id, old_epoch) = {
+        let app = spawn_app_with(|c| c.data_dir = dir.clone()).await;
+        let token = app.login_demo().await;
+        let mut ws = app.ws_with_cookie(&token).await.unwrap();
+        expect_hello(&mut ws).await;
+        let run = app.start_test(&token, "demo", 0).await;
+        let snap = snapshot_of(subscribe(&mut ws, &run.test_id, None).await);
+        if !snap.status.is_finished() {
+            events_until_end(&mut ws, snap.seq).await;
+        }
+        (run.test_id, run.epoch)
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let store = Store::open(&dir.join("livecheck.db")).await.unwrap();
+    let mut crashed = store.run(&run_id).await.unwrap().unwrap();
+    crashed.snapshot.status = RunStatus::Running;
+    crashed.snapshot.seq = 2;
+    crashed.snapshot.steps.clear();
+    crashed.snapshot.finished_at = None;
+    store.save_snapshot(&crashed.snapshot).await.unwrap();
+    drop(store);
+
+    let app = spawn_app_with(|c| c.data_dir = dir.clone()).await;
+    let after = app
+        .state
+        .store
+        .run(&run_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .snapshot;
+    assert_eq!(after.status, RunStatus::Interrupted);
+    assert_ne!(
+        after.epoch, old_epoch,
+        "a new epoch: old resume points must not match"
+    );
+    assert!(after
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("server stopped"));
+    // Rebuilt from the event log: every step that was logged is in the snapshot.
+    assert_eq!(after.steps.len(), 8);
+
+    let token = app.login_demo().await;
+    let mut ws = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut ws).await;
+    match subscribe(&mut ws, &run_id, Some((5, &old_epoch))).await {
+        ServerMessage::Subscribed {
+            recovered: Some(false),
+            snapshot: Some(s),
+            ..
+        } => assert_eq!(s.status, RunStatus::Interrupted),
+        other => panic!("expected recovered: false, got {other:?}"),
+    }
+}
