@@ -39,6 +39,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${PORT}`,
       LEPTOS_SITE_ROOT: '../target/site',
       LIVECHECK_DATA_DIR: DATA_DIR,
+      // Known to the tests, so they can mint a session that expires while a page is open.
+      LIVECHECK_JWT_SECRET: process.env.E2E_JWT_SECRET ?? 'end-to-end-test-secret-0123456789abcdef',
       RUST_LOG: 'warn',
     },
   },

@@ -9,7 +9,7 @@ test('event to DOM latency over a synthetic run', async ({ page }) => {
   await login(page);
   await page.goto('/tests/synthetic');
   await hydrated(page);
-  await page.getByLabel('Events').fill('300');
+  await page.getByLabel('Events', { exact: true }).fill('300');
   await page.getByLabel('Events per second').fill('30');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByTestId('connection')).toHaveText('Live');

@@ -3,7 +3,7 @@ import { hydrated, login } from './helpers';
 
 test('start the demo test and watch it go live from 0 % to 100 % and Completed', async ({ page }) => {
   await login(page);
-  await page.getByRole('link', { name: 'Demo API', exact: true }).click();
+  await page.locator('ul.tests').getByRole('link', { name: 'Demo API', exact: true }).click();
   await expect(page).toHaveURL(/\/tests\/demo$/);
   await hydrated(page);
   await page.getByLabel('Delay per step (ms)').fill('250');

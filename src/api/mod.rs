@@ -141,6 +141,12 @@ pub async fn my_rooms() -> Result<Vec<String>, ApiError> {
     ssr::my_rooms().await
 }
 
+/// Starts the same test again (same options, same room); the browser is sent to the new run.
+#[server(endpoint = "restart_test")]
+pub async fn restart_test(test_id: String) -> Result<RunSnapshot, ApiError> {
+    ssr::restart_test(test_id).await
+}
+
 /// Cancels one of the user's runs in progress.
 #[server(endpoint = "cancel_test")]
 pub async fn cancel_test(test_id: String) -> Result<(), ApiError> {

@@ -172,6 +172,26 @@ pub async fn start_test(
     Ok(snapshot)
 }
 
+pub async fn restart_test(test_id: String) -> Result<RunSnapshot, ApiError> {
+    let user = current_user().await?;
+    let state = state()?;
+    let snapshot = state
+        .runner
+        .restart(&user, &test_id)
+        .await
+        .map_err(|e| fail(run_error(e)))?;
+    let key = state
+        .store
+        .run(&snapshot.test_id)
+        .await
+        .ok()
+        .flatten()
+        .map(|r| r.test_key)
+        .unwrap_or_default();
+    leptos_axum::redirect(&format!("/tests/{key}?run={}", snapshot.test_id));
+    Ok(snapshot)
+}
+
 pub async fn cancel_test(test_id: String) -> Result<(), ApiError> {
     let user = current_user().await?;
     state()?

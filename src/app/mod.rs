@@ -4,6 +4,7 @@
 mod home;
 mod login;
 mod progress;
+mod runs;
 mod test_page;
 
 use leptos::prelude::*;
@@ -80,7 +81,10 @@ pub fn App() -> impl IntoView {
         <Title text="livecheck"/>
         <Router>
             <header class="topbar">
-                <A href="/" attr:class="brand">"livecheck"</A>
+                <nav>
+                    <A href="/" attr:class="brand">"livecheck"</A>
+                    <A href="/runs">"Runs"</A>
+                </nav>
                 <UserMenu/>
             </header>
             <main>
@@ -90,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/tests/:key") view=test_page::TestPage ssr=SsrMode::Async/>
+                    <Route path=path!("/runs") view=runs::RunsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -3,10 +3,11 @@
 //! after hydration the page's [`Live`] connection keeps it current.
 
 use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_location};
 
 use crate::{
-    api::{self, CancelTest},
-    client::Live,
+    api::{self, CancelTest, RestartTest},
+    client::{hooks::use_test_progress, ConnState, Live},
     protocol::{RunResults, RunSnapshot, RunStatus},
 };
 
@@ -24,98 +25,126 @@ pub fn RealTimeProgressBar(
     #[prop(optional, into)]
     on_error: Option<Callback<String>>,
 ) -> impl IntoView {
-    let live = Live::expect();
-    let initial = Resource::new(
-        {
-            let id = test_id.clone();
-            move || id.clone()
-        },
-        api::get_run,
-    );
-    let cleanup_id = test_id.clone();
-    on_cleanup(move || live.unfollow(&cleanup_id));
-
+    let initial = Resource::new(move || test_id.clone(), api::get_run);
     view! {
         <Suspense fallback=|| view! { <section class="card progress"><p>"Loading run…"</p></section> }>
-            {
-                let test_id = test_id.clone();
-                move || {
-                    let test_id = test_id.clone();
-                    Suspend::new(async move {
-                        match initial.await {
-                            Ok(snapshot) => {
-                                let run = live.follow(&test_id, Some(snapshot));
-                                view! { <Bar run show_details on_complete on_error/> }.into_any()
-                            }
-                            Err(e) => view! {
-                                <section class="card progress"><p class="error">{e.to_string()}</p></section>
-                            }.into_any(),
-                        }
-                    })
+            {move || Suspend::new(async move {
+                match initial.await {
+                    Ok(snapshot) => view! { <Bar snapshot show_details on_complete on_error/> }.into_any(),
+                    Err(e) => view! {
+                        <section class="card progress"><p class="error">{e.to_string()}</p></section>
+                    }.into_any(),
                 }
-            }
+            })}
         </Suspense>
     }
 }
 
 #[component]
 fn Bar(
-    run: RwSignal<Option<RunSnapshot>>,
+    snapshot: RunSnapshot,
     show_details: bool,
     on_complete: Option<Callback<RunResults>>,
     on_error: Option<Callback<String>>,
 ) -> impl IntoView {
     let live = Live::expect();
-    let snap = move || run.get();
-    let status =
-        Memo::new(move |_| run.with(|r| r.as_ref().map_or(RunStatus::Queued, |r| r.status)));
-    let progress = Memo::new(move |_| run.with(|r| r.as_ref().map_or(0, |r| r.progress)));
+    let test_id = snapshot.test_id.clone();
+    let run = use_test_progress(&test_id, Some(snapshot));
+    let status = Memo::new(move |_| run.status.get());
     let now = now_signal();
-
-    notify_end(run, status, on_complete, on_error);
+    notify_end(run.run, status, on_complete, on_error);
 
     let cancel = ServerAction::<CancelTest>::new();
-    let test_id = move || run.with(|r| r.as_ref().map(|r| r.test_id.clone()).unwrap_or_default());
+    let restart = ServerAction::<RestartTest>::new();
+    let location = use_location();
+    let signed_out = move || live.state.with(|s| matches!(s, ConnState::Closed { .. }));
+    // `Copy`, so the re-rendering closures below can read it.
+    let id = StoredValue::new(test_id.clone());
 
     view! {
         <section class="card progress" data-status=move || status.get().as_str() data-test-id=test_id>
             <div class="progress-head">
-                <h2>{move || snap().map(|s| s.name).unwrap_or_default()}</h2>
-                <span class=move || format!("badge {}", status.get().as_str()) data-testid="status">
-                    {move || status.get().label()}
-                </span>
+                <h2>{move || run.run.with(|r| r.as_ref().map(|r| r.name.clone()).unwrap_or_default())}</h2>
+                <StatusBadge status=status.into()/>
                 <span class=move || format!("conn {}", live.state.with(|s| s.key())) data-testid="connection">
                     {move || live.state.with(|s| s.label())}
                 </span>
+                <Show when=signed_out>
+                    <A href="/login">"Sign in again"</A>
+                </Show>
             </div>
-            <div
-                class="bar"
-                role="progressbar"
-                aria-label="Run progress"
-                aria-valuemin="0"
-                aria-valuemax="100"
-                aria-valuenow=move || progress.get().to_string()
-            >
-                <div class="fill" style=move || format!("width: {}%", progress.get())></div>
-            </div>
+            <ProgressTrack progress=run.progress/>
             <div class="progress-line">
-                <strong data-testid="percent">{move || format!("{} %", progress.get())}</strong>
-                <span data-testid="current-step">{move || snap().map(|s| s.message).unwrap_or_default()}</span>
+                <strong data-testid="percent">{move || format!("{} %", run.progress.get())}</strong>
+                <span data-testid="current-step">{move || run.message.get()}</span>
                 <span class="elapsed" data-testid="elapsed">
-                    {move || run.with(|r| r.as_ref().map(|r| elapsed_label(r, now.get())).unwrap_or_default())}
+                    {move || run.run.with(|r| r.as_ref().map(|r| elapsed_label(r, now.get())).unwrap_or_default())}
                 </span>
             </div>
-            {move || snap().and_then(|s| s.error).map(|e| view! { <p class="error" role="alert" data-testid="run-error">{e}</p> })}
-            <Show when=move || !status.get().is_finished()>
-                <ActionForm action=cancel attr:class="inline">
-                    <input type="hidden" name="test_id" value=test_id/>
-                    <button type="submit" data-testid="cancel">"Cancel"</button>
+            {move || run.error.get().map(|e| view! { <p class="error" role="alert" data-testid="run-error">{e}</p> })}
+            <div class="actions">
+                <Show when=move || !status.get().is_finished()>
+                    <ActionForm action=cancel attr:class="inline">
+                        <input type="hidden" name="test_id" value=move || id.get_value()/>
+                        <button type="submit">"Cancel"</button>
+                    </ActionForm>
+                </Show>
+                <ActionForm action=restart attr:class="inline">
+                    <input type="hidden" name="test_id" value=move || id.get_value()/>
+                    <button type="submit" disabled=move || restart.pending().get()>"Restart"</button>
                 </ActionForm>
-            </Show>
+                // Clear shows the test without a run: the same page, no `?run=`.
+                <A href=move || location.pathname.get() attr:role="button" attr:class="button">"Clear"</A>
+            </div>
             <Show when=move || show_details>
-                <StepList run/>
+                <StepList run=run.run/>
             </Show>
         </section>
+    }
+}
+
+/// The coloured status word.
+#[component]
+pub fn StatusBadge(status: Signal<RunStatus>) -> impl IntoView {
+    view! {
+        <span class=move || format!("badge {}", status.get().as_str()) data-testid="status">
+            {move || status.get().label()}
+        </span>
+    }
+}
+
+/// The bar itself: an accessible progressbar.
+#[component]
+pub fn ProgressTrack(progress: Signal<u8>) -> impl IntoView {
+    view! {
+        <div
+            class="bar"
+            role="progressbar"
+            aria-label="Run progress"
+            aria-valuemin="0"
+            aria-valuemax="100"
+            aria-valuenow=move || progress.get().to_string()
+        >
+            <div class="fill" style=move || format!("width: {}%", progress.get())></div>
+        </div>
+    }
+}
+
+/// A compact live row for the runs dashboard.
+#[component]
+pub fn MiniBar(snapshot: RunSnapshot, href: String) -> impl IntoView {
+    let run = use_test_progress(&snapshot.test_id.clone(), Some(snapshot));
+    let name = move || {
+        run.run
+            .with(|r| r.as_ref().map(|r| r.name.clone()).unwrap_or_default())
+    };
+    view! {
+        <tr data-testid="run-row">
+            <td><A href=href>{name}</A></td>
+            <td><StatusBadge status=run.status/></td>
+            <td class="mini"><ProgressTrack progress=run.progress/></td>
+            <td>{move || format!("{} %", run.progress.get())}</td>
+        </tr>
     }
 }
 

@@ -51,10 +51,19 @@ fn TestDetail() -> impl IntoView {
                         </ol>
                         <ActionForm action=start attr:class="start">
                             <input type="hidden" name="key" value=test.key.clone()/>
-                            <label>
-                                "Delay per step (ms) "
-                                <input type="number" name="delay_ms" value="300" min="0" max=api::MAX_DELAY_MS.to_string()/>
-                            </label>
+                            {if test.key == "synthetic" {
+                                view! {
+                                    <label>"Events " <input type="number" name="events" value="200" min="1" max="1000000"/></label>
+                                    <label>"Events per second " <input type="number" name="rate" value="20" min="1" max="1000000"/></label>
+                                }.into_any()
+                            } else {
+                                view! {
+                                    <label>
+                                        "Delay per step (ms) "
+                                        <input type="number" name="delay_ms" value="300" min="0" max=api::MAX_DELAY_MS.to_string()/>
+                                    </label>
+                                }.into_any()
+                            }}
                             <button type="submit" class="primary" disabled=move || start.pending().get()>
                                 "Start"
                             </button>

@@ -82,6 +82,9 @@ pub struct Live {
     /// A flush of dirty runs is scheduled for the next animation frame (browser only).
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     frame_pending: StoredValue<bool>,
+    /// When the signals were last updated (`performance.now()`, ms; browser only).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    last_flush: StoredValue<f64>,
     /// Queue of messages for the socket task; `None` on the server and while disconnected.
     outgoing: StoredValue<Option<UnboundedSender<ClientMessage>>>,
     /// Bumped by every `connect`/`disconnect`; a connection loop from an older generation exits.
@@ -96,6 +99,7 @@ impl Live {
             clock_offset_ms: RwSignal::new(0),
             runs: StoredValue::new(HashMap::new()),
             frame_pending: StoredValue::new(false),
+            last_flush: StoredValue::new(f64::NEG_INFINITY),
             outgoing: StoredValue::new(None),
             generation: StoredValue::new(0),
         };
@@ -291,17 +295,27 @@ impl Live {
         });
     }
 
-    /// Updates the signals of changed runs at the next animation frame (at once on the server).
+    /// Updates the signals of changed runs: at once if the last update is a frame (16 ms) old, else at
+    /// the next animation frame. The first event after a quiet spell shows without waiting for a
+    /// frame; a burst shows once per frame. On the server: at once.
     fn schedule_flush(&self) {
         #[cfg(feature = "hydrate")]
         {
+            const FRAME_MS: f64 = 16.0;
             if self.frame_pending.get_value() {
+                return;
+            }
+            let now = now_ms();
+            if now - self.last_flush.get_value() >= FRAME_MS {
+                self.last_flush.set_value(now);
+                self.flush();
                 return;
             }
             self.frame_pending.set_value(true);
             let live = *self;
             request_animation_frame(move || {
                 live.frame_pending.set_value(false);
+                live.last_flush.set_value(now_ms());
                 live.flush();
             });
         }
@@ -326,4 +340,10 @@ impl Live {
             signal.set(model);
         }
     }
+}
+
+/// `performance.now()` in the browser.
+#[cfg(feature = "hydrate")]
+fn now_ms() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
 }

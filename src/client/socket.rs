@@ -53,7 +53,14 @@ async fn run(live: Live, generation: u64, mut rx: UnboundedReceiver<ClientMessag
             attempt: backoff.attempt(),
             retry_in_ms: delay,
         });
-        TimeoutFuture::new(delay as u32).await;
+        // Wait out the backoff, but retry at once when the browser comes back online; while it is
+        // offline, trying is pointless, so wait for `online` alone.
+        let online = OnlineEvent::new();
+        if is_offline() {
+            online.wait().await;
+        } else {
+            let _ = select(TimeoutFuture::new(delay as u32), Box::pin(online.wait())).await;
+        }
         if !live.is_current(generation) {
             return;
         }
@@ -148,6 +155,44 @@ where
 {
     let text = serde_json::to_string(msg).map_err(|_| ())?;
     sink.send(Message::Text(text)).await.map_err(|_| ())
+}
+
+fn is_offline() -> bool {
+    !window().navigator().on_line()
+}
+
+/// The window's next `online` event, as a future. The listener goes away with it.
+struct OnlineEvent {
+    fired: futures::channel::oneshot::Receiver<()>,
+    handle: Option<leptos::prelude::WindowListenerHandle>,
+}
+
+impl OnlineEvent {
+    fn new() -> Self {
+        let (tx, fired) = futures::channel::oneshot::channel();
+        let tx = std::cell::RefCell::new(Some(tx));
+        let handle = window_event_listener_untyped("online", move |_| {
+            if let Some(tx) = tx.borrow_mut().take() {
+                let _ = tx.send(());
+            }
+        });
+        Self {
+            fired,
+            handle: Some(handle),
+        }
+    }
+
+    async fn wait(mut self) {
+        let _ = (&mut self.fired).await;
+    }
+}
+
+impl Drop for OnlineEvent {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.remove();
+        }
+    }
 }
 
 fn ws_url() -> String {

@@ -41,7 +41,8 @@ pub struct RunContext {
 }
 
 /// Per-run knobs chosen when starting.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct RunOptions {
     /// Extra delay the demo target adds to every response, so progress is visible.
     pub delay_ms: u32,
@@ -202,6 +203,7 @@ impl Runner {
                 test_key: definition.key.to_owned(),
                 snapshot: snapshot.clone(),
                 created_at: now_ms(),
+                options: serde_json::to_string(&options).unwrap_or_default(),
             })
             .await?;
         self.hub.open_run(
@@ -263,15 +265,34 @@ impl Runner {
         }
     }
 
-    /// Cancels a run in progress that the user may see (their own, or their room's).
-    pub async fn cancel(&self, user: &AuthUser, test_id: &str) -> Result<(), RunError> {
-        let access = self.hub.access(test_id).ok_or(RunError::UnknownRun)?;
-        let allowed = access.owner == user.id
+    /// Starts a new run of the same test, with the same options and in the same room, as a run the
+    /// user may see.
+    pub async fn restart(&self, user: &AuthUser, test_id: &str) -> Result<RunSnapshot, RunError> {
+        let run = self.store.run(test_id).await?.ok_or(RunError::UnknownRun)?;
+        let access = RunAccess {
+            owner: run.user_id,
+            room: run.room.clone(),
+        };
+        if !self.may_see(user, &access).await? {
+            return Err(RunError::UnknownRun);
+        }
+        let options = serde_json::from_str(&run.options).unwrap_or_default();
+        self.start(user, &run.test_key, options, run.room).await
+    }
+
+    /// The run's owner, or a member of its room.
+    async fn may_see(&self, user: &AuthUser, access: &RunAccess) -> Result<bool, RunError> {
+        Ok(access.owner == user.id
             || match &access.room {
                 Some(room) => self.store.is_member(room, user.id).await?,
                 None => false,
-            };
-        if !allowed {
+            })
+    }
+
+    /// Cancels a run in progress that the user may see (their own, or their room's).
+    pub async fn cancel(&self, user: &AuthUser, test_id: &str) -> Result<(), RunError> {
+        let access = self.hub.access(test_id).ok_or(RunError::UnknownRun)?;
+        if !self.may_see(user, &access).await? {
             return Err(RunError::UnknownRun);
         }
         match self.active_runs().get(test_id) {

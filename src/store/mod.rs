@@ -39,6 +39,8 @@ pub struct RunRecord {
     pub test_key: String,
     pub snapshot: RunSnapshot,
     pub created_at: u64,
+    /// The engine options it was started with, as JSON.
+    pub options: String,
 }
 
 /// Handle to the database; cheap to clone.
@@ -104,8 +106,8 @@ impl Store {
 
     pub async fn insert_run(&self, run: &RunRecord) -> Result<()> {
         sqlx::query(
-            "INSERT INTO runs (id, user_id, room, test_key, name, status, created_at, snapshot) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO runs (id, user_id, room, test_key, name, status, created_at, snapshot, options) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&run.id)
         .bind(run.user_id)
@@ -115,6 +117,7 @@ impl Store {
         .bind(run.snapshot.status.as_str())
         .bind(run.created_at as i64)
         .bind(to_json(&run.snapshot))
+        .bind(&run.options)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -134,7 +137,7 @@ impl Store {
 
     pub async fn run(&self, id: &str) -> Result<Option<RunRecord>> {
         let row = sqlx::query(
-            "SELECT id, user_id, room, test_key, created_at, snapshot FROM runs WHERE id = ?",
+            "SELECT id, user_id, room, test_key, created_at, snapshot, options FROM runs WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -145,7 +148,7 @@ impl Store {
     /// The most recent runs the user may see (their own and their rooms'), newest first.
     pub async fn recent_runs(&self, user_id: i64, limit: u32) -> Result<Vec<RunRecord>> {
         let rows = sqlx::query(
-            "SELECT id, user_id, room, test_key, created_at, snapshot FROM runs \
+            "SELECT id, user_id, room, test_key, created_at, snapshot, options FROM runs \
              WHERE user_id = ? OR room IN ( \
                  SELECT r.name FROM rooms r JOIN room_members m ON m.room_id = r.id WHERE m.user_id = ?) \
              ORDER BY created_at DESC LIMIT ?",
@@ -199,6 +202,7 @@ fn run_from_row(row: sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
         room: row.get("room"),
         test_key: row.get("test_key"),
         created_at: row.get::<i64, _>("created_at") as u64,
+        options: row.get("options"),
         snapshot: from_json(row.get("snapshot"))?,
     })
 }
