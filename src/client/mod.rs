@@ -238,7 +238,14 @@ impl Live {
             .unwrap_or_default()
     }
 
+    /// Sends a message if the socket is open. Nothing is queued while it is not: the only messages
+    /// are subscriptions, which are state, and every followed run is re-subscribed (resuming from its
+    /// last event) as soon as the socket opens again. The connection state on the page says why
+    /// nothing moves meanwhile.
     fn send(&self, msg: ClientMessage) {
+        if !self.state.with_untracked(|s| *s == ConnState::Open) {
+            return;
+        }
         self.outgoing.with_value(|tx| {
             if let Some(tx) = tx {
                 // The socket task owns the receiver for the page's lifetime; a send can only fail
