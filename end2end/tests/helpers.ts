@@ -7,16 +7,16 @@ export async function hydrated(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }
 
-/** Signs in through the login form and waits for the home page. */
-export async function login(page: Page, username = DEMO.username, password = DEMO.password) {
-  await submitLogin(page, username, password);
+/** Signs in through the login form (at `base`, by default the server) and waits for the home page. */
+export async function login(page: Page, username = DEMO.username, password = DEMO.password, base = '') {
+  await submitLogin(page, username, password, base);
   await expect(page).toHaveURL(/\/$/);
   await expect(page.locator('.username')).toHaveText(username);
 }
 
 /** Fills and submits the login form, without waiting for the outcome. */
-export async function submitLogin(page: Page, username: string, password: string) {
-  await page.goto('/login');
+export async function submitLogin(page: Page, username: string, password: string, base = '') {
+  await page.goto(`${base}/login`);
   await hydrated(page);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);

@@ -6,8 +6,8 @@ import { DropProxy } from './proxy';
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const SECRET = process.env.E2E_JWT_SECRET ?? 'end-to-end-test-secret-0123456789abcdef';
 
-async function startDemo(page: Page, delay: string, key = 'demo') {
-  await page.goto(`/tests/${key}`);
+async function startDemo(page: Page, delay: string, key = 'demo', base = '') {
+  await page.goto(`${base}/tests/${key}`);
   await hydrated(page);
   await page.getByLabel('Delay per step (ms)').fill(delay);
   await page.getByRole('button', { name: 'Start' }).click();
@@ -19,17 +19,9 @@ test('a dropped connection reconnects, resumes, and shows every step exactly onc
   const proxy = new DropProxy(PORT);
   const port = await proxy.start();
   try {
-    await page.goto(`http://127.0.0.1:${port}/login`);
-    await hydrated(page);
-    await page.getByLabel('Username').fill('demo');
-    await page.getByLabel('Password').fill('demo-password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.locator('.username')).toHaveText('demo');
-    await page.goto(`http://127.0.0.1:${port}/tests/demo`);
-    await hydrated(page);
-    await page.getByLabel('Delay per step (ms)').fill('400');
-    await page.getByRole('button', { name: 'Start' }).click();
-    await expect(page.getByTestId('connection')).toHaveText('Live');
+    const base = `http://127.0.0.1:${port}`;
+    await login(page, undefined, undefined, base);
+    await startDemo(page, '400', 'demo', base);
     await expect(page.getByTestId('steps').locator('tbody tr')).toHaveCount(2);
 
     proxy.dropAll();
@@ -49,17 +41,9 @@ test('going offline shows reconnecting; coming back online recovers at once', as
   const proxy = new DropProxy(PORT);
   const port = await proxy.start();
   try {
-    await page.goto(`http://127.0.0.1:${port}/login`);
-    await hydrated(page);
-    await page.getByLabel('Username').fill('demo');
-    await page.getByLabel('Password').fill('demo-password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.locator('.username')).toHaveText('demo');
-    await page.goto(`http://127.0.0.1:${port}/tests/demo`);
-    await hydrated(page);
-    await page.getByLabel('Delay per step (ms)').fill('300');
-    await page.getByRole('button', { name: 'Start' }).click();
-    await expect(page.getByTestId('connection')).toHaveText('Live');
+    const base = `http://127.0.0.1:${port}`;
+    await login(page, undefined, undefined, base);
+    await startDemo(page, '300', 'demo', base);
 
     await context.setOffline(true);
     proxy.dropAll();

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::RequireUser;
+use super::{runs::RunList, RequireUser};
 use crate::api;
 
 #[component]
@@ -11,7 +11,7 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <RequireUser>
             <TestList/>
-            <RecentRuns/>
+            <RunList title="Recent runs"/>
         </RequireUser>
     }
 }
@@ -35,44 +35,6 @@ fn TestList() -> impl IntoView {
                                     </li>
                                 }).collect_view()}
                             </ul>
-                        }.into_any(),
-                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
-}
-
-#[component]
-fn RecentRuns() -> impl IntoView {
-    let runs = Resource::new(|| (), |_| api::recent_runs());
-    view! {
-        <section class="card">
-            <h2>"Recent runs"</h2>
-            <Suspense fallback=|| view! { <p>"Loading runs…"</p> }>
-                {move || Suspend::new(async move {
-                    match runs.await {
-                        Ok(runs) if runs.is_empty() => view! {
-                            <p class="muted">"No runs yet: open a test and press Start."</p>
-                        }.into_any(),
-                        Ok(runs) => view! {
-                            <table class="runs">
-                                <thead><tr><th>"Test"</th><th>"Status"</th><th>"Progress"</th></tr></thead>
-                                <tbody>
-                                    {runs.into_iter().map(|r| {
-                                        let s = r.snapshot;
-                                        let href = format!("/tests/{}?run={}", r.test_key, s.test_id);
-                                        view! {
-                                            <tr>
-                                                <td><A href=href>{s.name}</A></td>
-                                                <td><span class=format!("badge {}", s.status.as_str())>{s.status.label()}</span></td>
-                                                <td>{format!("{} %", s.progress)}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
                         }.into_any(),
                         Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                     }

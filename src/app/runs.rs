@@ -14,12 +14,13 @@ pub fn RunsPage() -> impl IntoView {
     }
 }
 
+/// The user's recent runs (and their rooms'), newest first, with live mini bars.
 #[component]
-fn RunList() -> impl IntoView {
+pub fn RunList(#[prop(default = "Runs")] title: &'static str) -> impl IntoView {
     let runs = Resource::new(|| (), |_| api::recent_runs());
     view! {
         <section class="card">
-            <h1>"Runs"</h1>
+            <h1>{title}</h1>
             <Suspense fallback=|| view! { <p>"Loading runs…"</p> }>
                 {move || Suspend::new(async move {
                     match runs.await {

@@ -491,6 +491,45 @@ mod tests {
     }
 
     #[test]
+    fn only_auth_close_codes_stop_reconnecting() {
+        use close_code::*;
+        for code in [
+            GOING_AWAY,
+            MESSAGE_TOO_BIG,
+            HEARTBEAT_TIMEOUT,
+            SLOW_CONSUMER,
+            FLOOD,
+            1006,
+        ] {
+            assert!(should_reconnect(code), "{code}");
+        }
+        for code in [UNAUTHORIZED, TOKEN_EXPIRED] {
+            assert!(!should_reconnect(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn batches_and_resume_fields_round_trip() {
+        let msg: ServerMessage = serde_json::from_str(
+            r#"{"type":"batch","messages":[{"type":"pong","server_time":1},{"type":"unsubscribed","test_id":"r"}]}"#,
+        )
+        .unwrap();
+        assert!(matches!(msg, ServerMessage::Batch { ref messages } if messages.len() == 2));
+        let resume = parse_client_message(
+            r#"{"type":"subscribe_test","test_id":"r","since_seq":7,"epoch":"e1"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            resume,
+            ClientMessage::SubscribeTest {
+                test_id: "r".into(),
+                since_seq: Some(7),
+                epoch: Some("e1".into())
+            }
+        );
+    }
+
+    #[test]
     fn bad_input_is_classified() {
         assert_eq!(
             parse_client_message("{nope").unwrap_err().0,

@@ -113,25 +113,34 @@ async fn resuming_with_no_gap_replays_nothing_and_a_wrong_epoch_gets_a_snapshot(
     }
 }
 
-#[tokio::test]
-async fn a_finished_run_resumes_from_the_event_log_also_after_a_restart() {
-    let data = tempfile::tempdir().unwrap();
-    let dir = data.path().to_path_buf();
-    let (run, full) = {
-        let app = spawn_app_with(|c| c.data_dir = dir.clone()).await;
+/// Runs the demo test to its end on a server over `dir`, then stops that server. Returns the run and
+/// the events a subscriber saw live (empty if it finished before the subscription).
+async fn finished_run_in(dir: &std::path::Path) -> (RunSnapshot, Vec<ServerMessage>) {
+    let result = {
+        let app = spawn_app_with(|c| c.data_dir = dir.to_path_buf()).await;
         let token = app.login_demo().await;
         let mut ws = app.ws_with_cookie(&token).await.unwrap();
         expect_hello(&mut ws).await;
         let run = app.start_test(&token, "demo", 0).await;
         let snap = snapshot_of(subscribe(&mut ws, &run.test_id, None).await);
-        let mut full = vec![];
+        let mut live = vec![];
         if !snap.status.is_finished() {
-            full = events_until_end(&mut ws, snap.seq).await;
+            live = events_until_end(&mut ws, snap.seq).await;
         }
-        (snap.test_id, full)
+        (run, live)
     };
-    // The first server is gone (its shutdown sender was dropped); a new one opens the same data.
+    // The server is gone (its shutdown sender was dropped); let it wind down.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    result
+}
+
+#[tokio::test]
+async fn a_finished_run_resumes_from_the_event_log_also_after_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_path_buf();
+    let (run, full) = finished_run_in(&dir).await;
+    let run = run.test_id;
+    // A new server opens the same data.
     let app = spawn_app_with(|c| c.data_dir = dir.clone()).await;
     let token = app.login_demo().await;
     let stored = app.state.store.run(&run).await.unwrap().unwrap().snapshot;
@@ -171,20 +180,9 @@ async fn a_run_cut_off_by_a_crash_is_marked_interrupted_with_a_new_epoch() {
     use livecheck::store::Store;
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_path_buf();
-    // What a crashed server leaves behind: a run row still `running`, with some events logged.
-    let (run_id, old_epoch) = {
-        let app = spawn_app_with(|c| c.data_dir = dir.clone()).await;
-        let token = app.login_demo().await;
-        let mut ws = app.ws_with_cookie(&token).await.unwrap();
-        expect_hello(&mut ws).await;
-        let run = app.start_test(&token, "demo", 0).await;
-        let snap = snapshot_of(subscribe(&mut ws, &run.test_id, None).await);
-        if !snap.status.is_finished() {
-            events_until_end(&mut ws, snap.seq).await;
-        }
-        (run.test_id, run.epoch)
-    };
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // What a crashed server leaves behind: a run row still `running`, with its events logged.
+    let (run, _) = finished_run_in(&dir).await;
+    let (run_id, old_epoch) = (run.test_id, run.epoch);
     let store = Store::open(&dir.join("livecheck.db")).await.unwrap();
     let mut crashed = store.run(&run_id).await.unwrap().unwrap();
     crashed.snapshot.status = RunStatus::Running;

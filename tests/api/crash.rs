@@ -1,0 +1,170 @@
+//! The real binary killed with SIGKILL mid-run: nothing that was committed is lost, and the run that
+//! was cut off comes back as `interrupted`.
+
+use std::{
+    io::{BufRead, BufReader},
+    net::SocketAddr,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use livecheck::protocol::{RunSnapshot, RunStatus};
+
+use crate::helpers::{session_from, DEMO_PASSWORD, DEMO_USER, JWT_SECRET};
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+/// Starts `target/…/livecheck` on a free port over `data`; returns once it listens.
+fn start(data: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_livecheck"))
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("LEPTOS_SITE_ROOT", data.join("site"))
+        .env("LIVECHECK_DATA_DIR", data)
+        .env("LIVECHECK_JWT_SECRET", JWT_SECRET)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the server binary");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the server exited before listening")
+            .unwrap();
+        if let Some(rest) = line
+            .split("addr=")
+            .nth(1)
+            .filter(|_| line.contains("listening"))
+        {
+            let addr: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                .collect();
+            break addr.parse().expect("a socket address in the log");
+        }
+    };
+    // Keep draining its output so the pipe never fills.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, addr }
+}
+
+async fn login(http: &reqwest::Client, addr: SocketAddr) -> String {
+    let res = http
+        .post(format!("http://{addr}/api/login"))
+        .form(&[("username", DEMO_USER), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    session_from(&res).expect("a session")
+}
+
+async fn call(
+    http: &reqwest::Client,
+    addr: SocketAddr,
+    token: &str,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> RunSnapshot {
+    let res = http
+        .post(format!("http://{addr}/api/{endpoint}"))
+        .header("cookie", format!("livecheck_session={token}"))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let body = res.text().await.unwrap();
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{endpoint}: {e}: {body}"))
+}
+
+async fn wait_for(
+    http: &reqwest::Client,
+    addr: SocketAddr,
+    token: &str,
+    test_id: &str,
+    done: impl Fn(&RunSnapshot) -> bool,
+) -> RunSnapshot {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let run = call(http, addr, token, "run", &[("test_id", test_id)]).await;
+        if done(&run) {
+            return run;
+        }
+        assert!(Instant::now() < deadline, "run never got there: {run:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn kill_9_loses_nothing_committed_and_marks_the_cut_off_run_interrupted() {
+    let data = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let mut server = start(data.path());
+    let token = login(&http, server.addr).await;
+    let done = call(
+        &http,
+        server.addr,
+        &token,
+        "start_test",
+        &[("key", "demo"), ("delay_ms", "0")],
+    )
+    .await;
+    let done = wait_for(&http, server.addr, &token, &done.test_id, |r| {
+        r.status.is_finished()
+    })
+    .await;
+    assert_eq!(done.status, RunStatus::Completed);
+
+    let cut = call(
+        &http,
+        server.addr,
+        &token,
+        "start_test",
+        &[("key", "demo"), ("delay_ms", "400")],
+    )
+    .await;
+    wait_for(&http, server.addr, &token, &cut.test_id, |r| {
+        r.steps.len() >= 2
+    })
+    .await;
+    // The event log is written in batches; give the batch with those steps a moment to commit.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.child.kill().unwrap(); // SIGKILL: no shutdown code runs
+    server.child.wait().unwrap();
+
+    let mut server = start(data.path());
+    let token = login(&http, server.addr).await;
+    let after = call(
+        &http,
+        server.addr,
+        &token,
+        "run",
+        &[("test_id", &done.test_id)],
+    )
+    .await;
+    assert_eq!(after, done, "a finished run is exactly as it was");
+
+    let cut = call(
+        &http,
+        server.addr,
+        &token,
+        "run",
+        &[("test_id", &cut.test_id)],
+    )
+    .await;
+    assert_eq!(cut.status, RunStatus::Interrupted);
+    assert!(cut.steps.len() >= 2, "the logged steps survive: {cut:?}");
+    assert!(cut.steps.len() < 8);
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+}
