@@ -13,6 +13,7 @@
 //! - `store` (ssr): SQLite through sqlx: users and runs.
 //! - `hub` (ssr): WebSocket connections, subscriptions and the fan-out of run events.
 //! - `engine` (ssr): runs test definitions and reports progress to the hub.
+//! - `suite` (ssr): the YAML/JSON test-suite format, its validation and `${var}` templating.
 //! - `server` (ssr): configuration, shared state, the router and the built-in demo target API.
 
 pub mod api;
@@ -30,6 +31,8 @@ pub mod hub;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod suite;
 
 /// Entry point of the wasm bundle: hydrates the server-rendered page.
 #[cfg(feature = "hydrate")]

@@ -1,19 +1,29 @@
-//! The HTTP API engine: sends each step's request in order, checks the status, reports each result.
+//! The HTTP API engine: runs a suite's steps in order — templating, request, checks, captures — and
+//! reports each step's result. A failed step stops the run or not, as the suite says.
 //!
 //! Every request has a timeout, so an unreachable or stalled target becomes a failed step with a clear
 //! reason, never a hung run. Cancellation is checked while a request is in flight.
 
-use std::time::{Duration, Instant};
+mod checks;
+
+use std::{
+    collections::BTreeMap,
+    time::{Duration, Instant},
+};
 
 use futures::future::BoxFuture;
 
-use super::{
-    catalog::{Kind, Step},
-    Engine, RunContext,
+use super::{catalog::Kind, Engine, RunContext};
+use crate::{
+    protocol::{RunResults, RunStatus, StepResult},
+    suite::{render, OnFailure, StepDef, Suite},
 };
-use crate::protocol::{RunResults, RunStatus, StepResult};
+use checks::Response;
 
-/// Runs API tests against `base_url` (the app's own address for the demo tests).
+/// Largest response body the engine reads; the rest is not needed for checks.
+const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Runs API suites. `base_url` is the app's own address, offered to suites as `${base}`.
 pub struct ApiEngine {
     client: reqwest::Client,
     base_url: String,
@@ -35,26 +45,67 @@ impl ApiEngine {
         }
     }
 
-    async fn send(&self, step: &Step, delay_ms: u32) -> Result<u16, String> {
-        let url = format!("{}{}?delay_ms={delay_ms}", self.base_url, step.path);
-        let mut request = self
-            .client
-            .request(step.method.clone(), &url)
-            .timeout(self.step_timeout);
-        if let Some(body) = step.body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body);
+    /// Sends one step's request; the error says why no response arrived.
+    async fn send(
+        &self,
+        step: &StepDef,
+        vars: &BTreeMap<String, String>,
+    ) -> Result<Response, String> {
+        let url = render(&step.url, vars).map_err(|e| format!("url: {e}"))?;
+        let method = reqwest::Method::from_bytes(step.method.to_uppercase().as_bytes())
+            .map_err(|_| format!("unsupported method {}", step.method))?;
+        let timeout = step
+            .timeout_ms
+            .map_or(self.step_timeout, Duration::from_millis);
+        let mut request = self.client.request(method, &url).timeout(timeout);
+        for (name, value) in &step.headers {
+            let value = render(value, vars).map_err(|e| format!("header {name}: {e}"))?;
+            request = request.header(name, value);
         }
-        match request.send().await {
-            Ok(response) => Ok(response.status().as_u16()),
-            Err(e) if e.is_timeout() => Err(format!(
-                "no response within {} ms",
-                self.step_timeout.as_millis()
-            )),
-            Err(e) if e.is_connect() => Err("could not connect to the target".into()),
-            Err(_) => Err("the request failed before a response arrived".into()),
+        if let Some(body) = &step.body {
+            if let Some(json) = &body.json {
+                request = request.json(json);
+            } else if let Some(text) = &body.text {
+                request = request.body(render(text, vars).map_err(|e| format!("body: {e}"))?);
+            }
         }
+        let started = Instant::now();
+        let response = request.send().await.map_err(|e| describe(&e, timeout))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = read_limited(response)
+            .await
+            .map_err(|e| describe(&e, timeout))?;
+        Ok(Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            latency: started.elapsed(),
+        })
+    }
+}
+
+async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_BODY_BYTES.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if room <= chunk.len() {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+fn describe(e: &reqwest::Error, timeout: Duration) -> String {
+    if e.is_timeout() {
+        format!("no response within {} ms", timeout.as_millis())
+    } else if e.is_connect() {
+        "could not connect to the target".into()
+    } else if e.is_builder() {
+        "the request could not be built (check the URL)".into()
+    } else {
+        "the request failed before a complete response arrived".into()
     }
 }
 
@@ -78,24 +129,29 @@ impl ApiEngine {
             cancel,
             sink,
         } = ctx;
-        let Kind::Api(steps) = &definition.kind else {
-            sink.error("the API engine was given a test that is not an API test".into())
+        let Kind::Api(suite) = &definition.kind else {
+            sink.error("the API engine was given a test that is not an API suite".into())
                 .await;
             return;
         };
-        let total = steps.len() as u32;
+        let suite: &Suite = suite;
+        let mut vars = suite.variables.clone();
+        vars.insert("base".into(), self.base_url.clone());
+        vars.insert("delay_ms".into(), options.delay_ms.to_string());
+
+        let total = suite.steps.len() as u32;
         let started = Instant::now();
         sink.status(RunStatus::Running).await;
 
         let mut results = RunResults::default();
-        for (i, step) in steps.iter().enumerate() {
+        for (i, step) in suite.steps.iter().enumerate() {
             let index = i as u32 + 1;
-            let name = step.name();
+            let name = step.display_name();
             let label = format!("{index}/{total} — {name}");
             sink.progress(index - 1, index, total, label.clone(), None);
             let t0 = Instant::now();
             let outcome = tokio::select! {
-                outcome = self.send(step, options.delay_ms) => outcome,
+                outcome = self.send(step, &vars) => outcome,
                 _ = cancel.cancelled() => {
                     sink.status(RunStatus::Cancelled).await;
                     return;
@@ -103,41 +159,40 @@ impl ApiEngine {
             };
             let duration_ms = t0.elapsed().as_millis() as u64;
             let result = match outcome {
-                Ok(status) if status == step.expect_status => StepResult {
-                    index,
-                    name: name.clone(),
-                    passed: true,
-                    status: Some(status),
-                    duration_ms,
-                    error: None,
-                },
-                Ok(status) => StepResult {
-                    index,
-                    name: name.clone(),
-                    passed: false,
-                    status: Some(status),
-                    duration_ms,
-                    error: Some(format!(
-                        "expected status {}, got {status}",
-                        step.expect_status
-                    )),
-                },
+                Ok(response) => {
+                    let failure = checks::first_failure(&step.checks, &response);
+                    if failure.is_none() {
+                        checks::capture(&step.capture, &response, &mut vars);
+                    }
+                    StepResult {
+                        index,
+                        name,
+                        passed: failure.is_none(),
+                        status: Some(response.status),
+                        duration_ms,
+                        error: failure,
+                    }
+                }
                 Err(error) => StepResult {
                     index,
-                    name: name.clone(),
+                    name,
                     passed: false,
                     status: None,
                     duration_ms,
                     error: Some(error),
                 },
             };
-            if result.passed {
+            let passed = result.passed;
+            if passed {
                 results.passed += 1;
             } else {
                 results.failed += 1;
             }
             results.steps.push(result.clone());
             sink.progress(index, index, total, label, Some(result));
+            if !passed && suite.on_failure == OnFailure::Stop {
+                break;
+            }
         }
         results.duration_ms = started.elapsed().as_millis() as u64;
         sink.completed(results).await;

@@ -1,0 +1,180 @@
+//! Test suites: the YAML/JSON format users write (documented in `docs/suites.md`), parsing with errors
+//! that name the step, the field and the reason, and `${var}` templating.
+//!
+//! A suite is either valid as a whole or refused with every problem found; nothing downstream ever sees
+//! a half-valid suite. This module only reads and checks definitions; executing them is the engines' job.
+
+mod template;
+mod validate;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use template::{render, template_vars, TemplateError};
+pub use validate::{parse_suite, SuiteError};
+
+/// A whole suite.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    pub name: String,
+    /// Values available to `${name}` in every step.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+    /// Whether a failed step stops the run (default) or the run goes on.
+    #[serde(default)]
+    pub on_failure: OnFailure,
+    pub steps: Vec<StepDef>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnFailure {
+    #[default]
+    Stop,
+    Continue,
+}
+
+/// One HTTP request and what its response must satisfy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepDef {
+    /// Shown in progress and results; defaults to "METHOD url".
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// May use `${var}`.
+    pub url: String,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub body: Option<BodyDef>,
+    /// Per-request timeout; the engine's default when absent.
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    #[serde(default)]
+    pub checks: Checks,
+    /// Variables set from this step's response, usable by later steps.
+    #[serde(default)]
+    pub capture: BTreeMap<String, CaptureDef>,
+}
+
+fn default_method() -> String {
+    "GET".into()
+}
+
+/// A request body: `{json: …}` (sent as `application/json`) or `{text: "…"}`, exactly one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BodyDef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// Everything a response is checked against; all present checks must pass.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checks {
+    #[serde(default)]
+    pub status: Option<StatusCheck>,
+    /// Header name → expected value.
+    #[serde(default)]
+    pub headers: BTreeMap<String, TextMatch>,
+    #[serde(default)]
+    pub json: Vec<JsonCheck>,
+    #[serde(default)]
+    pub body_contains: Option<String>,
+    #[serde(default)]
+    pub body_regex: Option<String>,
+    #[serde(default)]
+    pub max_latency_ms: Option<u64>,
+}
+
+/// `200`, `[200, 201]`, `"2xx"`, or `{min: 200, max: 299}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StatusCheck {
+    Exact(u16),
+    Set(Vec<u16>),
+    Class(String),
+    Range { min: u16, max: u16 },
+}
+
+impl StatusCheck {
+    /// Whether a status satisfies the check (the check is assumed valid).
+    pub fn accepts(&self, status: u16) -> bool {
+        match self {
+            Self::Exact(s) => *s == status,
+            Self::Set(set) => set.contains(&status),
+            Self::Class(class) => class
+                .chars()
+                .next()
+                .and_then(|c| c.to_digit(10))
+                .is_some_and(|d| u32::from(status / 100) == d),
+            Self::Range { min, max } => (*min..=*max).contains(&status),
+        }
+    }
+}
+
+/// `{equals: "…"}` or `{matches: "regex"}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextMatch {
+    #[serde(default)]
+    pub equals: Option<String>,
+    #[serde(default)]
+    pub matches: Option<String>,
+}
+
+/// A check on the JSON response body at a JSONPath; exactly one of the expectations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonCheck {
+    pub path: String,
+    #[serde(default)]
+    pub equals: Option<serde_json::Value>,
+    #[serde(default)]
+    pub exists: Option<bool>,
+    #[serde(default)]
+    pub matches: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<JsonType>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Array,
+    Object,
+    Null,
+}
+
+/// Where a captured variable comes from, exactly one of: `{json: "$.id"}`, `{header: "etag"}` or
+/// `{regex: "id=(\\d+)"}` (its first group, matched against the body).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureDef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+}
+
+impl StepDef {
+    /// The name shown for the step.
+    pub fn display_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", self.method.to_uppercase(), self.url))
+    }
+}

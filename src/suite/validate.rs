@@ -1,0 +1,417 @@
+//! Reading a suite from YAML or JSON, and every check a definition must pass before it is accepted.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::{
+    template_vars, CaptureDef, Checks, JsonCheck, StatusCheck, StepDef, Suite, TemplateError,
+    TextMatch,
+};
+
+/// One problem in a suite: where (a field path such as `steps[2].checks.status`, and the line when the
+/// parser knows it) and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SuiteError {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for SuiteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}, {}: {}", self.path, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+/// Largest suite text accepted.
+pub const MAX_SUITE_BYTES: usize = 256 * 1024;
+const MAX_STEPS: usize = 500;
+const MAX_TIMEOUT_MS: u64 = 120_000;
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// Parses a suite (JSON if the text starts with `{`, YAML otherwise) and validates it. Either the whole
+/// suite is valid, or every problem found is returned.
+pub fn parse_suite(text: &str) -> Result<Suite, Vec<SuiteError>> {
+    if text.len() > MAX_SUITE_BYTES {
+        return Err(vec![error(
+            "",
+            format!("a suite may be at most {MAX_SUITE_BYTES} bytes"),
+        )]);
+    }
+    let suite = if text.trim_start().starts_with('{') {
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize::<_, Suite>(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            vec![SuiteError {
+                message: strip_position(&path, &e.inner().to_string()),
+                line: Some(e.inner().line()),
+                path,
+            }]
+        })?
+    } else {
+        let de = serde_yaml_ng::Deserializer::from_str(text);
+        serde_path_to_error::deserialize::<_, Suite>(de).map_err(|e| {
+            let path = e.path().to_string();
+            vec![SuiteError {
+                message: strip_position(&path, &e.inner().to_string()),
+                line: e.inner().location().map(|l| l.line()),
+                path,
+            }]
+        })?
+    };
+    let errors = validate(&suite);
+    if errors.is_empty() {
+        Ok(suite)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Serde messages may start with the field path and end with " at line L column C"; both are
+/// reported separately.
+fn strip_position(path: &str, message: &str) -> String {
+    let message = message
+        .strip_prefix(path)
+        .and_then(|m| m.strip_prefix(": "))
+        .unwrap_or(message);
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn error(path: impl Into<String>, message: impl Into<String>) -> SuiteError {
+    SuiteError {
+        path: path.into(),
+        line: None,
+        message: message.into(),
+    }
+}
+
+/// Every semantic rule; serde already checked the shape.
+pub fn validate(suite: &Suite) -> Vec<SuiteError> {
+    let mut errors = Vec::new();
+    if suite.name.trim().is_empty() {
+        errors.push(error("name", "must not be empty"));
+    }
+    if suite.steps.is_empty() {
+        errors.push(error("steps", "a suite needs at least one step"));
+    }
+    if suite.steps.len() > MAX_STEPS {
+        errors.push(error("steps", format!("at most {MAX_STEPS} steps")));
+    }
+    // Variables known so far: the suite's own, then each step's captures for the steps after it.
+    let mut known: BTreeSet<String> = suite.variables.keys().cloned().collect();
+    for (name, value) in &suite.variables {
+        check_template(&mut errors, &format!("variables.{name}"), value, &known);
+    }
+    for (i, step) in suite.steps.iter().enumerate() {
+        validate_step(&mut errors, &format!("steps[{i}]"), step, &known);
+        known.extend(step.capture.keys().cloned());
+    }
+    errors
+}
+
+fn validate_step(errors: &mut Vec<SuiteError>, at: &str, step: &StepDef, known: &BTreeSet<String>) {
+    if !METHODS.contains(&step.method.to_uppercase().as_str()) {
+        errors.push(error(
+            format!("{at}.method"),
+            format!("`{}` is not one of {}", step.method, METHODS.join(", ")),
+        ));
+    }
+    if check_template(errors, &format!("{at}.url"), &step.url, known) {
+        // Every variable replaced by a plain word, the URL must be an absolute http(s) URL.
+        let sample = step.url.replace("${", "").replace('}', "");
+        match reqwest::Url::parse(&sample) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+            Ok(url) => errors.push(error(
+                format!("{at}.url"),
+                format!("scheme `{}` is not http or https", url.scheme()),
+            )),
+            Err(e) if !step.url.starts_with("${") => {
+                errors.push(error(format!("{at}.url"), format!("not a URL: {e}")))
+            }
+            Err(_) => {}
+        }
+    }
+    for (name, value) in &step.headers {
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            errors.push(error(
+                format!("{at}.headers.{name}"),
+                "not a valid header name",
+            ));
+        }
+        check_template(errors, &format!("{at}.headers.{name}"), value, known);
+    }
+    if let Some(body) = &step.body {
+        match (&body.json, &body.text) {
+            (Some(_), None) => {}
+            (None, Some(text)) => {
+                check_template(errors, &format!("{at}.body.text"), text, known);
+            }
+            _ => errors.push(error(
+                format!("{at}.body"),
+                "give exactly one of `json`, `text`",
+            )),
+        }
+    }
+    if let Some(ms) = step.timeout_ms {
+        if ms == 0 || ms > MAX_TIMEOUT_MS {
+            errors.push(error(
+                format!("{at}.timeout_ms"),
+                format!("must be between 1 and {MAX_TIMEOUT_MS}"),
+            ));
+        }
+    }
+    validate_checks(errors, &format!("{at}.checks"), &step.checks);
+    for (name, capture) in &step.capture {
+        let path = format!("{at}.capture.{name}");
+        if template_vars(&format!("${{{name}}}")).is_err() {
+            errors.push(error(
+                &path,
+                "a variable name is letters, digits, `_`, `-` or `.`",
+            ));
+        }
+        match capture {
+            CaptureDef {
+                json: Some(p),
+                header: None,
+                regex: None,
+            } => check_jsonpath(errors, &path, p),
+            CaptureDef {
+                json: None,
+                header: Some(h),
+                regex: None,
+            } => {
+                if reqwest::header::HeaderName::from_bytes(h.as_bytes()).is_err() {
+                    errors.push(error(&path, "not a valid header name"));
+                }
+            }
+            CaptureDef {
+                json: None,
+                header: None,
+                regex: Some(r),
+            } => match regex::Regex::new(r) {
+                Ok(re) if re.captures_len() >= 2 => {}
+                Ok(_) => errors.push(error(&path, "the regex needs a group: `id=(\\d+)`")),
+                Err(e) => errors.push(error(&path, format!("invalid regex: {e}"))),
+            },
+            _ => errors.push(error(
+                &path,
+                "give exactly one of `json`, `header`, `regex`",
+            )),
+        }
+    }
+}
+
+fn validate_checks(errors: &mut Vec<SuiteError>, at: &str, checks: &Checks) {
+    if let Some(status) = &checks.status {
+        let path = format!("{at}.status");
+        let valid_code = |s: u16| (100..=599).contains(&s);
+        match status {
+            StatusCheck::Exact(s) if !valid_code(*s) => {
+                errors.push(error(&path, format!("{s} is not an HTTP status (100–599)")))
+            }
+            StatusCheck::Set(set) if set.is_empty() || !set.iter().all(|s| valid_code(*s)) => {
+                errors.push(error(
+                    &path,
+                    "a list of HTTP statuses (100–599), at least one",
+                ))
+            }
+            StatusCheck::Class(c) if !is_status_class(c) => errors.push(error(
+                &path,
+                format!("`{c}` is not a status class like \"2xx\""),
+            )),
+            StatusCheck::Range { min, max }
+                if !(valid_code(*min) && valid_code(*max) && min <= max) =>
+            {
+                errors.push(error(&path, "a range needs 100 ≤ min ≤ max ≤ 599"))
+            }
+            _ => {}
+        }
+    }
+    for (name, expect) in &checks.headers {
+        check_text_match(errors, &format!("{at}.headers.{name}"), expect);
+    }
+    for (i, check) in checks.json.iter().enumerate() {
+        validate_json_check(errors, &format!("{at}.json[{i}]"), check);
+    }
+    if let Some(re) = &checks.body_regex {
+        check_regex(errors, &format!("{at}.body_regex"), re);
+    }
+    if checks.max_latency_ms == Some(0) {
+        errors.push(error(format!("{at}.max_latency_ms"), "must be at least 1"));
+    }
+}
+
+fn validate_json_check(errors: &mut Vec<SuiteError>, at: &str, check: &JsonCheck) {
+    check_jsonpath(errors, &format!("{at}.path"), &check.path);
+    let expectations = [
+        check.equals.is_some(),
+        check.exists.is_some(),
+        check.matches.is_some(),
+        check.kind.is_some(),
+    ];
+    if expectations.iter().filter(|e| **e).count() != 1 {
+        errors.push(error(
+            at,
+            "give exactly one of `equals`, `exists`, `matches`, `type`",
+        ));
+    }
+    if let Some(re) = &check.matches {
+        check_regex(errors, &format!("{at}.matches"), re);
+    }
+}
+
+fn check_text_match(errors: &mut Vec<SuiteError>, at: &str, m: &TextMatch) {
+    match (&m.equals, &m.matches) {
+        (Some(_), None) => {}
+        (None, Some(re)) => check_regex(errors, &format!("{at}.matches"), re),
+        _ => errors.push(error(at, "give exactly one of `equals`, `matches`")),
+    }
+}
+
+fn check_regex(errors: &mut Vec<SuiteError>, at: &str, re: &str) {
+    if let Err(e) = regex::Regex::new(re) {
+        errors.push(error(at, format!("invalid regex: {e}")));
+    }
+}
+
+fn check_jsonpath(errors: &mut Vec<SuiteError>, at: &str, path: &str) {
+    if let Err(e) = serde_json_path::JsonPath::parse(path) {
+        errors.push(error(at, format!("invalid JSONPath: {e}")));
+    }
+}
+
+/// Checks a template's syntax and that every variable it uses is known; returns whether it is valid.
+fn check_template(
+    errors: &mut Vec<SuiteError>,
+    at: &str,
+    template: &str,
+    known: &BTreeSet<String>,
+) -> bool {
+    match template_vars(template) {
+        Ok(vars) => {
+            let unknown: Vec<_> = vars.iter().filter(|v| !known.contains(*v)).collect();
+            for v in &unknown {
+                errors.push(error(
+                    at,
+                    TemplateError::Unknown((*v).clone()).to_string()
+                        + " (define it in `variables` or capture it in an earlier step)",
+                ));
+            }
+            unknown.is_empty()
+        }
+        Err(e) => {
+            errors.push(error(at, e.to_string()));
+            false
+        }
+    }
+}
+
+fn is_status_class(c: &str) -> bool {
+    let b = c.as_bytes();
+    b.len() == 3 && (b'1'..=b'5').contains(&b[0]) && b[1..].eq_ignore_ascii_case(b"xx")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name: Items
+variables:
+  base: http://127.0.0.1:3000
+steps:
+  - name: Create
+    method: POST
+    url: ${base}/demo/items
+    body:
+      json: { "name": "widget" }
+    checks:
+      status: 201
+      headers:
+        content-type: { matches: "^application/json" }
+      json:
+        - { path: "$.id", exists: true }
+        - { path: "$.name", equals: widget }
+    capture:
+      item_id: { json: "$.id" }
+  - url: ${base}/demo/items/${item_id}
+    checks:
+      status: "2xx"
+      max_latency_ms: 500
+"#;
+
+    #[test]
+    fn a_good_suite_parses_from_yaml_and_json() {
+        let suite = parse_suite(GOOD).unwrap();
+        assert_eq!(suite.steps.len(), 2);
+        assert_eq!(suite.steps[1].method, "GET");
+        assert!(suite.steps[1].checks.status.as_ref().unwrap().accepts(204));
+        let json = serde_json::to_string(&suite).unwrap();
+        assert_eq!(parse_suite(&json).unwrap(), suite);
+    }
+
+    #[test]
+    fn shape_errors_name_the_field_and_line() {
+        let bad = GOOD.replace("status: 201", "status: 201\n      colour: blue");
+        let errors = parse_suite(&bad).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].path, "steps[0].checks.colour");
+        assert!(
+            errors[0].message.contains("colour"),
+            "{}",
+            errors[0].message
+        );
+        assert_eq!(errors[0].line, Some(13));
+    }
+
+    #[test]
+    fn every_semantic_problem_is_reported_with_its_step() {
+        let bad = r#"
+name: ""
+steps:
+  - method: FETCH
+    url: ftp://example.com/${missing}
+    checks:
+      status: 999
+      json:
+        - { path: "$[", exists: true }
+        - { path: "$.a", exists: true, equals: 1 }
+      body_regex: "("
+    capture:
+      id: { regex: "no group" }
+  - url: http://example.com/${id}
+"#;
+        let errors = parse_suite(bad).unwrap_err();
+        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        for want in [
+            "name",
+            "steps[0].method",
+            "steps[0].url",
+            "steps[0].checks.status",
+            "steps[0].checks.json[0].path",
+            "steps[0].checks.json[1]",
+            "steps[0].checks.body_regex",
+            "steps[0].capture.id",
+        ] {
+            assert!(paths.contains(&want), "missing {want} in {errors:#?}");
+        }
+        // `${id}` in step 1 is fine: step 0 captures it.
+        assert!(!paths.contains(&"steps[1].url"), "{errors:#?}");
+    }
+
+    #[test]
+    fn status_checks_accept_what_they_say() {
+        assert!(StatusCheck::Set(vec![200, 201]).accepts(201));
+        assert!(!StatusCheck::Class("4xx".into()).accepts(500));
+        assert!(StatusCheck::Range { min: 200, max: 299 }.accepts(250));
+        assert!(!StatusCheck::Exact(200).accepts(404));
+    }
+}
