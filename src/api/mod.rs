@@ -26,6 +26,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("something went wrong on the server; please try again")]
     Internal,
+    /// A suite was refused; each entry says where and why (`line 12, steps[2].checks.status: …`).
+    #[error("the suite is invalid: {}", .0.join("; "))]
+    InvalidSuite(Vec<String>),
     /// The call did not reach the server or its answer was unreadable.
     #[error("could not reach the server ({0})")]
     Transport(String),
@@ -139,6 +142,13 @@ pub async fn add_room_member(room: String, username: String) -> Result<(), ApiEr
 #[server(endpoint = "rooms")]
 pub async fn my_rooms() -> Result<Vec<String>, ApiError> {
     ssr::my_rooms().await
+}
+
+/// Validates a suite (YAML or JSON, see docs/suites.md) and starts a run of it (in `room`, if given).
+/// An invalid suite is refused with every problem found; nothing is run.
+#[server(endpoint = "run_suite")]
+pub async fn run_suite(suite: String, room: Option<String>) -> Result<RunSnapshot, ApiError> {
+    ssr::run_suite(suite, room).await
 }
 
 /// Starts the same test again (same options, same room); the browser is sent to the new run.

@@ -27,7 +27,7 @@ fn fail(err: ApiError) -> ApiError {
     let status = match &err {
         ApiError::Unauthorized | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
         ApiError::NotFound => StatusCode::NOT_FOUND,
-        ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        ApiError::BadRequest(_) | ApiError::InvalidSuite(_) => StatusCode::BAD_REQUEST,
         ApiError::Internal | ApiError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     if let Some(response) = use_context::<ResponseOptions>() {
@@ -170,6 +170,32 @@ pub async fn start_test(
         .map_err(|e| fail(run_error(e)))?;
     leptos_axum::redirect(&format!("/tests/{key}?run={}", snapshot.test_id));
     Ok(snapshot)
+}
+
+pub async fn run_suite(text: String, room: Option<String>) -> Result<RunSnapshot, ApiError> {
+    let user = current_user().await?;
+    let state = state()?;
+    let suite = crate::suite::parse_suite(&text).map_err(|errors| {
+        fail(ApiError::InvalidSuite(
+            errors.iter().map(ToString::to_string).collect(),
+        ))
+    })?;
+    let definition = catalog::TestDefinition {
+        key: "suite",
+        name: suite.name.clone(),
+        description: "",
+        kind: catalog::Kind::Api(Box::new(suite)),
+    };
+    state
+        .runner
+        .start_definition(
+            &user,
+            definition,
+            RunOptions::default(),
+            room.filter(|r| !r.is_empty()),
+        )
+        .await
+        .map_err(|e| fail(run_error(e)))
 }
 
 pub async fn restart_test(test_id: String) -> Result<RunSnapshot, ApiError> {

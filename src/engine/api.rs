@@ -8,12 +8,17 @@ mod checks;
 
 use std::{
     collections::BTreeMap,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
 use futures::future::BoxFuture;
 
-use super::{catalog::Kind, Engine, RunContext};
+use super::{
+    catalog::Kind,
+    guard::{is_denied, GuardedResolver, TargetPolicy},
+    Engine, RunContext,
+};
 use crate::{
     protocol::{RunResults, RunStatus, StepResult},
     suite::{render, OnFailure, StepDef, Suite},
@@ -28,13 +33,17 @@ pub struct ApiEngine {
     client: reqwest::Client,
     base_url: String,
     step_timeout: Duration,
+    policy: Arc<TargetPolicy>,
 }
 
 impl ApiEngine {
-    pub fn new(base_url: String, step_timeout: Duration) -> Self {
+    pub fn new(base_url: String, step_timeout: Duration, policy: TargetPolicy) -> Self {
+        let policy = Arc::new(policy);
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::limited(5))
+            // Redirects could lead anywhere, including where the guard would not let a suite go.
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver(policy.clone())))
             .build()
             // Building a client without custom TLS roots cannot fail.
             .unwrap_or_default();
@@ -42,6 +51,7 @@ impl ApiEngine {
             client,
             base_url,
             step_timeout,
+            policy,
         }
     }
 
@@ -52,6 +62,17 @@ impl ApiEngine {
         vars: &BTreeMap<String, String>,
     ) -> Result<Response, String> {
         let url = render(&step.url, vars).map_err(|e| format!("url: {e}"))?;
+        let parsed = reqwest::Url::parse(&url).map_err(|e| format!("url {url:?}: {e}"))?;
+        // Names are checked by the resolver; literal addresses never reach it.
+        let literal = parsed.host_str().and_then(|h| {
+            h.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .ok()
+        });
+        if literal.is_some_and(|ip| !self.policy.permits(ip)) {
+            return Err(super::guard::Denied.to_string());
+        }
         let method = reqwest::Method::from_bytes(step.method.to_uppercase().as_bytes())
             .map_err(|_| format!("unsupported method {}", step.method))?;
         let timeout = step
@@ -98,7 +119,9 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, reqwes
 }
 
 fn describe(e: &reqwest::Error, timeout: Duration) -> String {
-    if e.is_timeout() {
+    if is_denied(e) {
+        super::guard::Denied.to_string()
+    } else if e.is_timeout() {
         format!("no response within {} ms", timeout.as_millis())
     } else if e.is_connect() {
         "could not connect to the target".into()
@@ -116,6 +139,7 @@ impl Engine for ApiEngine {
             client: self.client.clone(),
             base_url: self.base_url.clone(),
             step_timeout: self.step_timeout,
+            policy: self.policy.clone(),
         };
         Box::pin(async move { engine.execute(ctx).await })
     }

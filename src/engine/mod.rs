@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod catalog;
+pub mod guard;
 pub mod synthetic;
 
 use std::{
@@ -183,6 +184,17 @@ impl Runner {
         room: Option<String>,
     ) -> Result<RunSnapshot, RunError> {
         let definition = catalog::find(test_key).ok_or(RunError::UnknownTest)?;
+        self.start_definition(user, definition, options, room).await
+    }
+
+    /// Starts a run of any definition (a catalogued test, or a suite sent with the request).
+    pub async fn start_definition(
+        &self,
+        user: &AuthUser,
+        definition: TestDefinition,
+        options: RunOptions,
+        room: Option<String>,
+    ) -> Result<RunSnapshot, RunError> {
         if let Some(room) = &room {
             if !self.store.is_member(room, user.id).await? {
                 return Err(RunError::UnknownRoom);
@@ -192,7 +204,7 @@ impl Runner {
         let snapshot = RunSnapshot::queued(
             test_id.clone(),
             new_epoch(),
-            definition.name.to_owned(),
+            definition.name.clone(),
             definition.total_steps(&options),
         );
         self.store

@@ -13,10 +13,15 @@
 //! | `LIVECHECK_STEP_TIMEOUT_MS` | `10000` | per-request timeout of the API engine |
 //! | `LIVECHECK_ALLOWED_ORIGINS` | (none) | comma-separated origins allowed to open WebSockets besides the server's own |
 //! | `LIVECHECK_METRICS` | `true` | serve Prometheus metrics at `/metrics` |
+//! | `LIVECHECK_TARGET_DENY` | (none) | comma-separated CIDRs suites may not call, besides link-local and cloud metadata |
+//! | `LIVECHECK_TARGET_ALLOW` | (none) | comma-separated CIDRs exempt from the deny list |
 
 use std::{path::PathBuf, time::Duration};
 
-use crate::hub::{conn::ConnectionSettings, HubSettings};
+use crate::{
+    engine::guard::TargetPolicy,
+    hub::{conn::ConnectionSettings, HubSettings},
+};
 
 /// The demo account created when `LIVECHECK_DEMO` is on.
 pub const DEMO_USERNAME: &str = "demo";
@@ -37,6 +42,8 @@ pub struct Config {
     /// Origins, besides the server's own, whose pages may open a WebSocket (e.g. `https://app.example`).
     pub allowed_origins: Vec<String>,
     pub metrics: bool,
+    /// Which addresses suites may send requests to.
+    pub targets: TargetPolicy,
 }
 
 /// A variable was set to something unusable.
@@ -60,6 +67,7 @@ impl Default for Config {
             step_timeout: Duration::from_secs(10),
             allowed_origins: Vec::new(),
             metrics: true,
+            targets: TargetPolicy::default(),
         }
     }
 }
@@ -106,6 +114,14 @@ impl Config {
                 })
                 .unwrap_or_default(),
             metrics: parse("LIVECHECK_METRICS", d.metrics)?,
+            targets: TargetPolicy::from_lists(
+                &std::env::var("LIVECHECK_TARGET_DENY").unwrap_or_default(),
+                &std::env::var("LIVECHECK_TARGET_ALLOW").unwrap_or_default(),
+            )
+            .map_err(|problem| ConfigError {
+                name: "LIVECHECK_TARGET_DENY / LIVECHECK_TARGET_ALLOW",
+                problem,
+            })?,
         })
     }
 }

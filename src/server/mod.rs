@@ -102,7 +102,11 @@ pub async fn build_state(
     } else {
         addr
     };
-    let api = ApiEngine::new(format!("http://{target}"), config.step_timeout);
+    let api = ApiEngine::new(
+        format!("http://{target}"),
+        config.step_timeout,
+        config.targets.clone(),
+    );
     let runner = Runner::new(hub.clone(), store.clone(), api);
     Ok(AppState {
         leptos_options,

@@ -165,6 +165,29 @@ impl TestApp {
         serde_json::from_str(&body).expect("a run snapshot")
     }
 
+    /// Polls the `run` server function until `done` holds (20 s at most).
+    pub async fn wait_for_run(
+        &self,
+        token: &str,
+        test_id: &str,
+        done: impl Fn(&RunSnapshot) -> bool,
+    ) -> RunSnapshot {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let (status, body) = self.call(token, "run", &[("test_id", test_id)]).await;
+            assert_eq!(status, 200, "{body}");
+            let run: RunSnapshot = serde_json::from_str(&body).unwrap();
+            if done(&run) {
+                return run;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "run never got there: {run:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Opens a WebSocket with extra request headers.
     pub async fn ws_with_headers(
         &self,

@@ -10,4 +10,5 @@ mod metrics;
 mod recovery;
 mod rooms;
 mod security;
+mod suites;
 mod ws_auth;

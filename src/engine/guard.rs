@@ -1,0 +1,142 @@
+//! Which addresses user-supplied suites may send requests to. Link-local and cloud-metadata addresses
+//! are denied by default (a suite must not be a way to read the server's cloud credentials); operators
+//! extend the deny list or exempt ranges with `LIVECHECK_TARGET_DENY` / `LIVECHECK_TARGET_ALLOW`.
+//!
+//! The check runs on every address a host name resolves to (a reqwest resolver), so a name that points
+//! at a denied address is refused too, not just IP literals.
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
+
+use ipnet::IpNet;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+
+/// The ranges denied unless allowed: IPv4/IPv6 link-local (which holds 169.254.169.254, the metadata
+/// service of most clouds), the unspecified addresses, Alibaba's metadata address and AWS's IPv6 one.
+pub const DEFAULT_DENY: &[&str] = &[
+    "169.254.0.0/16",
+    "fe80::/10",
+    "0.0.0.0/32",
+    "::/128",
+    "100.100.100.200/32",
+    "fd00:ec2::254/128",
+];
+
+/// The deny and allow lists.
+#[derive(Debug, Clone)]
+pub struct TargetPolicy {
+    deny: Vec<IpNet>,
+    allow: Vec<IpNet>,
+}
+
+impl Default for TargetPolicy {
+    fn default() -> Self {
+        Self {
+            deny: DEFAULT_DENY.iter().filter_map(|n| n.parse().ok()).collect(),
+            allow: Vec::new(),
+        }
+    }
+}
+
+impl TargetPolicy {
+    /// The default policy plus extra denied and allowed ranges (comma-separated CIDRs or addresses).
+    pub fn from_lists(extra_deny: &str, allow: &str) -> Result<Self, String> {
+        let mut policy = Self::default();
+        policy.deny.extend(parse_list(extra_deny)?);
+        policy.allow = parse_list(allow)?;
+        Ok(policy)
+    }
+
+    pub fn permits(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            // An IPv4-mapped IPv6 address is the IPv4 address it maps.
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        self.allow.iter().any(|n| n.contains(&ip)) || !self.deny.iter().any(|n| n.contains(&ip))
+    }
+}
+
+fn parse_list(list: &str) -> Result<Vec<IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("`{s}` is not an address or CIDR range"))
+        })
+        .collect()
+}
+
+/// The error a refused address produces; the engine turns it into the step's message.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the target address is not allowed (link-local, cloud metadata or denied by configuration)"
+)]
+pub struct Denied;
+
+/// A DNS resolver that drops denied addresses, failing when none is left.
+pub struct GuardedResolver(pub Arc<TargetPolicy>);
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let policy = self.0.clone();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|a| policy.permits(a.ip()))
+                .collect();
+            if allowed.is_empty() {
+                return Err(Box::new(Denied) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(allowed.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// Whether an error (anywhere in its source chain) is a refusal by the guard.
+pub fn is_denied(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err.is::<Denied>() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_and_link_local_are_denied_loopback_is_not() {
+        let p = TargetPolicy::default();
+        for denied in [
+            "169.254.169.254",
+            "fe80::1",
+            "::ffff:169.254.169.254",
+            "100.100.100.200",
+        ] {
+            assert!(!p.permits(denied.parse().unwrap()), "{denied}");
+        }
+        for ok in ["127.0.0.1", "::1", "93.184.216.34", "10.0.0.1"] {
+            assert!(p.permits(ok.parse().unwrap()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn lists_extend_and_exempt() {
+        let p = TargetPolicy::from_lists("10.0.0.0/8", "169.254.10.0/24").unwrap();
+        assert!(!p.permits("10.1.2.3".parse().unwrap()));
+        assert!(p.permits("169.254.10.7".parse().unwrap()));
+        assert!(!p.permits("169.254.169.254".parse().unwrap()));
+        assert!(TargetPolicy::from_lists("not-a-net", "").is_err());
+    }
+}

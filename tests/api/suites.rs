@@ -1,0 +1,220 @@
+//! User suites run by the API engine against a target started inside the test: checks that pass and
+//! fail, captures and templating, timeouts, an unreachable target, the address guard, invalid suites.
+
+use std::{net::SocketAddr, time::Duration};
+
+use axum::{
+    extract::Path,
+    http::{HeaderMap, StatusCode},
+    response::IntoResponse,
+    routing::{get, post},
+    Json, Router,
+};
+use livecheck::protocol::{RunSnapshot, RunStatus};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+/// A small API to test against, on its own port.
+async fn spawn_target() -> SocketAddr {
+    let app = Router::new()
+        .route(
+            "/things",
+            get(|| async {
+                (
+                    [("etag", "\"v7\"")],
+                    Json(json!({ "items": [{ "id": 42, "name": "gizmo" }], "count": 1 })),
+                )
+            }),
+        )
+        .route(
+            "/things/{id}",
+            get(|Path(id): Path<u64>| async move {
+                if id == 42 {
+                    (StatusCode::OK, Json(json!({ "id": 42, "ok": true }))).into_response()
+                } else {
+                    StatusCode::NOT_FOUND.into_response()
+                }
+            }),
+        )
+        .route(
+            "/echo",
+            post(|headers: HeaderMap, body: String| async move {
+                let tag = headers
+                    .get("if-match")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                Json(json!({ "if_match": tag, "body": body }))
+            }),
+        )
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                "late"
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+async fn run(app: &TestApp, token: &str, suite: &str) -> RunSnapshot {
+    let (status, body) = app.call(token, "run_suite", &[("suite", suite)]).await;
+    assert_eq!(status, 200, "{body}");
+    let run: RunSnapshot = serde_json::from_str(&body).unwrap();
+    app.wait_for_run(token, &run.test_id, |r| r.status.is_finished())
+        .await
+}
+
+#[tokio::test]
+async fn a_passing_suite_captures_and_templates_across_steps() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let target = spawn_target().await;
+    let suite = format!(
+        r#"
+name: Things
+variables:
+  api: http://{target}
+steps:
+  - name: list
+    url: ${{api}}/things
+    checks:
+      status: 200
+      headers:
+        etag: {{ equals: '"v7"' }}
+      json:
+        - {{ path: "$.count", equals: 1 }}
+        - {{ path: "$.items[0].name", matches: "^giz" }}
+        - {{ path: "$.items", type: array }}
+        - {{ path: "$.missing", exists: false }}
+      body_contains: gizmo
+      body_regex: '"id":\s*42'
+      max_latency_ms: 5000
+    capture:
+      id: {{ json: "$.items[0].id" }}
+      tag: {{ header: etag }}
+      name: {{ regex: '"name":"(\w+)"' }}
+  - name: read the captured id
+    url: ${{api}}/things/${{id}}
+    checks:
+      status: [200, 203]
+      json:
+        - {{ path: "$.ok", equals: true }}
+  - name: send captures back
+    method: POST
+    url: ${{api}}/echo
+    headers:
+      if-match: ${{tag}}
+    body:
+      text: "name=${{name}}"
+    checks:
+      json:
+        - {{ path: "$.if_match", equals: '"v7"' }}
+        - {{ path: "$.body", equals: "name=gizmo" }}
+"#
+    );
+    let done = run(&app, &token, &suite).await;
+    assert_eq!(done.status, RunStatus::Completed, "{:#?}", done.steps);
+    assert_eq!(done.steps.len(), 3);
+    assert!(done.steps.iter().all(|s| s.passed), "{:#?}", done.steps);
+}
+
+#[tokio::test]
+async fn failures_say_which_check_failed_and_why() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let target = spawn_target().await;
+    let suite = format!(
+        r#"
+name: Failures
+on_failure: continue
+steps:
+  - url: http://{target}/things/7
+    checks: {{ status: "2xx" }}
+  - url: http://{target}/things
+    checks: {{ json: [ {{ path: "$.count", type: string }} ] }}
+  - url: http://{target}/things
+    checks: {{ body_contains: "no such text" }}
+  - url: http://{target}/slow
+    timeout_ms: 300
+  - url: http://127.0.0.1:1/unreachable
+  - url: http://169.254.169.254/latest/meta-data/
+"#
+    );
+    let done = run(&app, &token, &suite).await;
+    assert_eq!(done.status, RunStatus::Failed);
+    let errors: Vec<String> = done
+        .steps
+        .iter()
+        .map(|s| s.error.clone().unwrap_or_default())
+        .collect();
+    let expect = [
+        "expected status \"2xx\", got 404",
+        "$.count: expected a string, got 1",
+        "body does not contain \"no such text\"",
+        "no response within 300 ms",
+        "could not connect to the target",
+        "the target address is not allowed",
+    ];
+    assert_eq!(errors.len(), expect.len(), "{errors:#?}");
+    for (got, want) in errors.iter().zip(expect) {
+        assert!(got.starts_with(want), "{got:?} should start with {want:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_step_stops_the_run_by_default() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let target = spawn_target().await;
+    let suite = format!(
+        "name: Stops\nsteps:\n  - url: http://{target}/things/1\n    checks: {{ status: 200 }}\n  - url: http://{target}/things\n"
+    );
+    let done = run(&app, &token, &suite).await;
+    assert_eq!(done.status, RunStatus::Failed);
+    assert_eq!(done.steps.len(), 1, "the second step never ran");
+}
+
+#[tokio::test]
+async fn an_invalid_suite_is_refused_whole_with_every_problem() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let (status, body) = app
+        .call(
+            &token,
+            "run_suite",
+            &[(
+                "suite",
+                "name: x\nsteps:\n  - url: http://a/${nope}\n    checks: { status: 700 }\n",
+            )],
+        )
+        .await;
+    assert_eq!(status, 400);
+    let err: Value = serde_json::from_str(&body).unwrap();
+    let problems = err["InvalidSuite"]
+        .as_array()
+        .expect("InvalidSuite")
+        .clone();
+    let text: Vec<&str> = problems.iter().filter_map(Value::as_str).collect();
+    assert!(
+        text.iter()
+            .any(|p| p.starts_with("steps[0].url: unknown variable `nope`")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().any(|p| p.starts_with("steps[0].checks.status")),
+        "{text:?}"
+    );
+    let (_, runs) = app.call(&token, "runs", &[]).await;
+    assert_eq!(runs, "[]", "nothing was started");
+
+    let (status, body) = app
+        .call(&token, "run_suite", &[("suite", "name: [unclosed")])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("line 1"), "{body}");
+}
