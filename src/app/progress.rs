@@ -96,6 +96,14 @@ fn Bar(
                 // Clear shows the test without a run: the same page, no `?run=`.
                 <A href=move || location.pathname.get() attr:role="button" attr:class="button">"Clear"</A>
             </div>
+            <Show when=move || show_details && status.get().is_finished()>
+                <p class="downloads">
+                    "Download: "
+                    <a href=move || format!("/runs/{}/junit.xml", id.get_value()) rel="external" download>"JUnit XML"</a>
+                    " · "
+                    <a href=move || format!("/runs/{}/json", id.get_value()) rel="external" download>"JSON"</a>
+                </p>
+            </Show>
             <Show when=move || show_details>
                 <StepList run=run.run/>
             </Show>

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod demo;
 pub mod error;
+mod export;
 mod metrics;
 
 use std::{io, net::SocketAddr, path::Path, sync::Arc};
@@ -129,6 +130,8 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .route("/ws", get(ws_handler))
+        .route("/runs/{id}/junit.xml", get(export::junit))
+        .route("/runs/{id}/json", get(export::json))
         .nest("/demo", demo::router())
         .leptos_routes_with_context(
             &state,

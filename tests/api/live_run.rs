@@ -267,3 +267,51 @@ async fn unsubscribed_connections_stop_receiving() {
     }
     assert_eq!(app.state.hub.subscriber_count(&run.test_id), 0);
 }
+
+#[tokio::test]
+async fn a_finished_run_downloads_as_junit_and_json_for_those_who_may_see_it() {
+    let app = spawn_app().await;
+    app.create_user("mallory", "mallory-password").await;
+    let token = app.login_demo().await;
+    let other = app.login("mallory", "mallory-password").await;
+    let run = app.start_test(&token, "demo-failing", 0).await;
+    app.wait_for_run(&token, &run.test_id, |r| r.status.is_finished())
+        .await;
+
+    let get = |path: String, token: Option<String>| {
+        let mut req = app.http.get(app.url(&path));
+        if let Some(t) = token {
+            req = req.header("cookie", format!("livecheck_session={t}"));
+        }
+        async move { req.send().await.unwrap() }
+    };
+    let xml = get(
+        format!("/runs/{}/junit.xml", run.test_id),
+        Some(token.clone()),
+    )
+    .await;
+    assert_eq!(xml.status(), 200);
+    let xml = xml.text().await.unwrap();
+    assert!(xml.contains("tests=\"8\" failures=\"1\""), "{xml}");
+    assert!(
+        xml.contains("<failure message=\"expected status 200, got 404\">"),
+        "{xml}"
+    );
+
+    let json = get(format!("/runs/{}/json", run.test_id), Some(token)).await;
+    let snap: livecheck::protocol::RunSnapshot = json.json().await.unwrap();
+    assert_eq!(snap.steps.len(), 8);
+
+    assert_eq!(
+        get(format!("/runs/{}/json", run.test_id), Some(other))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        get(format!("/runs/{}/junit.xml", run.test_id), None)
+            .await
+            .status(),
+        401
+    );
+}

@@ -1,0 +1,168 @@
+//! Downloads of a run: `GET /runs/{id}/junit.xml` (for CI tools) and `GET /runs/{id}/json` (the run's
+//! snapshot). Same rule as everywhere: the run's owner or a member of its room; anyone else gets 404.
+
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderMap},
+    response::{IntoResponse, Response},
+    Json,
+};
+
+use super::{error::AppError, AppState};
+use crate::protocol::{RunSnapshot, RunStatus};
+
+pub async fn junit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let run = visible_run(&state, &headers, &id).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/xml; charset=utf-8".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"run-{id}.xml\""),
+            ),
+        ],
+        junit_xml(&run),
+    )
+        .into_response())
+}
+
+pub async fn json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let run = visible_run(&state, &headers, &id).await?;
+    Ok(Json(run).into_response())
+}
+
+async fn visible_run(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<RunSnapshot, AppError> {
+    let user = state.keys.from_headers(headers)?;
+    let live = state.hub.access(id).zip(state.hub.live_snapshot(id));
+    let (owner, room, snapshot) = match live {
+        Some((access, snap)) => (access.owner, access.room, snap),
+        None => {
+            let run = state.store.run(id).await?.ok_or(AppError::NotFound)?;
+            (run.user_id, run.room, run.snapshot)
+        }
+    };
+    let allowed = owner == user.id
+        || match &room {
+            Some(room) => state.store.is_member(room, user.id).await?,
+            None => false,
+        };
+    if allowed {
+        Ok(snapshot)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The run as a JUnit XML report: one test suite, one test case per step.
+pub fn junit_xml(run: &RunSnapshot) -> String {
+    let failures = run.steps.iter().filter(|s| !s.passed).count();
+    let errors = usize::from(run.error.is_some() || run.status == RunStatus::Interrupted);
+    let seconds = |ms: u64| format!("{:.3}", ms as f64 / 1000.0);
+    let total_ms = run
+        .finished_at
+        .zip(run.started_at)
+        .map_or(0, |(f, s)| f.saturating_sub(s));
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{}\">\n",
+        run.steps.len(),
+        seconds(total_ms)
+    ));
+    out.push_str(&format!(
+        "  <testsuite name=\"{}\" id=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{}\">\n",
+        escape(&run.name),
+        escape(&run.test_id),
+        run.steps.len(),
+        seconds(total_ms)
+    ));
+    for step in &run.steps {
+        out.push_str(&format!(
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"{}\"",
+            escape(&run.name),
+            escape(&format!("{}. {}", step.index, step.name)),
+            seconds(step.duration_ms)
+        ));
+        if step.passed {
+            out.push_str("/>\n");
+        } else {
+            let message = step.error.as_deref().unwrap_or("failed");
+            out.push_str(&format!(
+                ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                escape(message),
+                escape(message)
+            ));
+        }
+    }
+    if let Some(error) = &run.error {
+        out.push_str(&format!("    <system-err>{}</system-err>\n", escape(error)));
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// Escapes text for XML attributes and content.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 cannot carry at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::StepResult;
+
+    #[test]
+    fn junit_counts_failures_and_escapes() {
+        let mut run = RunSnapshot::queued("r1".into(), "e".into(), "A <b> & \"c\"".into(), 2);
+        run.steps = vec![
+            StepResult {
+                index: 1,
+                name: "GET /".into(),
+                passed: true,
+                status: Some(200),
+                duration_ms: 12,
+                error: None,
+            },
+            StepResult {
+                index: 2,
+                name: "GET /x".into(),
+                passed: false,
+                status: Some(404),
+                duration_ms: 3,
+                error: Some("expected status 200, got 404 <\u{1}>".into()),
+            },
+        ];
+        let xml = junit_xml(&run);
+        assert!(xml.contains("tests=\"2\" failures=\"1\""));
+        assert!(xml.contains("name=\"A &lt;b&gt; &amp; &quot;c&quot;\""));
+        assert!(xml.contains("<failure message=\"expected status 200, got 404 &lt;\u{fffd}&gt;\">"));
+        assert!(xml.contains("<testcase classname=\"A &lt;b&gt; &amp; &quot;c&quot;\" name=\"1. GET /\" time=\"0.012\"/>"));
+    }
+}
