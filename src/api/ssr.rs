@@ -244,15 +244,11 @@ pub async fn get_run(test_id: String) -> Result<RunSnapshot, ApiError> {
             Err(e) => return Err(internal("run lookup failed", e)),
         },
     };
-    let allowed = access.owner == user.id
-        || match &access.room {
-            Some(room) => state
-                .store
-                .is_member(room, user.id)
-                .await
-                .map_err(|e| internal("membership lookup failed", e))?,
-            None => false,
-        };
+    let allowed = state
+        .store
+        .may_see_run(user.id, access.owner, access.room.as_deref())
+        .await
+        .map_err(|e| internal("membership lookup failed", e))?;
     match snapshot {
         Some(snapshot) if allowed => Ok(snapshot),
         _ => Err(fail(ApiError::NotFound)),

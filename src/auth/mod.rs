@@ -122,14 +122,13 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
 /// `Set-Cookie` value that stores the session: HttpOnly (no script can read it), SameSite=Strict (no
 /// other site can make the browser send it), Path=/ so the WebSocket upgrade carries it too.
 pub fn session_cookie(token: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
-    let mut c = cookie::Cookie::build((SESSION_COOKIE, token.to_owned()))
+    let c = cookie::Cookie::build((SESSION_COOKIE, token.to_owned()))
         .http_only(true)
         .same_site(cookie::SameSite::Strict)
         .path("/")
         .max_age(cookie::time::Duration::seconds(max_age_secs as i64))
         .secure(secure)
         .build();
-    c.set_secure(secure);
     // A JWT holds only base64url characters and dots: always a valid header value.
     HeaderValue::from_str(&c.to_string()).unwrap_or(HeaderValue::from_static(""))
 }

@@ -294,11 +294,10 @@ impl Runner {
 
     /// The run's owner, or a member of its room.
     async fn may_see(&self, user: &AuthUser, access: &RunAccess) -> Result<bool, RunError> {
-        Ok(access.owner == user.id
-            || match &access.room {
-                Some(room) => self.store.is_member(room, user.id).await?,
-                None => false,
-            })
+        Ok(self
+            .store
+            .may_see_run(user.id, access.owner, access.room.as_deref())
+            .await?)
     }
 
     /// Cancels a run in progress that the user may see (their own, or their room's).

@@ -381,12 +381,16 @@ impl Session<'_> {
 
     /// The run's owner, or a member of the run's room.
     async fn may_see(&self, access: &RunAccess) -> bool {
-        if access.owner == self.conn.user.id {
-            return true;
-        }
-        match &access.room {
-            Some(room) => self.is_member(room).await,
-            None => false,
+        let store = &self.conn.store;
+        match store
+            .may_see_run(self.conn.user.id, access.owner, access.room.as_deref())
+            .await
+        {
+            Ok(allowed) => allowed,
+            Err(e) => {
+                warn!(error = %e, "membership lookup failed");
+                false
+            }
         }
     }
 

@@ -56,11 +56,10 @@ async fn visible_run(
             (run.user_id, run.room, run.snapshot)
         }
     };
-    let allowed = owner == user.id
-        || match &room {
-            Some(room) => state.store.is_member(room, user.id).await?,
-            None => false,
-        };
+    let allowed = state
+        .store
+        .may_see_run(user.id, owner, room.as_deref())
+        .await?;
     if allowed {
         Ok(snapshot)
     } else {

@@ -49,6 +49,17 @@ impl Store {
         self.is_member_by_name(room, username).await
     }
 
+    /// The one visibility rule for runs: the owner, or a member of the run's room.
+    pub async fn may_see_run(&self, user_id: i64, owner: i64, room: Option<&str>) -> Result<bool> {
+        if owner == user_id {
+            return Ok(true);
+        }
+        match room {
+            Some(room) => self.is_member(room, user_id).await,
+            None => Ok(false),
+        }
+    }
+
     pub async fn is_member(&self, room: &str, user_id: i64) -> Result<bool> {
         let row = sqlx::query(
             "SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id \
