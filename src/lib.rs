@@ -14,6 +14,7 @@
 //! - `hub` (ssr): WebSocket connections, subscriptions and the fan-out of run events.
 //! - `engine` (ssr): runs test definitions and reports progress to the hub.
 //! - `suite` (ssr): the YAML/JSON test-suite format, its validation and `${var}` templating.
+//! - `headless` (ssr): `livecheck run suite.yaml`, a suite run in the terminal without the server.
 //! - `server` (ssr): configuration, shared state, the router and the built-in demo target API.
 
 pub mod api;
@@ -25,6 +26,8 @@ pub mod protocol;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod engine;
+#[cfg(feature = "ssr")]
+pub mod headless;
 #[cfg(feature = "ssr")]
 pub mod hub;
 #[cfg(feature = "ssr")]

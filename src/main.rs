@@ -1,21 +1,120 @@
-//! The `livecheck` binary: reads configuration, sets up logging, binds, and serves until Ctrl-C or
-//! SIGTERM. Everything else lives in the library (`livecheck::server`).
+//! The `livecheck` binary. `livecheck` (or `livecheck serve`) reads configuration, binds, and serves
+//! until Ctrl-C or SIGTERM; `livecheck run suite.yaml` runs one suite in the terminal without the
+//! server. Everything else lives in the library.
 
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
 use leptos::prelude::get_configuration;
-use livecheck::server::{self, Config};
+use livecheck::{
+    headless::{self, RunArgs},
+    server::{self, Config},
+};
+use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        // Colours only on a terminal: log files and pipes get plain text.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,livecheck=info")),
-        )
-        .init();
+#[derive(Parser)]
+#[command(version, about = "Self-hosted API tests you can watch live")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (the default). Configured by environment variables (see the README).
+    Serve,
+    /// Run a suite file in the terminal, without the server. Exit status: 0 passed, 1 a check or
+    /// threshold failed, 2 the suite or the arguments are invalid, 130 interrupted.
+    Run {
+        /// The suite, YAML or JSON (docs/suites.md).
+        suite: PathBuf,
+        /// Write a JUnit XML report here.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Write the run as JSON here.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Use one of the suite's `environments`.
+        #[arg(long = "env", value_name = "NAME")]
+        environment: Option<String>,
+        /// Set a variable, overriding the suite and the environment (repeatable).
+        #[arg(long = "var", value_name = "NAME=VALUE", value_parser = headless::parse_var)]
+        vars: Vec<(String, String)>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => match serve().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("livecheck: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Run {
+            suite,
+            junit,
+            json,
+            environment,
+            vars,
+        } => {
+            init_logging("warn", true);
+            let config = match Config::from_env() {
+                Ok(config) => config,
+                Err(e) => {
+                    eprintln!("livecheck: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let cancel = CancellationToken::new();
+            tokio::spawn({
+                let cancel = cancel.clone();
+                async move {
+                    shutdown_signal().await;
+                    cancel.cancel();
+                }
+            });
+            let args = RunArgs {
+                suite,
+                junit,
+                json,
+                environment,
+                vars,
+            };
+            match headless::run(args, &config, cancel, std::io::stdout()).await {
+                Ok(outcome) => ExitCode::from(outcome.exit_code()),
+                Err(e) => {
+                    eprintln!("livecheck: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}
+
+/// The server logs to stdout; a headless run keeps stdout for its report and logs to stderr.
+fn init_logging(default: &str, to_stderr: bool) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only on a terminal: log files and pipes get plain text.
+    if to_stderr {
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .init();
+    }
+}
+
+async fn serve() -> Result<(), Box<dyn std::error::Error>> {
+    init_logging("info,livecheck=info", false);
     // One file descriptor per client: use all the process may have (the soft limit is often 1024).
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) => tracing::debug!(limit, "open files limit"),

@@ -211,6 +211,7 @@ fn notify_end(
                                     .zip(r.started_at)
                                     .map_or(0, |(f, s)| f.saturating_sub(s)),
                                 steps: r.steps.clone(),
+                                load: r.load_summary.as_deref().cloned(),
                             });
                         }
                     }

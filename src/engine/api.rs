@@ -4,7 +4,7 @@
 //! Every request has a timeout, so an unreachable or stalled target becomes a failed step with a clear
 //! reason, never a hung run. Cancellation is checked while a request is in flight.
 
-mod checks;
+pub(crate) mod checks;
 
 use std::{
     collections::BTreeMap,
@@ -23,21 +23,20 @@ use crate::{
     protocol::{RunResults, RunStatus, StepResult},
     suite::{render, OnFailure, StepDef, Suite},
 };
-use checks::Response;
+pub use checks::Response;
 
 /// Largest response body the engine reads; the rest is not needed for checks.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-/// Runs API suites. `base_url` is the app's own address, offered to suites as `${base}`.
+/// Sends suites' requests: one HTTP client (connection pool, guarded resolver) for every run.
 pub struct ApiEngine {
     client: reqwest::Client,
-    base_url: String,
     step_timeout: Duration,
     policy: Arc<TargetPolicy>,
 }
 
 impl ApiEngine {
-    pub fn new(base_url: String, step_timeout: Duration, policy: TargetPolicy) -> Self {
+    pub fn new(step_timeout: Duration, policy: TargetPolicy) -> Self {
         let policy = Arc::new(policy);
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
@@ -49,20 +48,23 @@ impl ApiEngine {
             .unwrap_or_default();
         Self {
             client,
-            base_url,
             step_timeout,
             policy,
         }
     }
 
     /// Sends one step's request; the error says why no response arrived.
-    async fn send(
+    pub async fn send(
         &self,
         step: &StepDef,
         vars: &BTreeMap<String, String>,
-    ) -> Result<Response, String> {
-        let url = render(&step.url, vars).map_err(|e| format!("url: {e}"))?;
-        let parsed = reqwest::Url::parse(&url).map_err(|e| format!("url {url:?}: {e}"))?;
+    ) -> Result<Response, SendError> {
+        let invalid = |message: String| SendError {
+            kind: "invalid request",
+            message,
+        };
+        let url = render(&step.url, vars).map_err(|e| invalid(format!("url: {e}")))?;
+        let parsed = reqwest::Url::parse(&url).map_err(|e| invalid(format!("url {url:?}: {e}")))?;
         // Names are checked by the resolver; literal addresses never reach it.
         let literal = parsed.host_str().and_then(|h| {
             h.trim_start_matches('[')
@@ -71,23 +73,27 @@ impl ApiEngine {
                 .ok()
         });
         if literal.is_some_and(|ip| !self.policy.permits(ip)) {
-            return Err(super::guard::Denied.to_string());
+            return Err(SendError {
+                kind: "denied",
+                message: super::guard::Denied.to_string(),
+            });
         }
         let method = reqwest::Method::from_bytes(step.method.to_uppercase().as_bytes())
-            .map_err(|_| format!("unsupported method {}", step.method))?;
+            .map_err(|_| invalid(format!("unsupported method {}", step.method)))?;
         let timeout = step
             .timeout_ms
             .map_or(self.step_timeout, Duration::from_millis);
         let mut request = self.client.request(method, &url).timeout(timeout);
         for (name, value) in &step.headers {
-            let value = render(value, vars).map_err(|e| format!("header {name}: {e}"))?;
+            let value = render(value, vars).map_err(|e| invalid(format!("header {name}: {e}")))?;
             request = request.header(name, value);
         }
         if let Some(body) = &step.body {
             if let Some(json) = &body.json {
                 request = request.json(json);
             } else if let Some(text) = &body.text {
-                request = request.body(render(text, vars).map_err(|e| format!("body: {e}"))?);
+                request =
+                    request.body(render(text, vars).map_err(|e| invalid(format!("body: {e}")))?);
             }
         }
         let started = Instant::now();
@@ -118,29 +124,45 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, reqwes
     Ok(body)
 }
 
-fn describe(e: &reqwest::Error, timeout: Duration) -> String {
-    if is_denied(e) {
-        super::guard::Denied.to_string()
-    } else if e.is_timeout() {
-        format!("no response within {} ms", timeout.as_millis())
-    } else if e.is_connect() {
-        "could not connect to the target".into()
-    } else if e.is_builder() {
-        "the request could not be built (check the URL)".into()
-    } else {
-        "the request failed before a complete response arrived".into()
-    }
+/// Why a request got no response: a short `kind` for counting (`timeout`, `connect`, …) and a
+/// sentence for the user.
+#[derive(Debug, Clone)]
+pub struct SendError {
+    pub kind: &'static str,
+    pub message: String,
 }
 
-impl Engine for ApiEngine {
+fn describe(e: &reqwest::Error, timeout: Duration) -> SendError {
+    let (kind, message) = if is_denied(e) {
+        ("denied", super::guard::Denied.to_string())
+    } else if e.is_timeout() {
+        (
+            "timeout",
+            format!("no response within {} ms", timeout.as_millis()),
+        )
+    } else if e.is_connect() {
+        ("connect", "could not connect to the target".into())
+    } else if e.is_builder() {
+        (
+            "invalid request",
+            "the request could not be built (check the URL)".into(),
+        )
+    } else {
+        (
+            "transport",
+            "the request failed before a complete response arrived".into(),
+        )
+    };
+    SendError { kind, message }
+}
+
+/// The API engine proper: one pass over the steps. Shares the HTTP side with the load engine.
+#[derive(Clone)]
+pub struct ApiRuns(pub Arc<ApiEngine>);
+
+impl Engine for ApiRuns {
     fn run(&self, ctx: RunContext) -> BoxFuture<'static, ()> {
-        // The engine is shared by every run; each run gets its own cheap clone of the client.
-        let engine = ApiEngine {
-            client: self.client.clone(),
-            base_url: self.base_url.clone(),
-            step_timeout: self.step_timeout,
-            policy: self.policy.clone(),
-        };
+        let engine = self.0.clone();
         Box::pin(async move { engine.execute(ctx).await })
     }
 }
@@ -149,9 +171,9 @@ impl ApiEngine {
     async fn execute(&self, ctx: RunContext) {
         let RunContext {
             definition,
-            options,
             cancel,
             sink,
+            ..
         } = ctx;
         let Kind::Api(suite) = &definition.kind else {
             sink.error("the API engine was given a test that is not an API suite".into())
@@ -160,8 +182,6 @@ impl ApiEngine {
         };
         let suite: &Suite = suite;
         let mut vars = suite.variables.clone();
-        vars.insert("base".into(), self.base_url.clone());
-        vars.insert("delay_ms".into(), options.delay_ms.to_string());
 
         let total = suite.steps.len() as u32;
         let started = Instant::now();
@@ -203,7 +223,7 @@ impl ApiEngine {
                     passed: false,
                     status: None,
                     duration_ms,
-                    error: Some(error),
+                    error: Some(error.message),
                 },
             };
             let passed = result.passed;

@@ -35,6 +35,8 @@ impl TestDefinition {
     /// Steps a run of this test will report, given its options.
     pub fn total_steps(&self, options: &super::RunOptions) -> u32 {
         match &self.kind {
+            // A load run reports how far it is in thousandths.
+            Kind::Api(suite) if suite.load.is_some() => 1000,
             Kind::Api(suite) => suite.steps.len() as u32,
             Kind::Synthetic => options.events,
         }

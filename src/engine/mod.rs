@@ -7,6 +7,7 @@
 pub mod api;
 pub mod catalog;
 pub mod guard;
+pub mod load;
 pub mod synthetic;
 
 use std::{
@@ -21,7 +22,7 @@ use tracing::{info, warn, Instrument};
 use crate::{
     auth::AuthUser,
     hub::{new_epoch, Hub, RunAccess, RunEvent},
-    protocol::{RunResults, RunSnapshot, RunStatus, ServerMessage, StepResult},
+    protocol::{LoadStats, RunResults, RunSnapshot, RunStatus, ServerMessage, StepResult},
     server::now_ms,
     store::{RunRecord, Store},
 };
@@ -86,15 +87,28 @@ impl RunOptions {
     }
 }
 
-/// Where an engine reports a run's events: the hub (live) and the store (status changes, the end).
+/// Where a run's events go. The server's target is the hub (live) plus the store (durable state); the
+/// headless `livecheck run` prints to the terminal. Engines only see the [`EventSink`] in front of it.
+pub trait EventTarget: Send + Sync {
+    /// Delivers one event live; never waits.
+    fn publish(&self, event: RunEvent);
+    /// Makes the run's state so far durable (called at status changes and at the end).
+    fn checkpoint(&self) -> BoxFuture<'_, ()>;
+}
+
+/// What an engine reports through. Cheap to clone.
 #[derive(Clone)]
 pub struct EventSink {
-    test_id: String,
-    hub: Hub,
-    store: Store,
+    target: Arc<dyn EventTarget>,
 }
 
 impl EventSink {
+    pub fn new(target: impl EventTarget + 'static) -> Self {
+        Self {
+            target: Arc::new(target),
+        }
+    }
+
     /// How far the run is: `done_steps` of `total_steps` finished, `current_step` running (or just
     /// finished, when `step` carries its result).
     pub fn progress(
@@ -105,16 +119,26 @@ impl EventSink {
         message: String,
         step: Option<StepResult>,
     ) {
-        self.hub.publish(
-            &self.test_id,
-            RunEvent::Progress {
-                done_steps,
-                current_step,
-                total_steps,
-                message,
-                step,
-            },
-        );
+        self.target.publish(RunEvent::Progress {
+            done_steps,
+            current_step,
+            total_steps,
+            message,
+            step,
+            load: None,
+        });
+    }
+
+    /// A load run's live figures; `permille` is how far the run is, 0–1000.
+    pub fn load_progress(&self, permille: u32, message: String, load: LoadStats) {
+        self.target.publish(RunEvent::Progress {
+            done_steps: permille.min(1000),
+            current_step: 0,
+            total_steps: 1000,
+            message,
+            step: None,
+            load: Some(load),
+        });
     }
 
     pub async fn status(&self, status: RunStatus) {
@@ -132,12 +156,31 @@ impl EventSink {
     }
 
     async fn publish_and_save(&self, event: RunEvent) {
+        self.target.publish(event);
+        self.target.checkpoint().await;
+    }
+}
+
+/// The server's target: the run's hub topic, and its row in the store.
+struct LiveTarget {
+    test_id: String,
+    hub: Hub,
+    store: Store,
+}
+
+impl EventTarget for LiveTarget {
+    fn publish(&self, event: RunEvent) {
         self.hub.publish(&self.test_id, event);
-        if let Some(snapshot) = self.hub.live_snapshot(&self.test_id) {
-            if let Err(e) = self.store.save_snapshot(&snapshot).await {
-                warn!(error = %e, "could not save the run's state");
+    }
+
+    fn checkpoint(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Some(snapshot) = self.hub.live_snapshot(&self.test_id) {
+                if let Err(e) = self.store.save_snapshot(&snapshot).await {
+                    warn!(error = %e, "could not save the run's state");
+                }
             }
-        }
+        })
     }
 }
 
@@ -159,17 +202,23 @@ pub enum RunError {
 pub struct Runner {
     hub: Hub,
     store: Store,
-    api: Arc<api::ApiEngine>,
+    api: api::ApiRuns,
+    load: load::LoadEngine,
+    /// The app's own address: the built-in tests' `${base}`.
+    app_url: Arc<str>,
     /// Cancellation handles of the runs in progress; std mutex, never held across `.await`.
     active: Arc<Mutex<HashMap<String, CancellationToken>>>,
 }
 
 impl Runner {
-    pub fn new(hub: Hub, store: Store, api: api::ApiEngine) -> Self {
+    pub fn new(hub: Hub, store: Store, api: api::ApiEngine, app_url: String) -> Self {
+        let api = Arc::new(api);
         Self {
             hub,
             store,
-            api: Arc::new(api),
+            api: api::ApiRuns(api.clone()),
+            load: load::LoadEngine(api),
+            app_url: app_url.into(),
             active: Arc::default(),
         }
     }
@@ -183,7 +232,16 @@ impl Runner {
         options: RunOptions,
         room: Option<String>,
     ) -> Result<RunSnapshot, RunError> {
-        let definition = catalog::find(test_key).ok_or(RunError::UnknownTest)?;
+        let mut definition = catalog::find(test_key).ok_or(RunError::UnknownTest)?;
+        // The built-in suites call the app's own demo API, as slowly as asked.
+        if let catalog::Kind::Api(suite) = &mut definition.kind {
+            suite
+                .variables
+                .insert("base".into(), self.app_url.to_string());
+            suite
+                .variables
+                .insert("delay_ms".into(), options.delay_ms.to_string());
+        }
         self.start_definition(user, definition, options, room).await
     }
 
@@ -243,11 +301,11 @@ impl Runner {
             definition,
             options,
             cancel: cancel.clone(),
-            sink: EventSink {
+            sink: EventSink::new(LiveTarget {
                 test_id: test_id.clone(),
                 hub: self.hub.clone(),
                 store: self.store.clone(),
-            },
+            }),
         };
         let runner = self.clone();
         let span = tracing::info_span!("run", run = %test_id, user = user.id);
@@ -271,8 +329,9 @@ impl Runner {
     }
 
     fn engine_for(&self, definition: &TestDefinition) -> &dyn Engine {
-        match definition.kind {
-            catalog::Kind::Api(_) => &*self.api,
+        match &definition.kind {
+            catalog::Kind::Api(suite) if suite.load.is_some() => &self.load,
+            catalog::Kind::Api(_) => &self.api,
             catalog::Kind::Synthetic => &synthetic::SyntheticEngine,
         }
     }

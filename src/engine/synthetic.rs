@@ -62,6 +62,7 @@ async fn execute(ctx: RunContext) {
         failed: 0,
         duration_ms: started.elapsed().as_millis() as u64,
         steps: Vec::new(),
+        load: None,
     })
     .await;
 }

@@ -29,7 +29,8 @@ use axum::extract::ws::Utf8Bytes;
 
 use crate::{
     protocol::{
-        RunResults, RunSnapshot, RunStatus, ServerMessage, StepResult, TestId, TestProgress,
+        LoadStats, RunResults, RunSnapshot, RunStatus, ServerMessage, StepResult, TestId,
+        TestProgress,
     },
     server::now_ms,
     store::EventLog,
@@ -47,6 +48,7 @@ pub enum RunEvent {
         total_steps: u32,
         message: String,
         step: Option<StepResult>,
+        load: Option<LoadStats>,
     },
     Status(RunStatus),
     Completed {
@@ -174,7 +176,14 @@ impl Hub {
         };
         let seq = topic.snapshot.seq + 1;
         // Only progress without a step result may be superseded in a lagging client's queue.
-        let coalescable = matches!(&event, RunEvent::Progress { step: None, .. });
+        let coalescable = matches!(
+            &event,
+            RunEvent::Progress {
+                step: None,
+                load: None,
+                ..
+            }
+        );
         let kind = event.kind();
         let msg = event.into_message(
             test_id.to_owned(),
@@ -400,7 +409,8 @@ impl RunEvent {
         }
     }
 
-    fn into_message(
+    /// The message this event becomes as the `seq`th event of the run.
+    pub fn into_message(
         self,
         test_id: TestId,
         seq: u64,
@@ -414,6 +424,7 @@ impl RunEvent {
                 total_steps,
                 message,
                 step,
+                load,
             } => ServerMessage::TestProgress(TestProgress {
                 test_id,
                 seq,
@@ -423,6 +434,7 @@ impl RunEvent {
                 total_steps,
                 message,
                 step,
+                load,
                 timestamp,
             }),
             RunEvent::Status(status) => ServerMessage::TestStatusUpdate {

@@ -6,6 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod load;
+pub use load::{push_point, LoadPoint, LoadStats, LoadSummary, ThresholdResult, MAX_SERIES_POINTS};
+
 /// Identifies one run of a test. The seed called it `testId`; it is what clients subscribe to.
 pub type TestId = String;
 
@@ -163,6 +166,9 @@ pub struct TestProgress {
     /// The result of the step that just finished, when this event reports one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<StepResult>,
+    /// A load run's live figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadStats>,
     /// Server time of the event, milliseconds since the Unix epoch.
     pub timestamp: u64,
 }
@@ -249,6 +255,9 @@ pub struct RunResults {
     pub failed: u32,
     pub duration_ms: u64,
     pub steps: Vec<StepResult>,
+    /// A load run's figures; its `steps` are then its thresholds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadSummary>,
 }
 
 /// A run's state at one moment: what a subscriber sees first, and what a page renders on the server.
@@ -277,6 +286,15 @@ pub struct RunSnapshot {
     pub steps: Vec<StepResult>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// A load run's latest live figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<Box<LoadStats>>,
+    /// A load run's chart so far (at most [`MAX_SERIES_POINTS`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load_series: Vec<LoadPoint>,
+    /// A finished load run's summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_summary: Option<Box<LoadSummary>>,
 }
 
 impl RunSnapshot {
@@ -296,6 +314,9 @@ impl RunSnapshot {
             finished_at: None,
             steps: Vec::new(),
             error: None,
+            load: None,
+            load_series: Vec::new(),
+            load_summary: None,
         }
     }
 
@@ -317,6 +338,10 @@ impl RunSnapshot {
                 self.message.clone_from(&p.message);
                 if let Some(step) = &p.step {
                     self.steps.push(step.clone());
+                }
+                if let Some(load) = &p.load {
+                    push_point(&mut self.load_series, LoadPoint::of(load));
+                    self.load = Some(Box::new(load.clone()));
                 }
             }
             ServerMessage::TestStatusUpdate {
@@ -343,6 +368,7 @@ impl RunSnapshot {
                 };
                 self.progress = 100;
                 self.steps.clone_from(&results.steps);
+                self.load_summary = results.load.clone().map(Box::new);
                 self.finished_at = Some(*timestamp);
             }
             ServerMessage::TestError {

@@ -26,6 +26,7 @@ fn progress_is_flat_and_snake_case() {
         total_steps: 8,
         message: "3/8 — GET /demo/items".into(),
         step: None,
+        load: None,
         timestamp: 1,
     });
     let v: serde_json::Value = serde_json::to_value(&msg).unwrap();
@@ -121,6 +122,7 @@ fn snapshot_ignores_duplicates_and_other_runs() {
                 duration_ms: 1,
                 error: None,
             }),
+            load: None,
             timestamp: 0,
         })
     };

@@ -4,7 +4,7 @@
 pub mod config;
 pub mod demo;
 pub mod error;
-mod export;
+pub mod export;
 mod metrics;
 
 use std::{io, net::SocketAddr, path::Path, sync::Arc};
@@ -103,12 +103,8 @@ pub async fn build_state(
     } else {
         addr
     };
-    let api = ApiEngine::new(
-        format!("http://{target}"),
-        config.step_timeout,
-        config.targets.clone(),
-    );
-    let runner = Runner::new(hub.clone(), store.clone(), api);
+    let api = ApiEngine::new(config.step_timeout, config.targets.clone());
+    let runner = Runner::new(hub.clone(), store.clone(), api, format!("http://{target}"));
     Ok(AppState {
         leptos_options,
         config: Arc::new(config),

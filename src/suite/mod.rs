@@ -4,6 +4,7 @@
 //! A suite is either valid as a whole or refused with every problem found; nothing downstream ever sees
 //! a half-valid suite. This module only reads and checks definitions; executing them is the engines' job.
 
+mod load;
 mod template;
 mod validate;
 
@@ -11,6 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use load::{parse_duration, Figures, LoadDef, Threshold};
 pub use template::{render, template_vars, TemplateError};
 pub use validate::{parse_suite, SuiteError};
 
@@ -22,10 +24,17 @@ pub struct Suite {
     /// Values available to `${name}` in every step.
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
+    /// Named sets of variable values (`staging`, `production`, …) chosen when a run starts; each
+    /// overrides some of `variables`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: BTreeMap<String, BTreeMap<String, String>>,
     /// Whether a failed step stops the run (default) or the run goes on.
     #[serde(default)]
     pub on_failure: OnFailure,
     pub steps: Vec<StepDef>,
+    /// Run the steps as a load test (virtual users, duration, thresholds) instead of once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadDef>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +177,26 @@ pub struct CaptureDef {
     pub header: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
+}
+
+impl Suite {
+    /// The suite with the named environment's values in `variables`.
+    pub fn in_environment(mut self, name: &str) -> Result<Self, String> {
+        let Some(values) = self.environments.get(name) else {
+            let known: Vec<&str> = self.environments.keys().map(String::as_str).collect();
+            return Err(if known.is_empty() {
+                format!("environment `{name}`: the suite defines no environments")
+            } else {
+                format!(
+                    "environment `{name}`: the suite defines {}",
+                    known.join(", ")
+                )
+            });
+        };
+        let values = values.clone();
+        self.variables.extend(values);
+        Ok(self)
+    }
 }
 
 impl StepDef {

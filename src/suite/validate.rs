@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::{
-    template_vars, CaptureDef, Checks, JsonCheck, StatusCheck, StepDef, Suite, TemplateError,
-    TextMatch,
+    parse_duration, template_vars, CaptureDef, Checks, JsonCheck, LoadDef, StatusCheck, StepDef,
+    Suite, TemplateError, TextMatch, Threshold,
 };
 
 /// One problem in a suite: where (a field path such as `steps[2].checks.status`, and the line when the
@@ -110,11 +110,73 @@ pub fn validate(suite: &Suite) -> Vec<SuiteError> {
     for (name, value) in &suite.variables {
         check_template(&mut errors, &format!("variables.{name}"), value, &known);
     }
+    for (env, values) in &suite.environments {
+        for (name, value) in values {
+            let at = format!("environments.{env}.{name}");
+            if !suite.variables.contains_key(name) {
+                errors.push(error(
+                    &at,
+                    "an environment sets variables declared in `variables` (declare it there with a default)",
+                ));
+            }
+            check_template(&mut errors, &at, value, &known);
+        }
+    }
     for (i, step) in suite.steps.iter().enumerate() {
         validate_step(&mut errors, &format!("steps[{i}]"), step, &known);
         known.extend(step.capture.keys().cloned());
     }
+    if let Some(load) = &suite.load {
+        validate_load(&mut errors, load);
+    }
     errors
+}
+
+fn validate_load(errors: &mut Vec<SuiteError>, load: &LoadDef) {
+    if load.users == 0 || load.users > LoadDef::MAX_USERS {
+        errors.push(error(
+            "load.users",
+            format!("must be between 1 and {}", LoadDef::MAX_USERS),
+        ));
+    }
+    if load.duration.is_none() && load.iterations.is_none() {
+        errors.push(error("load", "give `duration`, `iterations` or both"));
+    }
+    if let Some(d) = &load.duration {
+        match parse_duration(d) {
+            Ok(d) if d.is_zero() || d > LoadDef::MAX_DURATION => errors.push(error(
+                "load.duration",
+                format!(
+                    "must be more than 0 and at most {} s",
+                    LoadDef::MAX_DURATION.as_secs()
+                ),
+            )),
+            Ok(_) => {}
+            Err(e) => errors.push(error("load.duration", e)),
+        }
+    }
+    if let Some(n) = load.iterations {
+        if n == 0 || n > LoadDef::MAX_ITERATIONS {
+            errors.push(error(
+                "load.iterations",
+                format!("must be between 1 and {}", LoadDef::MAX_ITERATIONS),
+            ));
+        }
+    }
+    if let Some(r) = &load.ramp_up {
+        match parse_duration(r) {
+            Ok(r) if r > LoadDef::MAX_DURATION => {
+                errors.push(error("load.ramp_up", "must be at most 1 h"))
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(error("load.ramp_up", e)),
+        }
+    }
+    for (i, t) in load.thresholds.iter().enumerate() {
+        if let Err(e) = Threshold::parse(t) {
+            errors.push(error(format!("load.thresholds[{i}]"), e));
+        }
+    }
 }
 
 fn validate_step(errors: &mut Vec<SuiteError>, at: &str, step: &StepDef, known: &BTreeSet<String>) {

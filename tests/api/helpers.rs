@@ -6,9 +6,10 @@ use futures::{SinkExt, StreamExt};
 use leptos::prelude::LeptosOptions;
 use livecheck::{
     auth,
-    protocol::{RunSnapshot, ServerMessage},
+    protocol::{RunSnapshot, RunStatus, ServerMessage},
     server::{self, AppState, Config},
 };
+use serde_json::json;
 use tokio::net::TcpStream;
 use tokio_tungstenite::{
     tungstenite::{self, client::IntoClientRequest, Message},
@@ -333,4 +334,52 @@ pub async fn expect_hello(ws: &mut Ws) -> ServerMessage {
         "expected connection_established, got {hello:?}"
     );
     hello
+}
+
+/// Subscribes and collects messages until the run ends; checks `seq` runs on without gaps from the
+/// snapshot's. Returns the snapshot and the events.
+pub async fn follow_to_end(ws: &mut Ws, test_id: &str) -> (RunSnapshot, Vec<ServerMessage>) {
+    send_json(ws, json!({ "type": "subscribe_test", "test_id": test_id })).await;
+    let snapshot = match next_msg(ws).await {
+        ServerMessage::Subscribed {
+            test_id: id,
+            snapshot: Some(snapshot),
+            recovered: None,
+            ..
+        } => {
+            assert_eq!(id, test_id);
+            snapshot
+        }
+        other => panic!("expected subscribed, got {other:?}"),
+    };
+    let mut events = Vec::new();
+    let mut expected_seq = snapshot.seq + 1;
+    if snapshot.status.is_finished() {
+        return (snapshot, events);
+    }
+    loop {
+        let msg = next_msg(ws).await;
+        let (id, seq) = msg
+            .run_event()
+            .unwrap_or_else(|| panic!("unexpected {msg:?}"));
+        assert_eq!(id, test_id);
+        assert_eq!(
+            seq, expected_seq,
+            "events must arrive in order without gaps"
+        );
+        expected_seq += 1;
+        let end = matches!(
+            msg,
+            ServerMessage::TestCompleted { .. }
+                | ServerMessage::TestError { .. }
+                | ServerMessage::TestStatusUpdate {
+                    status: RunStatus::Cancelled,
+                    ..
+                }
+        );
+        events.push(msg);
+        if end {
+            return (snapshot, events);
+        }
+    }
 }

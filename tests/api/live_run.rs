@@ -1,57 +1,9 @@
 //! A run from start to finish over the WebSocket: snapshot first, then every event in order.
 
-use livecheck::protocol::{RunSnapshot, RunStatus, ServerMessage};
+use livecheck::protocol::{RunStatus, ServerMessage};
 use serde_json::json;
 
 use crate::helpers::*;
-
-/// Subscribes and collects messages until the run ends; checks `seq` runs on without gaps from the
-/// snapshot's. Returns the snapshot and the events.
-async fn follow_to_end(ws: &mut Ws, test_id: &str) -> (RunSnapshot, Vec<ServerMessage>) {
-    send_json(ws, json!({ "type": "subscribe_test", "test_id": test_id })).await;
-    let snapshot = match next_msg(ws).await {
-        ServerMessage::Subscribed {
-            test_id: id,
-            snapshot: Some(snapshot),
-            recovered: None,
-            ..
-        } => {
-            assert_eq!(id, test_id);
-            snapshot
-        }
-        other => panic!("expected subscribed, got {other:?}"),
-    };
-    let mut events = Vec::new();
-    let mut expected_seq = snapshot.seq + 1;
-    if snapshot.status.is_finished() {
-        return (snapshot, events);
-    }
-    loop {
-        let msg = next_msg(ws).await;
-        let (id, seq) = msg
-            .run_event()
-            .unwrap_or_else(|| panic!("unexpected {msg:?}"));
-        assert_eq!(id, test_id);
-        assert_eq!(
-            seq, expected_seq,
-            "events must arrive in order without gaps"
-        );
-        expected_seq += 1;
-        let end = matches!(
-            msg,
-            ServerMessage::TestCompleted { .. }
-                | ServerMessage::TestError { .. }
-                | ServerMessage::TestStatusUpdate {
-                    status: RunStatus::Cancelled,
-                    ..
-                }
-        );
-        events.push(msg);
-        if end {
-            return (snapshot, events);
-        }
-    }
-}
 
 #[tokio::test]
 async fn a_started_test_streams_progress_up_to_test_completed() {

@@ -2,8 +2,10 @@
 //! (reqwest for server functions, tokio-tungstenite for the WebSocket).
 
 mod crash;
+mod headless;
 mod helpers;
 mod live_run;
+mod load;
 mod login;
 mod malformed;
 mod metrics;

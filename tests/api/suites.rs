@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 /// A small API to test against, on its own port.
-async fn spawn_target() -> SocketAddr {
+pub async fn spawn_target() -> SocketAddr {
     let app = Router::new()
         .route(
             "/things",
@@ -61,7 +61,7 @@ async fn spawn_target() -> SocketAddr {
     addr
 }
 
-async fn run(app: &TestApp, token: &str, suite: &str) -> RunSnapshot {
+pub async fn run(app: &TestApp, token: &str, suite: &str) -> RunSnapshot {
     let (status, body) = app.call(token, "run_suite", &[("suite", suite)]).await;
     assert_eq!(status, 200, "{body}");
     let run: RunSnapshot = serde_json::from_str(&body).unwrap();

@@ -1,0 +1,282 @@
+//! `livecheck run suite.yaml`: runs one suite file without the server — the same engines, with a sink
+//! that prints to the terminal instead of the hub and the store — then writes the optional JUnit XML
+//! and JSON reports. The exit code tells CI pipelines how it went.
+
+use std::{
+    collections::BTreeMap,
+    io::Write,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use futures::future::BoxFuture;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    engine::{
+        api::{ApiEngine, ApiRuns},
+        catalog::{Kind, TestDefinition},
+        load::LoadEngine,
+        Engine, EventSink, EventTarget, RunContext, RunOptions,
+    },
+    hub::{new_epoch, RunEvent},
+    protocol::{RunSnapshot, RunStatus, ServerMessage},
+    server::{export::junit_xml, now_ms, Config},
+    suite::parse_suite,
+};
+
+/// What `livecheck run` was asked to do.
+#[derive(Debug, Clone)]
+pub struct RunArgs {
+    pub suite: PathBuf,
+    pub junit: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    /// Which of the suite's `environments` to use.
+    pub environment: Option<String>,
+    /// `name=value` overrides of the suite's variables.
+    pub vars: Vec<(String, String)>,
+}
+
+/// How a headless run ended; [`Outcome::exit_code`] is the process's exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    /// A check or threshold failed, or the run ended with an error.
+    Failed,
+    Cancelled,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::Passed => 0,
+            Self::Failed => 1,
+            Self::Cancelled => 130,
+        }
+    }
+}
+
+/// Why a headless run could not start or its reports could not be written (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum HeadlessError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid suite:\n{problems}")]
+    Invalid { path: PathBuf, problems: String },
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Runs the suite, printing progress to `out`; resolves when the run is over and the reports are
+/// written. Cancelling `cancel` (Ctrl-C) stops the run.
+pub async fn run(
+    args: RunArgs,
+    config: &Config,
+    cancel: CancellationToken,
+    out: impl Write + Send + 'static,
+) -> Result<Outcome, HeadlessError> {
+    let text = std::fs::read_to_string(&args.suite).map_err(|source| HeadlessError::Read {
+        path: args.suite.clone(),
+        source,
+    })?;
+    let mut suite = parse_suite(&text).map_err(|errors| HeadlessError::Invalid {
+        path: args.suite.clone(),
+        problems: errors
+            .iter()
+            .map(|e| format!("  {e}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    })?;
+    if let Some(env) = &args.environment {
+        suite = suite.in_environment(env).map_err(HeadlessError::Usage)?;
+    }
+    for (name, value) in &args.vars {
+        suite.variables.insert(name.clone(), value.clone());
+    }
+    let definition = TestDefinition {
+        key: "suite",
+        name: suite.name.clone(),
+        description: "",
+        kind: Kind::Api(Box::new(suite)),
+    };
+    let options = RunOptions::default();
+    let snapshot = RunSnapshot::queued(
+        "headless".into(),
+        new_epoch(),
+        definition.name.clone(),
+        definition.total_steps(&options),
+    );
+
+    let http = Arc::new(ApiEngine::new(config.step_timeout, config.targets.clone()));
+    let engine: Box<dyn Engine> = match &definition.kind {
+        Kind::Api(suite) if suite.load.is_some() => Box::new(LoadEngine(http)),
+        _ => Box::new(ApiRuns(http)),
+    };
+    let target = Arc::new(Terminal {
+        state: Mutex::new((snapshot, Box::new(out))),
+    });
+    let sink = EventSink::new(SharedTerminal(target.clone()));
+    target.line(&format!("Running {:?}", definition.name));
+    engine
+        .run(RunContext {
+            definition,
+            options,
+            cancel,
+            sink,
+        })
+        .await;
+
+    let snapshot = target.snapshot();
+    if let Some(path) = &args.junit {
+        write(path, junit_xml(&snapshot))?;
+    }
+    if let Some(path) = &args.json {
+        write(
+            path,
+            serde_json::to_string_pretty(&snapshot).unwrap_or_default(),
+        )?;
+    }
+    let outcome = match snapshot.status {
+        RunStatus::Completed => Outcome::Passed,
+        RunStatus::Cancelled => Outcome::Cancelled,
+        _ => Outcome::Failed,
+    };
+    target.line(&summary_line(&snapshot));
+    Ok(outcome)
+}
+
+fn write(path: &Path, text: String) -> Result<(), HeadlessError> {
+    std::fs::write(path, text).map_err(|source| HeadlessError::Write {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Parses `name=value`.
+pub fn parse_var(arg: &str) -> Result<(String, String), String> {
+    match arg.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err(format!("`{arg}` is not name=value")),
+    }
+}
+
+/// Folds events into a snapshot (the same code the browser uses) and prints each as a line.
+struct Terminal {
+    state: Mutex<(RunSnapshot, Box<dyn Write + Send>)>,
+}
+
+struct SharedTerminal(Arc<Terminal>);
+
+impl Terminal {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (RunSnapshot, Box<dyn Write + Send>)> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn line(&self, text: &str) {
+        let mut state = self.lock();
+        // A closed stdout (`| head`) must not stop the run.
+        let _ = writeln!(state.1, "{text}");
+    }
+
+    fn snapshot(&self) -> RunSnapshot {
+        self.lock().0.clone()
+    }
+}
+
+impl EventTarget for SharedTerminal {
+    fn publish(&self, event: RunEvent) {
+        let mut state = self.0.lock();
+        let (snapshot, out) = &mut *state;
+        let seq = snapshot.seq + 1;
+        let msg = event.into_message(
+            snapshot.test_id.clone(),
+            seq,
+            snapshot.epoch.clone(),
+            now_ms(),
+        );
+        snapshot.apply(&msg);
+        if let Some(line) = describe(&msg) {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+
+    fn checkpoint(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+}
+
+/// The terminal line for an event, if it deserves one.
+fn describe(msg: &ServerMessage) -> Option<String> {
+    match msg {
+        ServerMessage::TestProgress(p) => {
+            if let Some(step) = &p.step {
+                let mark = if step.passed { "✓" } else { "✗" };
+                let status = step.status.map(|s| format!("{s}, ")).unwrap_or_default();
+                let why = step
+                    .error
+                    .as_ref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default();
+                Some(format!(
+                    "  {mark} {}/{} {} — {status}{} ms{why}",
+                    step.index, p.total_steps, step.name, step.duration_ms
+                ))
+            } else {
+                p.load.as_ref().map(|_| format!("  {}", p.message))
+            }
+        }
+        ServerMessage::TestStatusUpdate { status, .. } if *status == RunStatus::Cancelled => {
+            Some("  cancelled".into())
+        }
+        ServerMessage::TestCompleted { results, .. } => results.load.as_ref().map(|l| {
+            let mut lines = vec![format!(
+                "  {} requests by {} users, {} iterations, {:.1} req/s, {} errors ({:.2}%)",
+                l.requests,
+                l.users,
+                l.iterations,
+                l.rps,
+                l.errors,
+                l.error_rate * 100.0
+            )];
+            lines.push(format!(
+                "  latency ms: min {:.2}  avg {:.2}  p50 {:.2}  p90 {:.2}  p95 {:.2}  p99 {:.2}  max {:.2}",
+                l.min_ms, l.mean_ms, l.p50_ms, l.p90_ms, l.p95_ms, l.p99_ms, l.max_ms
+            ));
+            if !l.errors_by_kind.is_empty() {
+                let kinds: BTreeMap<_, _> = l.errors_by_kind.iter().collect();
+                lines.push(format!("  errors: {kinds:?}"));
+            }
+            for t in &l.thresholds {
+                let mark = if t.passed { "✓" } else { "✗" };
+                lines.push(format!("  {mark} {} ({})", t.threshold, t.actual));
+            }
+            lines.join("\n")
+        }),
+        ServerMessage::TestError { error, .. } => Some(format!("  error: {error}")),
+        _ => None,
+    }
+}
+
+fn summary_line(run: &RunSnapshot) -> String {
+    let passed = run.steps.iter().filter(|s| s.passed).count();
+    let failed = run.steps.len() - passed;
+    let took = run
+        .finished_at
+        .zip(run.started_at)
+        .map_or(0, |(f, s)| f.saturating_sub(s));
+    let took = Duration::from_millis(took).as_secs_f64();
+    match run.status {
+        RunStatus::Completed => format!("PASSED — {passed} passed in {took:.2} s"),
+        RunStatus::Cancelled => "CANCELLED".into(),
+        _ => format!("FAILED — {passed} passed, {failed} failed in {took:.2} s"),
+    }
+}

@@ -1,0 +1,132 @@
+//! The figures of a load run: live statistics carried by progress events, the time series a chart
+//! draws, and the summary a finished run reports.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Most points a run's series keeps. When it is full, every other point is dropped (the series keeps
+/// covering the whole run at half the resolution). Server and browser fold events with the same code,
+/// so both hold the same series.
+pub const MAX_SERIES_POINTS: usize = 600;
+
+/// A load run's figures as of one progress event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadStats {
+    /// Since the run started.
+    pub elapsed_ms: u64,
+    /// Virtual users running now (lower than configured while ramping up).
+    pub active_users: u32,
+    /// Requests completed so far (with or without errors).
+    pub requests: u64,
+    /// Requests that failed (no response, or a check failed).
+    pub errors: u64,
+    /// Requests per second since the previous event.
+    pub rps: f64,
+    /// Latency percentiles of every response so far, milliseconds.
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    /// The 95th percentile of the responses since the previous event, for the chart.
+    pub recent_p95_ms: f64,
+    /// Errors so far by kind (`timeout`, `connect`, `status 500`, `check`, …).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors_by_kind: BTreeMap<String, u64>,
+}
+
+/// One point of a load run's chart.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LoadPoint {
+    pub t_ms: u64,
+    pub rps: f64,
+    pub p95_ms: f64,
+    /// Errors so far.
+    pub errors: u64,
+}
+
+impl LoadPoint {
+    pub fn of(stats: &LoadStats) -> Self {
+        Self {
+            t_ms: stats.elapsed_ms,
+            rps: stats.rps,
+            p95_ms: stats.recent_p95_ms,
+            errors: stats.errors,
+        }
+    }
+}
+
+/// Appends a point, halving the series' resolution when it is full.
+pub fn push_point(series: &mut Vec<LoadPoint>, point: LoadPoint) {
+    if series.len() >= MAX_SERIES_POINTS {
+        let mut i = 0;
+        // Keeps the first point, so the chart still starts where the run did.
+        series.retain(|_| {
+            let keep = i % 2 == 0;
+            i += 1;
+            keep
+        });
+    }
+    series.push(point);
+}
+
+/// What a finished load run reports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LoadSummary {
+    pub users: u32,
+    pub iterations: u64,
+    pub requests: u64,
+    pub errors: u64,
+    /// `errors / requests`, 0–1.
+    pub error_rate: f64,
+    /// Mean requests per second over the run.
+    pub rps: f64,
+    pub min_ms: f64,
+    pub mean_ms: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors_by_kind: BTreeMap<String, u64>,
+    /// Every threshold and whether the run met it; the run passes when all are met.
+    pub thresholds: Vec<ThresholdResult>,
+}
+
+/// One threshold's outcome, e.g. `p95 < 200ms` with the actual `p95 = 12.3 ms`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdResult {
+    pub threshold: String,
+    pub passed: bool,
+    /// The measured value, formatted with its unit.
+    pub actual: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_series_halves_and_keeps_its_span() {
+        let mut series = Vec::new();
+        for t in 0..(MAX_SERIES_POINTS as u64 * 3) {
+            push_point(
+                &mut series,
+                LoadPoint {
+                    t_ms: t,
+                    rps: 1.0,
+                    p95_ms: 1.0,
+                    errors: 0,
+                },
+            );
+        }
+        assert!(series.len() <= MAX_SERIES_POINTS);
+        assert!(series.len() > MAX_SERIES_POINTS / 2);
+        assert_eq!(series.first().unwrap().t_ms, 0);
+        assert_eq!(
+            series.last().unwrap().t_ms,
+            MAX_SERIES_POINTS as u64 * 3 - 1
+        );
+        assert!(series.windows(2).all(|w| w[0].t_ms < w[1].t_ms));
+    }
+}

@@ -1,0 +1,277 @@
+//! The `load` section of a suite: how many virtual users run it, for how long, and the thresholds that
+//! decide whether the run passed (`p95 < 200ms`, `error_rate < 1%`, `rps > 100`).
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Runs the suite's steps, over and over, as `users` concurrent virtual users.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadDef {
+    pub users: u32,
+    /// How long to run, e.g. `30s`, `2m`, `500ms`. At least one of `duration`, `iterations`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    /// How many times the steps run in all (shared by the users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<u64>,
+    /// Users start evenly over this time instead of all at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp_up: Option<String>,
+    /// Every threshold must hold for the run to pass. Without any, the run passes when no request
+    /// failed (`error_rate <= 0%`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<String>,
+}
+
+impl LoadDef {
+    pub const MAX_USERS: u32 = 1000;
+    pub const MAX_DURATION: Duration = Duration::from_secs(3600);
+    pub const MAX_ITERATIONS: u64 = 100_000_000;
+    /// Applies when a suite declares no thresholds.
+    pub const DEFAULT_THRESHOLD: &str = "error_rate <= 0%";
+
+    pub fn duration(&self) -> Option<Duration> {
+        self.duration
+            .as_deref()
+            .and_then(|d| parse_duration(d).ok())
+    }
+
+    pub fn ramp_up(&self) -> Duration {
+        self.ramp_up
+            .as_deref()
+            .and_then(|d| parse_duration(d).ok())
+            .unwrap_or_default()
+    }
+
+    /// The thresholds, parsed (a validated suite's always parse).
+    pub fn thresholds(&self) -> Vec<Threshold> {
+        if self.thresholds.is_empty() {
+            return Threshold::parse(Self::DEFAULT_THRESHOLD)
+                .into_iter()
+                .collect();
+        }
+        self.thresholds
+            .iter()
+            .filter_map(|t| Threshold::parse(t).ok())
+            .collect()
+    }
+}
+
+/// `500ms`, `30s`, `2m`, `1h` (one number, one unit).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| format!("`{text}` needs a unit: ms, s, m or h"))?;
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 30s"))?;
+    let seconds = match unit.trim() {
+        "ms" => number / 1000.0,
+        "s" => number,
+        "m" => number * 60.0,
+        "h" => number * 3600.0,
+        other => return Err(format!("unknown unit `{other}`: use ms, s, m or h")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is out of range"))
+}
+
+/// A figure of the run a threshold constrains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// A latency percentile (50, 90, 95, 99) in milliseconds.
+    Percentile(u8),
+    MeanLatency,
+    MaxLatency,
+    /// Failed requests / all requests, in percent.
+    ErrorRate,
+    /// Mean requests per second.
+    Rps,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// `<metric> <op> <value>`, e.g. `p95 < 200ms`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    pub text: String,
+    pub metric: Metric,
+    pub op: Op,
+    /// Milliseconds for latencies, percent for `error_rate`, requests per second for `rps`.
+    pub value: f64,
+}
+
+/// The figures a threshold is evaluated against.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Figures {
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub mean_ms: f64,
+    pub max_ms: f64,
+    pub error_rate_percent: f64,
+    pub rps: f64,
+    /// Responses the latencies come from; with none, latency thresholds cannot be met.
+    pub responses: u64,
+}
+
+impl Threshold {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let usage =
+            "a threshold is `<metric> <op> <value>`: p50/p90/p95/p99/avg/max (e.g. 200ms), \
+                     error_rate (e.g. 1%) or rps (e.g. 100), with <, <=, > or >=";
+        let trimmed = text.trim();
+        let op_at = trimmed
+            .find(['<', '>'])
+            .ok_or_else(|| format!("`{trimmed}`: {usage}"))?;
+        let (name, rest) = trimmed.split_at(op_at);
+        let (op, value) = if let Some(v) = rest.strip_prefix("<=") {
+            (Op::Le, v)
+        } else if let Some(v) = rest.strip_prefix(">=") {
+            (Op::Ge, v)
+        } else if let Some(v) = rest.strip_prefix('<') {
+            (Op::Lt, v)
+        } else {
+            (Op::Gt, &rest[1..])
+        };
+        let value = value.trim();
+        let metric = match name.trim() {
+            "p50" => Metric::Percentile(50),
+            "p90" => Metric::Percentile(90),
+            "p95" => Metric::Percentile(95),
+            "p99" => Metric::Percentile(99),
+            "avg" | "mean" => Metric::MeanLatency,
+            "max" => Metric::MaxLatency,
+            "error_rate" => Metric::ErrorRate,
+            "rps" => Metric::Rps,
+            other => return Err(format!("unknown metric `{other}`: {usage}")),
+        };
+        let value = match metric {
+            Metric::ErrorRate => value
+                .strip_suffix('%')
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|v| (0.0..=100.0).contains(v))
+                .ok_or_else(|| format!("`{trimmed}`: error_rate takes a percentage like 1%"))?,
+            Metric::Rps => value
+                .parse::<f64>()
+                .ok()
+                .filter(|v| *v >= 0.0)
+                .ok_or_else(|| format!("`{trimmed}`: rps takes a number like 100"))?,
+            _ => parse_duration(value)
+                .map(|d| d.as_secs_f64() * 1000.0)
+                .map_err(|e| format!("`{trimmed}`: {e}"))?,
+        };
+        Ok(Self {
+            text: trimmed.to_owned(),
+            metric,
+            op,
+            value,
+        })
+    }
+
+    /// Whether the figures meet the threshold, and the measured value with its unit.
+    pub fn check(&self, figures: &Figures) -> (bool, String) {
+        let latency = matches!(
+            self.metric,
+            Metric::Percentile(_) | Metric::MeanLatency | Metric::MaxLatency
+        );
+        if latency && figures.responses == 0 {
+            return (false, "no responses to measure".into());
+        }
+        let (actual, shown) = match self.metric {
+            Metric::Percentile(p) => {
+                let v = match p {
+                    50 => figures.p50_ms,
+                    90 => figures.p90_ms,
+                    95 => figures.p95_ms,
+                    _ => figures.p99_ms,
+                };
+                (v, format!("p{p} = {v:.2} ms"))
+            }
+            Metric::MeanLatency => (figures.mean_ms, format!("avg = {:.2} ms", figures.mean_ms)),
+            Metric::MaxLatency => (figures.max_ms, format!("max = {:.2} ms", figures.max_ms)),
+            Metric::ErrorRate => (
+                figures.error_rate_percent,
+                format!("error_rate = {:.3}%", figures.error_rate_percent),
+            ),
+            Metric::Rps => (figures.rps, format!("rps = {:.1}", figures.rps)),
+        };
+        let passed = match self.op {
+            Op::Lt => actual < self.value,
+            Op::Le => actual <= self.value,
+            Op::Gt => actual > self.value,
+            Op::Ge => actual >= self.value,
+        };
+        (passed, shown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_one_number_and_a_unit() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("30").is_err());
+        assert!(parse_duration("3 fortnights").is_err());
+        assert!(parse_duration("s").is_err());
+    }
+
+    #[test]
+    fn thresholds_parse_and_decide() {
+        let figures = Figures {
+            responses: 10,
+            p95_ms: 150.0,
+            error_rate_percent: 2.0,
+            rps: 90.0,
+            ..Figures::default()
+        };
+        let t = Threshold::parse("p95 < 200ms").unwrap();
+        assert_eq!(
+            (t.metric, t.op, t.value),
+            (Metric::Percentile(95), Op::Lt, 200.0)
+        );
+        assert!(t.check(&figures).0);
+        assert_eq!(t.check(&figures).1, "p95 = 150.00 ms");
+        assert!(!Threshold::parse("p95<0.1s").unwrap().check(&figures).0);
+        assert!(
+            !Threshold::parse("error_rate < 1%")
+                .unwrap()
+                .check(&figures)
+                .0
+        );
+        assert!(
+            Threshold::parse("error_rate <= 2%")
+                .unwrap()
+                .check(&figures)
+                .0
+        );
+        assert!(!Threshold::parse("rps >= 100").unwrap().check(&figures).0);
+        assert!(Threshold::parse("rps > 89.5").unwrap().check(&figures).0);
+        let none = Figures::default();
+        assert!(!Threshold::parse("p99 < 1s").unwrap().check(&none).0);
+        assert!(Threshold::parse("error_rate < 1%").unwrap().check(&none).0);
+        for bad in [
+            "p42 < 1ms",
+            "p95 200ms",
+            "error_rate < 1",
+            "rps > fast",
+            "p95 < 1",
+        ] {
+            assert!(Threshold::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

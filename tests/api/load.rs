@@ -1,0 +1,148 @@
+//! Load runs: virtual users against a target started inside the test, live figures at a bounded rate,
+//! thresholds deciding the outcome, cancellation.
+
+use std::time::{Duration, Instant};
+
+use livecheck::protocol::{RunSnapshot, RunStatus, ServerMessage};
+
+use crate::{
+    helpers::*,
+    suites::{run, spawn_target},
+};
+
+#[tokio::test]
+async fn an_iteration_bounded_load_run_counts_every_request_and_passes_its_thresholds() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let target = spawn_target().await;
+    let suite = format!(
+        r#"
+name: Things under load
+variables: {{ base: "http://{target}" }}
+load:
+  users: 4
+  iterations: 150
+  thresholds: ["p99 < 5s", "error_rate < 1%", "rps > 1"]
+steps:
+  - url: ${{base}}/things
+    checks: {{ status: 200 }}
+    capture: {{ id: {{ json: "$.items[0].id" }} }}
+  - url: ${{base}}/things/${{id}}
+    checks: {{ json: [{{ path: "$.ok", equals: true }}] }}
+"#
+    );
+    let run = run(&app, &token, &suite).await;
+    assert_eq!(run.status, RunStatus::Completed, "{run:?}");
+    let summary = run.load_summary.expect("a load summary");
+    assert_eq!(summary.users, 4);
+    assert_eq!(summary.iterations, 150);
+    // Two steps per iteration; the capture carried the id into the second.
+    assert_eq!(summary.requests, 300);
+    assert_eq!(summary.errors, 0, "{:?}", summary.errors_by_kind);
+    assert!(summary.p50_ms > 0.0 && summary.p50_ms <= summary.p99_ms);
+    assert_eq!(summary.thresholds.len(), 3);
+    assert!(summary.thresholds.iter().all(|t| t.passed));
+    // Thresholds are the run's steps, so the UI and JUnit show them like checks.
+    assert_eq!(run.steps.len(), 3);
+    assert_eq!(run.steps[1].name, "error_rate < 1%");
+}
+
+#[tokio::test]
+async fn failing_requests_are_counted_by_kind_and_fail_the_default_threshold() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let target = spawn_target().await;
+    let suite = format!(
+        r#"
+name: Missing things
+load: {{ users: 2, iterations: 20 }}
+steps:
+  - url: http://{target}/things/7
+    checks: {{ status: 200 }}
+"#
+    );
+    let run = run(&app, &token, &suite).await;
+    assert_eq!(run.status, RunStatus::Failed);
+    let summary = run.load_summary.unwrap();
+    assert_eq!(summary.errors, 20);
+    assert_eq!(summary.errors_by_kind.get("status 404"), Some(&20));
+    assert_eq!(summary.thresholds[0].threshold, "error_rate <= 0%");
+    assert!(!summary.thresholds[0].passed);
+    assert!(run.steps[0].error.as_deref().unwrap().contains("100.000%"));
+}
+
+#[tokio::test]
+async fn live_figures_arrive_at_most_ten_times_a_second_and_cancel_stops_the_run() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let target = spawn_target().await;
+    let mut ws = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut ws).await;
+    let suite = format!(
+        r#"
+name: Long load
+load: {{ users: 8, duration: 60s, ramp_up: 1s }}
+steps:
+  - url: http://{target}/things
+"#
+    );
+    let (status, body) = app.call(&token, "run_suite", &[("suite", &suite)]).await;
+    assert_eq!(status, 200, "{body}");
+    let started: RunSnapshot = serde_json::from_str(&body).unwrap();
+
+    let follow = follow_to_end(&mut ws, &started.test_id);
+    let cancel = async {
+        tokio::time::sleep(Duration::from_millis(2_000)).await;
+        let asked = Instant::now();
+        let (status, body) = app
+            .call(&token, "cancel_test", &[("test_id", &started.test_id)])
+            .await;
+        assert_eq!(status, 200, "{body}");
+        asked
+    };
+    let ((snapshot, events), asked) = tokio::join!(follow, cancel);
+    let ended = Instant::now();
+    let mut state = snapshot;
+    for e in &events {
+        state.apply(e);
+    }
+    assert_eq!(state.status, RunStatus::Cancelled);
+    // Cancelled long before its 60 s were up; the exact bound (1 s) is the engine's, not timed here.
+    assert!(ended.duration_since(asked) < Duration::from_secs(10));
+
+    let load_events: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            ServerMessage::TestProgress(p) => p.load.as_ref().map(|l| (p.timestamp, l.clone())),
+            _ => None,
+        })
+        .collect();
+    assert!(load_events.len() >= 3, "{load_events:?}");
+    // However many requests were made, figures came at most 10 times a second (5 in fact).
+    for pair in load_events.windows(2) {
+        assert!(pair[1].0 >= pair[0].0 + 100, "{pair:?}");
+        assert!(pair[1].1.requests >= pair[0].1.requests);
+    }
+    let last = &load_events.last().unwrap().1;
+    assert!(last.requests > 0 && last.rps > 0.0, "{last:?}");
+    assert!(last.active_users <= 8);
+    // The chart's points were kept in the snapshot.
+    assert_eq!(state.load_series.len(), load_events.len());
+}
+
+#[tokio::test]
+async fn invalid_load_sections_are_refused_with_their_field() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let suite = r#"
+name: Bad load
+load: { users: 0, duration: 3 fortnights, thresholds: ["p95 < fast"] }
+steps:
+  - url: http://127.0.0.1:1/
+"#;
+    let (status, body) = app.call(&token, "run_suite", &[("suite", suite)]).await;
+    assert_eq!(status, 400, "{body}");
+    for field in ["load.users", "load.duration", "load.thresholds[0]"] {
+        assert!(body.contains(field), "{field} missing from {body}");
+    }
+}
