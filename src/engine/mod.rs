@@ -8,6 +8,7 @@ pub mod api;
 pub mod catalog;
 pub mod guard;
 pub mod load;
+pub mod queue;
 pub mod synthetic;
 
 use std::{
@@ -206,12 +207,20 @@ pub struct Runner {
     load: load::LoadEngine,
     /// The app's own address: the built-in tests' `${base}`.
     app_url: Arc<str>,
+    /// Concurrent-run limits and the queue.
+    admission: queue::Admission,
     /// Cancellation handles of the runs in progress; std mutex, never held across `.await`.
     active: Arc<Mutex<HashMap<String, CancellationToken>>>,
 }
 
 impl Runner {
-    pub fn new(hub: Hub, store: Store, api: api::ApiEngine, app_url: String) -> Self {
+    pub fn new(
+        hub: Hub,
+        store: Store,
+        api: api::ApiEngine,
+        app_url: String,
+        limits: queue::RunLimits,
+    ) -> Self {
         let api = Arc::new(api);
         Self {
             hub,
@@ -219,6 +228,7 @@ impl Runner {
             api: api::ApiRuns(api.clone()),
             load: load::LoadEngine(api),
             app_url: app_url.into(),
+            admission: queue::Admission::new(limits),
             active: Arc::default(),
         }
     }
@@ -297,23 +307,50 @@ impl Runner {
 
         let cancel = CancellationToken::new();
         self.active_runs().insert(test_id.clone(), cancel.clone());
+        let sink = EventSink::new(LiveTarget {
+            test_id: test_id.clone(),
+            hub: self.hub.clone(),
+            store: self.store.clone(),
+        });
+        let total_steps = snapshot.total_steps;
+        let entry = self.admission.enter(user.id);
         let ctx = RunContext {
             definition,
             options,
             cancel: cancel.clone(),
-            sink: EventSink::new(LiveTarget {
-                test_id: test_id.clone(),
-                hub: self.hub.clone(),
-                store: self.store.clone(),
-            }),
+            sink: sink.clone(),
         };
         let runner = self.clone();
         let span = tracing::info_span!("run", run = %test_id, user = user.id);
         let run = self.engine_for(&ctx.definition).run(ctx);
         tokio::spawn(
             async move {
-                info!("run started");
-                run.await;
+                let slot = match entry {
+                    queue::Entry::Now(slot) => Some(slot),
+                    queue::Entry::Queued { ahead, ticket } => {
+                        info!(ahead, "run queued");
+                        let runs = if ahead == 1 { "run" } else { "runs" };
+                        sink.progress(
+                            0,
+                            0,
+                            total_steps,
+                            format!("Queued: waiting for a free slot ({ahead} {runs} ahead)"),
+                            None,
+                        );
+                        tokio::select! {
+                            slot = ticket.admitted() => Some(slot),
+                            _ = cancel.cancelled() => {
+                                sink.status(RunStatus::Cancelled).await;
+                                None
+                            }
+                        }
+                    }
+                };
+                if let Some(slot) = slot {
+                    info!("run started");
+                    run.await;
+                    drop(slot);
+                }
                 runner.active_runs().remove(&test_id);
                 // Everything the run published must be stored before late subscribers are sent to
                 // the store for it.

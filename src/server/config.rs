@@ -15,11 +15,13 @@
 //! | `LIVECHECK_METRICS` | `true` | serve Prometheus metrics at `/metrics` |
 //! | `LIVECHECK_TARGET_DENY` | (none) | comma-separated CIDRs suites may not call, besides link-local and cloud metadata |
 //! | `LIVECHECK_TARGET_ALLOW` | (none) | comma-separated CIDRs exempt from the deny list |
+//! | `LIVECHECK_MAX_RUNS` | `16` | runs executing at once; more wait in a queue (status `queued`) |
+//! | `LIVECHECK_MAX_RUNS_PER_USER` | `4` | runs of one user executing at once |
 
 use std::{path::PathBuf, time::Duration};
 
 use crate::{
-    engine::guard::TargetPolicy,
+    engine::{guard::TargetPolicy, queue::RunLimits},
     hub::{conn::ConnectionSettings, HubSettings},
 };
 
@@ -44,6 +46,8 @@ pub struct Config {
     pub metrics: bool,
     /// Which addresses suites may send requests to.
     pub targets: TargetPolicy,
+    /// How many runs execute at once, in all and per user.
+    pub run_limits: RunLimits,
 }
 
 /// A variable was set to something unusable.
@@ -68,6 +72,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             metrics: true,
             targets: TargetPolicy::default(),
+            run_limits: RunLimits::default(),
         }
     }
 }
@@ -122,7 +127,21 @@ impl Config {
                 name: "LIVECHECK_TARGET_DENY / LIVECHECK_TARGET_ALLOW",
                 problem,
             })?,
+            run_limits: RunLimits {
+                global: at_least_one("LIVECHECK_MAX_RUNS", d.run_limits.global)?,
+                per_user: at_least_one("LIVECHECK_MAX_RUNS_PER_USER", d.run_limits.per_user)?,
+            },
         })
+    }
+}
+
+fn at_least_one(name: &'static str, default: usize) -> Result<usize, ConfigError> {
+    match parse(name, default)? {
+        0 => Err(ConfigError {
+            name,
+            problem: "must be at least 1".into(),
+        }),
+        n => Ok(n),
     }
 }
 

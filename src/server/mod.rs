@@ -104,7 +104,13 @@ pub async fn build_state(
         addr
     };
     let api = ApiEngine::new(config.step_timeout, config.targets.clone());
-    let runner = Runner::new(hub.clone(), store.clone(), api, format!("http://{target}"));
+    let runner = Runner::new(
+        hub.clone(),
+        store.clone(),
+        api,
+        format!("http://{target}"),
+        config.run_limits,
+    );
     Ok(AppState {
         leptos_options,
         config: Arc::new(config),

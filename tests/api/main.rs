@@ -4,6 +4,7 @@
 mod crash;
 mod headless;
 mod helpers;
+mod limits;
 mod live_run;
 mod load;
 mod login;

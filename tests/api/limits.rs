@@ -1,0 +1,89 @@
+//! Concurrent-run limits: runs over the per-user or global limit wait with the status `queued`, start
+//! in order when a slot frees, and can be cancelled while they wait.
+
+use livecheck::{
+    engine::queue::RunLimits,
+    protocol::{RunSnapshot, RunStatus},
+};
+
+use crate::helpers::*;
+
+async fn status_of(app: &TestApp, token: &str, id: &str) -> RunSnapshot {
+    let (status, body) = app.call(token, "run", &[("test_id", id)]).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+#[tokio::test]
+async fn a_run_over_the_per_user_limit_waits_queued_then_runs() {
+    let app = spawn_app_with(|c| {
+        c.run_limits = RunLimits {
+            global: 10,
+            per_user: 1,
+        }
+    })
+    .await;
+    let token = app.login_demo().await;
+    // Eight steps of 150 ms: the first run holds the user's only slot for over a second.
+    let first = app.start_test(&token, "demo", 150).await;
+    let second = app.start_test(&token, "demo", 0).await;
+
+    let waiting = status_of(&app, &token, &second.test_id).await;
+    assert_eq!(waiting.status, RunStatus::Queued, "{waiting:?}");
+    assert!(
+        waiting
+            .message
+            .starts_with("Queued: waiting for a free slot"),
+        "{waiting:?}"
+    );
+    assert_eq!(
+        status_of(&app, &token, &first.test_id).await.status,
+        RunStatus::Running
+    );
+
+    let second = app
+        .wait_for_run(&token, &second.test_id, |r| r.status.is_finished())
+        .await;
+    let first = status_of(&app, &token, &first.test_id).await;
+    assert_eq!(first.status, RunStatus::Completed);
+    assert_eq!(second.status, RunStatus::Completed);
+    assert!(second.started_at.unwrap() >= first.finished_at.unwrap());
+}
+
+#[tokio::test]
+async fn the_global_limit_queues_other_users_and_a_queued_run_can_be_cancelled() {
+    let app = spawn_app_with(|c| {
+        c.run_limits = RunLimits {
+            global: 1,
+            per_user: 5,
+        }
+    })
+    .await;
+    let demo = app.login_demo().await;
+    app.create_user("bob", "bob-password-1").await;
+    let bob = app.login("bob", "bob-password-1").await;
+
+    let running = app.start_test(&demo, "demo", 150).await;
+    let queued = app.start_test(&bob, "demo", 0).await;
+    assert_eq!(
+        status_of(&app, &bob, &queued.test_id).await.status,
+        RunStatus::Queued
+    );
+
+    let (status, body) = app
+        .call(&bob, "cancel_test", &[("test_id", &queued.test_id)])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let cancelled = app
+        .wait_for_run(&bob, &queued.test_id, |r| r.status.is_finished())
+        .await;
+    assert_eq!(cancelled.status, RunStatus::Cancelled);
+    assert!(cancelled.steps.is_empty(), "it never ran: {cancelled:?}");
+    assert_eq!(cancelled.started_at, None);
+
+    // The slot is still the first run's, and it finishes normally.
+    let done = app
+        .wait_for_run(&demo, &running.test_id, |r| r.status.is_finished())
+        .await;
+    assert_eq!(done.status, RunStatus::Completed);
+}
