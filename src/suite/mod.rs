@@ -99,6 +99,9 @@ pub struct Checks {
     pub body_contains: Option<String>,
     #[serde(default)]
     pub body_regex: Option<String>,
+    /// The JSON body must be valid against this JSON Schema (draft 4 to 2020-12; no remote `$ref`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_schema: Option<serde_json::Value>,
     #[serde(default)]
     pub max_latency_ms: Option<u64>,
 }

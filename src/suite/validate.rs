@@ -306,6 +306,14 @@ fn validate_checks(errors: &mut Vec<SuiteError>, at: &str, checks: &Checks) {
     if let Some(re) = &checks.body_regex {
         check_regex(errors, &format!("{at}.body_regex"), re);
     }
+    if let Some(schema) = &checks.json_schema {
+        if let Err(e) = jsonschema::validator_for(schema) {
+            errors.push(error(
+                format!("{at}.json_schema"),
+                format!("invalid JSON schema: {e}"),
+            ));
+        }
+    }
     if checks.max_latency_ms == Some(0) {
         errors.push(error(format!("{at}.max_latency_ms"), "must be at least 1"));
     }
@@ -447,6 +455,7 @@ steps:
         - { path: "$[", exists: true }
         - { path: "$.a", exists: true, equals: 1 }
       body_regex: "("
+      json_schema: { type: 12 }
     capture:
       id: { regex: "no group" }
   - url: http://example.com/${id}
@@ -461,6 +470,7 @@ steps:
             "steps[0].checks.json[0].path",
             "steps[0].checks.json[1]",
             "steps[0].checks.body_regex",
+            "steps[0].checks.json_schema",
             "steps[0].capture.id",
         ] {
             assert!(paths.contains(&want), "missing {want} in {errors:#?}");

@@ -94,6 +94,12 @@ steps:
       body_contains: gizmo
       body_regex: '"id":\s*42'
       max_latency_ms: 5000
+      json_schema:
+        type: object
+        required: [items, count]
+        properties:
+          count: {{ type: integer, minimum: 1 }}
+          items: {{ type: array, items: {{ required: [id, name] }} }}
     capture:
       id: {{ json: "$.items[0].id" }}
       tag: {{ header: etag }}
@@ -139,6 +145,12 @@ steps:
     checks: {{ json: [ {{ path: "$.count", type: string }} ] }}
   - url: http://{target}/things
     checks: {{ body_contains: "no such text" }}
+  - url: http://{target}/things
+    checks:
+      json_schema:
+        type: object
+        required: [items]
+        properties: {{ items: {{ type: array, items: {{ properties: {{ id: {{ type: string }} }} }} }} }}
   - url: http://{target}/slow
     timeout_ms: 300
   - url: http://127.0.0.1:1/unreachable
@@ -156,6 +168,7 @@ steps:
         "expected status \"2xx\", got 404",
         "$.count: expected a string, got 1",
         "body does not contain \"no such text\"",
+        "body does not match the JSON schema at /items/0/id: 42 is not of type \"string\"",
         "no response within 300 ms",
         "could not connect to the target",
         "the target address is not allowed",

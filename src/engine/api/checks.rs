@@ -64,7 +64,7 @@ pub fn first_failure(checks: &Checks, r: &Response) -> Option<String> {
             Err(e) => return Some(format!("invalid regex /{pattern}/: {e}")),
         }
     }
-    if !checks.json.is_empty() {
+    if !checks.json.is_empty() || checks.json_schema.is_some() {
         let json: Value = match serde_json::from_str(&r.body) {
             Ok(v) => v,
             Err(_) => return Some(format!("body is not JSON: {}", excerpt(&r.body))),
@@ -74,8 +74,28 @@ pub fn first_failure(checks: &Checks, r: &Response) -> Option<String> {
                 return Some(format!("{}: {problem}", check.path));
             }
         }
+        if let Some(schema) = &checks.json_schema {
+            if let Some(problem) = schema_mismatch(schema, &json) {
+                return Some(problem);
+            }
+        }
     }
     None
+}
+
+/// The first way the body breaks the schema, with where (a JSON Pointer into the body).
+fn schema_mismatch(schema: &Value, json: &Value) -> Option<String> {
+    let validator = match jsonschema::validator_for(schema) {
+        Ok(v) => v,
+        Err(e) => return Some(format!("invalid JSON schema: {e}")),
+    };
+    let error = validator.iter_errors(json).next()?;
+    let at = error.instance_path().to_string();
+    let at = if at.is_empty() { "/".to_owned() } else { at };
+    Some(format!(
+        "body does not match the JSON schema at {at}: {}",
+        excerpt(&error.to_string())
+    ))
 }
 
 fn text_mismatch(expect: &TextMatch, got: Option<&str>) -> Option<String> {
