@@ -107,6 +107,7 @@ pub async fn run(
         name: suite.name.clone(),
         description: "",
         kind: Kind::Api(Box::new(suite)),
+        source: None,
     };
     let options = RunOptions::default();
     let snapshot = RunSnapshot::queued(

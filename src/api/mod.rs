@@ -26,9 +26,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("something went wrong on the server; please try again")]
     Internal,
-    /// A suite was refused; each entry says where and why (`line 12, steps[2].checks.status: …`).
-    #[error("the suite is invalid: {}", .0.join("; "))]
-    InvalidSuite(Vec<String>),
+    /// A suite was refused; each problem says where (field path, line) and why.
+    #[error("the suite is invalid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidSuite(Vec<SuiteProblem>),
     /// The call did not reach the server or its answer was unreadable.
     #[error("could not reach the server ({0})")]
     Transport(String),
@@ -45,6 +45,61 @@ impl leptos::server_fn::error::FromServerFnError for ApiError {
             other => ApiError::Transport(other.to_string()),
         }
     }
+}
+
+/// One problem in a suite: where (a field path such as `steps[2].checks.status`, and its line in the
+/// text when it can be told) and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuiteProblem {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for SuiteProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}, {}: {}", self.path, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+/// A stored suite, as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuiteInfo {
+    pub id: i64,
+    pub name: String,
+    /// The latest version (or the one shown).
+    pub version: i64,
+    pub updated_at: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuiteVersionInfo {
+    pub version: i64,
+    pub created_at: u64,
+}
+
+/// One version of a stored suite, for the editor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuiteDetail {
+    pub info: SuiteInfo,
+    pub text: String,
+    /// Every version, newest first.
+    pub versions: Vec<SuiteVersionInfo>,
+    /// The names of the suite's environments.
+    pub environments: Vec<String>,
+    /// Whether it is a load test.
+    pub load: bool,
+}
+
+/// Where `save_suite` put the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuiteSaved {
+    pub id: i64,
+    pub version: i64,
 }
 
 /// The signed-in user, as pages show it.
@@ -70,6 +125,24 @@ pub struct RunSummary {
     pub test_key: String,
     pub created_at: u64,
     pub snapshot: RunSnapshot,
+    /// The stored suite (and version) the run ran, if it was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite_version: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+}
+
+impl RunSummary {
+    /// The page that shows the run.
+    pub fn href(&self) -> String {
+        if self.test_key == "suite" {
+            format!("/runs/{}", self.snapshot.test_id)
+        } else {
+            format!("/tests/{}?run={}", self.test_key, self.snapshot.test_id)
+        }
+    }
 }
 
 /// Checks the password and sets the session cookie (HttpOnly, SameSite=Strict), then sends the browser
@@ -147,8 +220,48 @@ pub async fn my_rooms() -> Result<Vec<String>, ApiError> {
 /// Validates a suite (YAML or JSON, see docs/suites.md) and starts a run of it (in `room`, if given).
 /// An invalid suite is refused with every problem found; nothing is run.
 #[server(endpoint = "run_suite")]
-pub async fn run_suite(suite: String, room: Option<String>) -> Result<RunSnapshot, ApiError> {
-    ssr::run_suite(suite, room).await
+pub async fn run_suite(
+    suite: String,
+    room: Option<String>,
+    environment: Option<String>,
+) -> Result<RunSnapshot, ApiError> {
+    ssr::run_suite(suite, room, environment).await
+}
+
+/// Every problem in a suite text, without saving or running it (empty when it is valid).
+#[server(endpoint = "check_suite")]
+pub async fn check_suite(text: String) -> Result<Vec<SuiteProblem>, ApiError> {
+    ssr::check_suite(text).await
+}
+
+/// Saves a suite: a new one (no `id`), or the next version of one of the caller's. Only a valid text
+/// is saved; an invalid one is refused whole with its problems.
+#[server(endpoint = "save_suite")]
+pub async fn save_suite(id: Option<i64>, text: String) -> Result<SuiteSaved, ApiError> {
+    ssr::save_suite(id, text).await
+}
+
+/// The caller's stored suites, most recently saved first.
+#[server(endpoint = "suites")]
+pub async fn list_suites() -> Result<Vec<SuiteInfo>, ApiError> {
+    ssr::list_suites().await
+}
+
+/// One version of one of the caller's suites (the latest without `version`).
+#[server(endpoint = "suite")]
+pub async fn get_suite(id: i64, version: Option<i64>) -> Result<SuiteDetail, ApiError> {
+    ssr::get_suite(id, version).await
+}
+
+/// Runs a version of a stored suite (the latest without `version`), in one of its environments.
+#[server(endpoint = "run_saved_suite")]
+pub async fn run_saved_suite(
+    id: i64,
+    version: Option<i64>,
+    environment: Option<String>,
+    room: Option<String>,
+) -> Result<RunSnapshot, ApiError> {
+    ssr::run_saved_suite(id, version, environment, room).await
 }
 
 /// Starts the same test again (same options, same room); the browser is sent to the new run.
@@ -169,10 +282,31 @@ pub async fn get_run(test_id: String) -> Result<RunSnapshot, ApiError> {
     ssr::get_run(test_id).await
 }
 
-/// The user's recent runs, newest first.
+/// The runs the user may see, newest first (at most 100): optionally only those with a status, of a
+/// stored suite, or started between two dates (`YYYY-MM-DD`, UTC, both inclusive).
 #[server(endpoint = "runs")]
-pub async fn recent_runs() -> Result<Vec<RunSummary>, ApiError> {
-    ssr::recent_runs().await
+pub async fn recent_runs(
+    status: Option<String>,
+    suite: Option<i64>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Vec<RunSummary>, ApiError> {
+    ssr::recent_runs(RunFilter {
+        status,
+        suite,
+        from,
+        to,
+    })
+    .await
+}
+
+/// The filters of the run history, as the page's query string carries them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunFilter {
+    pub status: Option<String>,
+    pub suite: Option<i64>,
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 /// Longest step delay the UI offers (the demo target caps it too).

@@ -6,13 +6,17 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use tracing::{error, info};
 
-use super::{valid_room_name, ApiError, RunSummary, TestSummary, UserInfo};
+use super::{
+    valid_room_name, ApiError, RunFilter, RunSummary, SuiteDetail, SuiteInfo, SuiteProblem,
+    SuiteSaved, TestSummary, UserInfo,
+};
 use crate::{
     auth::{self, AuthUser},
-    engine::{catalog, RunError, RunOptions},
+    engine::{catalog, catalog::RunSource, RunError, RunOptions},
     hub::RunAccess,
-    protocol::RunSnapshot,
+    protocol::{RunSnapshot, RunStatus},
     server::AppState,
+    store::RunQuery,
 };
 
 fn state() -> Result<AppState, ApiError> {
@@ -172,30 +176,124 @@ pub async fn start_test(
     Ok(snapshot)
 }
 
-pub async fn run_suite(text: String, room: Option<String>) -> Result<RunSnapshot, ApiError> {
+pub async fn run_suite(
+    text: String,
+    room: Option<String>,
+    environment: Option<String>,
+) -> Result<RunSnapshot, ApiError> {
     let user = current_user().await?;
+    start_source(
+        &user,
+        RunSource {
+            suite_id: None,
+            suite_version: None,
+            text,
+            environment,
+        },
+        room,
+    )
+    .await
+}
+
+/// Validates and starts a suite run; the browser is sent to the run's page.
+async fn start_source(
+    user: &AuthUser,
+    source: RunSource,
+    room: Option<String>,
+) -> Result<RunSnapshot, ApiError> {
     let state = state()?;
-    let suite = crate::suite::parse_suite(&text).map_err(|errors| {
-        fail(ApiError::InvalidSuite(
-            errors.iter().map(ToString::to_string).collect(),
-        ))
-    })?;
-    let definition = catalog::TestDefinition {
-        key: "suite",
-        name: suite.name.clone(),
-        description: "",
-        kind: catalog::Kind::Api(Box::new(suite)),
-    };
-    state
+    let definition = source
+        .definition()
+        .map_err(|errors| fail(ApiError::InvalidSuite(errors)))?;
+    let snapshot = state
         .runner
         .start_definition(
-            &user,
+            user,
             definition,
             RunOptions::default(),
             room.filter(|r| !r.is_empty()),
         )
         .await
-        .map_err(|e| fail(run_error(e)))
+        .map_err(|e| fail(run_error(e)))?;
+    leptos_axum::redirect(&format!("/runs/{}", snapshot.test_id));
+    Ok(snapshot)
+}
+
+pub async fn check_suite(text: String) -> Result<Vec<SuiteProblem>, ApiError> {
+    current_user().await?;
+    Ok(crate::suite::parse_suite(&text).err().unwrap_or_default())
+}
+
+pub async fn save_suite(id: Option<i64>, text: String) -> Result<SuiteSaved, ApiError> {
+    let user = current_user().await?;
+    let suite =
+        crate::suite::parse_suite(&text).map_err(|errors| fail(ApiError::InvalidSuite(errors)))?;
+    match state()?
+        .store
+        .save_suite(user.id, id, &suite.name, &text)
+        .await
+    {
+        Ok(Some((id, version))) => Ok(SuiteSaved { id, version }),
+        Ok(None) => Err(fail(ApiError::NotFound)),
+        Err(e) => Err(internal("saving a suite failed", e)),
+    }
+}
+
+pub async fn list_suites() -> Result<Vec<SuiteInfo>, ApiError> {
+    let user = current_user().await?;
+    state()?
+        .store
+        .suites_of(user.id)
+        .await
+        .map_err(|e| internal("listing suites failed", e))
+}
+
+pub async fn get_suite(id: i64, version: Option<i64>) -> Result<SuiteDetail, ApiError> {
+    let user = current_user().await?;
+    let (info, text, versions) = state()?
+        .store
+        .suite_version(user.id, id, version)
+        .await
+        .map_err(|e| internal("reading a suite failed", e))?
+        .ok_or_else(|| fail(ApiError::NotFound))?;
+    // Stored texts were valid when saved.
+    let parsed = crate::suite::parse_suite(&text).ok();
+    Ok(SuiteDetail {
+        environments: parsed
+            .as_ref()
+            .map(|s| s.environments.keys().cloned().collect())
+            .unwrap_or_default(),
+        load: parsed.is_some_and(|s| s.load.is_some()),
+        info,
+        text,
+        versions,
+    })
+}
+
+pub async fn run_saved_suite(
+    id: i64,
+    version: Option<i64>,
+    environment: Option<String>,
+    room: Option<String>,
+) -> Result<RunSnapshot, ApiError> {
+    let user = current_user().await?;
+    let (info, text, _) = state()?
+        .store
+        .suite_version(user.id, id, version)
+        .await
+        .map_err(|e| internal("reading a suite failed", e))?
+        .ok_or_else(|| fail(ApiError::NotFound))?;
+    start_source(
+        &user,
+        RunSource {
+            suite_id: Some(id),
+            suite_version: Some(info.version),
+            text,
+            environment: environment.filter(|e| !e.is_empty()),
+        },
+        room,
+    )
+    .await
 }
 
 pub async fn restart_test(test_id: String) -> Result<RunSnapshot, ApiError> {
@@ -206,15 +304,11 @@ pub async fn restart_test(test_id: String) -> Result<RunSnapshot, ApiError> {
         .restart(&user, &test_id)
         .await
         .map_err(|e| fail(run_error(e)))?;
-    let key = state
-        .store
-        .run(&snapshot.test_id)
-        .await
-        .ok()
-        .flatten()
-        .map(|r| r.test_key)
-        .unwrap_or_default();
-    leptos_axum::redirect(&format!("/tests/{key}?run={}", snapshot.test_id));
+    let page = match state.store.run(&snapshot.test_id).await {
+        Ok(Some(r)) if r.source.is_none() => format!("/tests/{}?run={}", r.test_key, r.id),
+        _ => format!("/runs/{}", snapshot.test_id),
+    };
+    leptos_axum::redirect(&page);
     Ok(snapshot)
 }
 
@@ -311,13 +405,35 @@ fn internal(what: &str, e: sqlx::Error) -> ApiError {
     fail(ApiError::Internal)
 }
 
-pub async fn recent_runs() -> Result<Vec<RunSummary>, ApiError> {
+pub async fn recent_runs(filter: RunFilter) -> Result<Vec<RunSummary>, ApiError> {
     let user = current_user().await?;
     let state = state()?;
-    let runs = state.store.recent_runs(user.id, 20).await.map_err(|e| {
-        error!(error = %e, "listing runs failed");
-        fail(ApiError::Internal)
-    })?;
+    let bad = |m: String| fail(ApiError::BadRequest(m));
+    let status = match filter.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(RunStatus::parse(s).ok_or_else(|| bad(format!("unknown status `{s}`")))?),
+        None => None,
+    };
+    let day = |field: &str, value: &Option<String>| -> Result<Option<u64>, ApiError> {
+        match value.as_deref().filter(|v| !v.is_empty()) {
+            Some(v) => day_start_ms(v)
+                .map(Some)
+                .ok_or_else(|| bad(format!("{field}: `{v}` is not a date like 2026-11-28"))),
+            None => Ok(None),
+        }
+    };
+    let query = RunQuery {
+        status,
+        suite_id: filter.suite,
+        from_ms: day("from", &filter.from)?,
+        // `to` is inclusive: up to the start of the next day.
+        until_ms: day("to", &filter.to)?.map(|t| t + 86_400_000),
+        limit: 100,
+    };
+    let runs = state
+        .store
+        .recent_runs(user.id, &query)
+        .await
+        .map_err(|e| internal("listing runs failed", e))?;
     Ok(runs
         .into_iter()
         .map(|r| RunSummary {
@@ -325,8 +441,31 @@ pub async fn recent_runs() -> Result<Vec<RunSummary>, ApiError> {
             snapshot: state.hub.live_snapshot(&r.id).unwrap_or(r.snapshot),
             test_key: r.test_key,
             created_at: r.created_at,
+            suite_id: r.source.as_ref().and_then(|s| s.suite_id),
+            suite_version: r.source.as_ref().and_then(|s| s.suite_version),
+            environment: r.source.and_then(|s| s.environment),
         })
         .collect())
+}
+
+/// Midnight UTC of `YYYY-MM-DD`, in milliseconds since the epoch.
+fn day_start_ms(date: &str) -> Option<u64> {
+    let mut parts = date.splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400_000).ok()
 }
 
 fn run_error(e: RunError) -> ApiError {
@@ -356,6 +495,16 @@ mod tests {
             assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn dates_are_days_since_the_epoch() {
+        assert_eq!(day_start_ms("1970-01-01"), Some(0));
+        assert_eq!(day_start_ms("2026-11-28"), Some(1_795_824_000_000));
+        assert_eq!(day_start_ms("2024-03-01"), Some(1_709_251_200_000));
+        for bad in ["", "2026-13-01", "2026-11", "yesterday", "1969-12-31"] {
+            assert_eq!(day_start_ms(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub fn RunsPage() -> impl IntoView {
 /// The user's recent runs (and their rooms'), newest first, with live mini bars.
 #[component]
 pub fn RunList(#[prop(default = "Runs")] title: &'static str) -> impl IntoView {
-    let runs = Resource::new(|| (), |_| api::recent_runs());
+    let runs = Resource::new(|| (), |_| api::recent_runs(None, None, None, None));
     view! {
         <section class="card">
             <h1>{title}</h1>
@@ -32,7 +32,7 @@ pub fn RunList(#[prop(default = "Runs")] title: &'static str) -> impl IntoView {
                                 <thead><tr><th>"Test"</th><th>"Status"</th><th>"Progress"</th><th></th></tr></thead>
                                 <tbody>
                                     {runs.into_iter().map(|r| {
-                                        let href = format!("/tests/{}?run={}", r.test_key, r.snapshot.test_id);
+                                        let href = r.href();
                                         view! { <MiniBar snapshot=r.snapshot href/> }
                                     }).collect_view()}
                                 </tbody>

@@ -3,7 +3,7 @@
 //! with no network I/O (for demos and the hub benchmark). The demo suites are written in the same suite
 //! format users write (`docs/suites.md`); `${base}` and `${delay_ms}` are supplied when a run starts.
 
-use crate::suite::{parse_suite, Suite};
+use crate::suite::{parse_suite, Suite, SuiteError};
 
 /// What a test does, and so which engine runs it.
 #[derive(Debug, Clone)]
@@ -21,6 +21,45 @@ pub struct TestDefinition {
     pub name: String,
     pub description: &'static str,
     pub kind: Kind,
+    /// For a user's suite: what exactly ran, kept with the run so it can be restarted and compared.
+    pub source: Option<RunSource>,
+}
+
+/// The suite text a run executed, the stored suite and version it came from (if stored) and the
+/// environment chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSource {
+    pub suite_id: Option<i64>,
+    pub suite_version: Option<i64>,
+    pub text: String,
+    pub environment: Option<String>,
+}
+
+impl RunSource {
+    /// The runnable definition: the text parsed and validated, in the chosen environment.
+    pub fn definition(self) -> Result<TestDefinition, Vec<SuiteError>> {
+        let mut suite = parse_suite(&self.text)?;
+        if let Some(env) = self.environment.as_deref().filter(|e| !e.is_empty()) {
+            suite = suite.in_environment(env).map_err(|message| {
+                vec![SuiteError {
+                    path: "environments".into(),
+                    line: None,
+                    message,
+                }]
+            })?;
+        }
+        let name = match &self.environment {
+            Some(env) if !env.is_empty() => format!("{} ({env})", suite.name),
+            _ => suite.name.clone(),
+        };
+        Ok(TestDefinition {
+            key: "suite",
+            name,
+            description: "",
+            kind: Kind::Api(Box::new(suite)),
+            source: Some(self),
+        })
+    }
 }
 
 impl TestDefinition {
@@ -73,6 +112,7 @@ pub fn all() -> Vec<TestDefinition> {
                 "Eight requests against the built-in demo API: health, create, list, read, \
                           update, a missing item, delete, health again.",
             kind: Kind::Api(Box::new(ok)),
+            source: None,
         },
         TestDefinition {
             key: "demo-failing",
@@ -80,6 +120,7 @@ pub fn all() -> Vec<TestDefinition> {
             description:
                 "The same requests, but step 6 expects 200 for an item that does not exist.",
             kind: Kind::Api(Box::new(failing)),
+            source: None,
         },
         TestDefinition {
             key: "synthetic",
@@ -88,6 +129,7 @@ pub fn all() -> Vec<TestDefinition> {
                 "Emits progress events at a chosen rate without any network I/O: a live demo \
                           of the hub, and the workload of its benchmark.",
             kind: Kind::Synthetic,
+            source: None,
         },
     ]
 }

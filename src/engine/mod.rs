@@ -284,6 +284,7 @@ impl Runner {
                 snapshot: snapshot.clone(),
                 created_at: now_ms(),
                 options: serde_json::to_string(&options).unwrap_or_default(),
+                source: definition.source.clone(),
             })
             .await?;
         self.hub.open_run(
@@ -385,7 +386,15 @@ impl Runner {
             return Err(RunError::UnknownRun);
         }
         let options = serde_json::from_str(&run.options).unwrap_or_default();
-        self.start(user, &run.test_key, options, run.room).await
+        match run.source {
+            // A suite: the same text, in the same environment (stored, so it still parses).
+            Some(source) => {
+                let definition = source.definition().map_err(|_| RunError::UnknownTest)?;
+                self.start_definition(user, definition, options, run.room)
+                    .await
+            }
+            None => self.start(user, &run.test_key, options, run.room).await,
+        }
     }
 
     /// The run's owner, or a member of its room.

@@ -6,6 +6,7 @@
 
 mod events;
 mod rooms;
+mod suites;
 
 pub use events::EventLog;
 
@@ -17,6 +18,7 @@ use sqlx::{
 };
 
 use crate::{
+    engine::catalog::RunSource,
     protocol::{RunSnapshot, RunStatus, ServerMessage},
     server::now_ms,
 };
@@ -41,6 +43,19 @@ pub struct RunRecord {
     pub created_at: u64,
     /// The engine options it was started with, as JSON.
     pub options: String,
+    /// For a suite run: what it ran.
+    pub source: Option<RunSource>,
+}
+
+/// Which runs a history shows.
+#[derive(Debug, Clone, Default)]
+pub struct RunQuery {
+    pub status: Option<RunStatus>,
+    pub suite_id: Option<i64>,
+    /// Created at or after / before, milliseconds since the epoch.
+    pub from_ms: Option<u64>,
+    pub until_ms: Option<u64>,
+    pub limit: u32,
 }
 
 /// Handle to the database; cheap to clone.
@@ -106,8 +121,9 @@ impl Store {
 
     pub async fn insert_run(&self, run: &RunRecord) -> Result<()> {
         sqlx::query(
-            "INSERT INTO runs (id, user_id, room, test_key, name, status, created_at, snapshot, options) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO runs (id, user_id, room, test_key, name, status, created_at, snapshot, options, \
+             suite_id, suite_version, suite_text, environment) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&run.id)
         .bind(run.user_id)
@@ -118,6 +134,10 @@ impl Store {
         .bind(run.created_at as i64)
         .bind(to_json(&run.snapshot))
         .bind(&run.options)
+        .bind(run.source.as_ref().and_then(|s| s.suite_id))
+        .bind(run.source.as_ref().and_then(|s| s.suite_version))
+        .bind(run.source.as_ref().map(|s| s.text.as_str()))
+        .bind(run.source.as_ref().and_then(|s| s.environment.as_deref()))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -136,28 +156,40 @@ impl Store {
     }
 
     pub async fn run(&self, id: &str) -> Result<Option<RunRecord>> {
-        let row = sqlx::query(
-            "SELECT id, user_id, room, test_key, created_at, snapshot, options FROM runs WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(run_from_row).transpose()
     }
 
-    /// The most recent runs the user may see (their own and their rooms'), newest first.
-    pub async fn recent_runs(&self, user_id: i64, limit: u32) -> Result<Vec<RunRecord>> {
-        let rows = sqlx::query(
-            "SELECT id, user_id, room, test_key, created_at, snapshot, options FROM runs \
-             WHERE user_id = ? OR room IN ( \
-                 SELECT r.name FROM rooms r JOIN room_members m ON m.room_id = r.id WHERE m.user_id = ?) \
-             ORDER BY created_at DESC LIMIT ?",
-        )
-        .bind(user_id)
-        .bind(user_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+    /// The most recent runs the user may see (their own and their rooms'), newest first, filtered.
+    pub async fn recent_runs(&self, user_id: i64, q: &RunQuery) -> Result<Vec<RunRecord>> {
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs \
+             WHERE (user_id = ? OR room IN ( \
+                 SELECT r.name FROM rooms r JOIN room_members m ON m.room_id = r.id WHERE m.user_id = ?)) \
+             AND (? IS NULL OR status = ?) AND (? IS NULL OR suite_id = ?) \
+             AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?) \
+             ORDER BY created_at DESC LIMIT ?"
+        );
+        let status = q.status.map(RunStatus::as_str);
+        let from = q.from_ms.map(|t| t as i64);
+        let until = q.until_ms.map(|t| t as i64);
+        let rows = sqlx::query(&sql)
+            .bind(user_id)
+            .bind(user_id)
+            .bind(status)
+            .bind(status)
+            .bind(q.suite_id)
+            .bind(q.suite_id)
+            .bind(from)
+            .bind(from)
+            .bind(until)
+            .bind(until)
+            .bind(q.limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter().map(run_from_row).collect()
     }
 
@@ -195,8 +227,20 @@ impl Store {
     }
 }
 
+const RUN_COLUMNS: &str = "id, user_id, room, test_key, created_at, snapshot, options, \
+     suite_id, suite_version, suite_text, environment";
+
 fn run_from_row(row: sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
+    let source = row
+        .get::<Option<String>, _>("suite_text")
+        .map(|text| RunSource {
+            suite_id: row.get("suite_id"),
+            suite_version: row.get("suite_version"),
+            text,
+            environment: row.get("environment"),
+        });
     Ok(RunRecord {
+        source,
         id: row.get("id"),
         user_id: row.get("user_id"),
         room: row.get("room"),

@@ -2,31 +2,13 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
-
 use super::{
     parse_duration, template_vars, CaptureDef, Checks, JsonCheck, LoadDef, StatusCheck, StepDef,
     Suite, TemplateError, TextMatch, Threshold,
 };
 
-/// One problem in a suite: where (a field path such as `steps[2].checks.status`, and the line when the
-/// parser knows it) and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct SuiteError {
-    pub path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl std::fmt::Display for SuiteError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "line {line}, {}: {}", self.path, self.message),
-            None => write!(f, "{}: {}", self.path, self.message),
-        }
-    }
-}
+/// One problem in a suite; the same type the API returns and the editor shows.
+pub type SuiteError = crate::api::SuiteProblem;
 
 /// Largest suite text accepted.
 pub const MAX_SUITE_BYTES: usize = 256 * 1024;
@@ -64,12 +46,107 @@ pub fn parse_suite(text: &str) -> Result<Suite, Vec<SuiteError>> {
             }]
         })?
     };
-    let errors = validate(&suite);
+    let mut errors = validate(&suite);
     if errors.is_empty() {
-        Ok(suite)
-    } else {
-        Err(errors)
+        return Ok(suite);
     }
+    for e in &mut errors {
+        e.line = e.line.or_else(|| locate(text, &e.path));
+    }
+    Err(errors)
+}
+
+/// The line (1-based) where a field path such as `steps[2].checks.status` is written, found by walking
+/// the text's block structure: each key is looked for below its parent at a deeper indentation, and
+/// `[n]` is the n-th `- ` item of a block list. Flow style (`{…}`, `[…]`) and JSON stop the walk at
+/// the deepest field found, which is still the right neighbourhood. `None` when not even the first
+/// key is found.
+fn locate(text: &str, path: &str) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let meaningful = |l: &str| {
+        let t = l.trim_start();
+        !t.is_empty() && !t.starts_with('#')
+    };
+    // The block searched for the next segment: from line `start`, while lines are indented deeper
+    // than `parent` (a list item's first line, `- key: …`, belongs to its own block whatever its indent).
+    let mut start = 0;
+    let mut parent: Option<usize> = None;
+    let mut found = None;
+    for segment in path_segments(path) {
+        let first = start;
+        let in_block = |i: usize| {
+            let l = lines[i];
+            i == first || !meaningful(l) || parent.is_none_or(|p| indent(l) > p)
+        };
+        let mut hit = None;
+        let mut i = start;
+        let mut seen = 0;
+        let mut item_indent = None;
+        while i < lines.len() && in_block(i) {
+            let l = lines[i];
+            if meaningful(l) {
+                match segment {
+                    Segment::Key(key) => {
+                        let t = l.trim_start().trim_start_matches("- ");
+                        let written = [
+                            format!("{key}:"),
+                            format!("\"{key}\":"),
+                            format!("'{key}':"),
+                        ];
+                        if written.iter().any(|w| t.starts_with(w.as_str())) {
+                            // Children are deeper than the key's column (after any `- `).
+                            hit = Some((i, l.len() - t.len(), i + 1));
+                        }
+                    }
+                    Segment::Index(n) if l.trim_start().starts_with("- ") => {
+                        let col = indent(l);
+                        if item_indent.is_none_or(|c| c == col) {
+                            item_indent = Some(col);
+                            if seen == n {
+                                // The item's keys start on the dash's line, deeper than the dash.
+                                hit = Some((i, col, i));
+                            }
+                            seen += 1;
+                        }
+                    }
+                    Segment::Index(_) => {}
+                }
+            }
+            if hit.is_some() {
+                break;
+            }
+            i += 1;
+        }
+        let Some((line, col, next)) = hit else { break };
+        found = Some(line + 1);
+        start = next;
+        parent = Some(col);
+    }
+    found
+}
+
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// `steps[2].checks.json[0].path` → steps, 2, checks, json, 0, path.
+fn path_segments(path: &str) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (key, rest) = part.split_once('[').unwrap_or((part, ""));
+        if !key.is_empty() {
+            out.push(Segment::Key(key));
+        }
+        for index in rest.split('[') {
+            if let Ok(n) = index.trim_end_matches(']').parse() {
+                out.push(Segment::Index(n));
+            }
+        }
+    }
+    out
 }
 
 /// Serde messages may start with the field path and end with " at line L column C"; both are
@@ -462,6 +539,14 @@ steps:
 "#;
         let errors = parse_suite(bad).unwrap_err();
         let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        let line_of = |path: &str| errors.iter().find(|e| e.path == path).and_then(|e| e.line);
+        // Semantic problems carry the line they are written on, for the editor.
+        assert_eq!(line_of("name"), Some(2), "{errors:#?}");
+        assert_eq!(line_of("steps[0].method"), Some(4), "{errors:#?}");
+        assert_eq!(line_of("steps[0].url"), Some(5), "{errors:#?}");
+        assert_eq!(line_of("steps[0].checks.status"), Some(7), "{errors:#?}");
+        assert_eq!(line_of("steps[0].checks.json[1]"), Some(10), "{errors:#?}");
+        assert_eq!(line_of("steps[0].capture.id"), Some(14), "{errors:#?}");
         for want in [
             "name",
             "steps[0].method",

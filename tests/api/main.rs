@@ -13,5 +13,6 @@ mod metrics;
 mod recovery;
 mod rooms;
 mod security;
+mod stored;
 mod suites;
 mod ws_auth;

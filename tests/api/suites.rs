@@ -212,7 +212,19 @@ async fn an_invalid_suite_is_refused_whole_with_every_problem() {
         .as_array()
         .expect("InvalidSuite")
         .clone();
-    let text: Vec<&str> = problems.iter().filter_map(Value::as_str).collect();
+    // Each problem names the field, its line and why.
+    let text: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: {}",
+                p["path"].as_str().unwrap(),
+                p["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let lines: Vec<Option<u64>> = problems.iter().map(|p| p["line"].as_u64()).collect();
+    assert_eq!(lines, [Some(3), Some(4)], "{problems:?}");
     assert!(
         text.iter()
             .any(|p| p.starts_with("steps[0].url: unknown variable `nope`")),
@@ -229,5 +241,5 @@ async fn an_invalid_suite_is_refused_whole_with_every_problem() {
         .call(&token, "run_suite", &[("suite", "name: [unclosed")])
         .await;
     assert_eq!(status, 400, "{body}");
-    assert!(body.contains("line 1"), "{body}");
+    assert!(body.contains("\"line\":1"), "{body}");
 }
