@@ -17,6 +17,9 @@
 //! - `headless` (ssr): `livecheck run suite.yaml`, a suite run in the terminal without the server.
 //! - `server` (ssr): configuration, shared state, the router and the built-in demo target API.
 
+// Leptos views are deeply nested types; the default limit (128) is too low for the run page.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod client;

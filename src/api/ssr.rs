@@ -233,7 +233,11 @@ pub async fn save_suite(id: Option<i64>, text: String) -> Result<SuiteSaved, Api
         .save_suite(user.id, id, &suite.name, &text)
         .await
     {
-        Ok(Some((id, version))) => Ok(SuiteSaved { id, version }),
+        Ok(Some((id, version))) => {
+            // The browser goes to the saved (newest) version in the editor.
+            leptos_axum::redirect(&format!("/suites/{id}"));
+            Ok(SuiteSaved { id, version })
+        }
         Ok(None) => Err(fail(ApiError::NotFound)),
         Err(e) => Err(internal("saving a suite failed", e)),
     }

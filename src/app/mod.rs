@@ -4,7 +4,9 @@
 mod home;
 mod login;
 mod progress;
+mod run_page;
 mod runs;
+mod suites;
 mod test_page;
 
 use leptos::prelude::*;
@@ -83,6 +85,7 @@ pub fn App() -> impl IntoView {
             <header class="topbar">
                 <nav>
                     <A href="/" attr:class="brand">"livecheck"</A>
+                    <A href="/suites">"Suites"</A>
                     <A href="/runs">"Runs"</A>
                 </nav>
                 <UserMenu/>
@@ -95,6 +98,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/tests/:key") view=test_page::TestPage ssr=SsrMode::Async/>
                     <Route path=path!("/runs") view=runs::RunsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/runs/compare") view=run_page::ComparePage ssr=SsrMode::Async/>
+                    <Route path=path!("/runs/:id") view=run_page::RunPage ssr=SsrMode::Async/>
+                    <Route path=path!("/suites") view=suites::SuitesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/suites/:id") view=suites::SuiteEditorPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -8,7 +8,7 @@ use leptos_router::{components::A, hooks::use_location};
 use crate::{
     api::{self, CancelTest, RestartTest},
     client::{hooks::use_test_progress, ConnState, Live},
-    protocol::{RunResults, RunSnapshot, RunStatus},
+    protocol::{LoadPoint, RunResults, RunSnapshot, RunStatus},
 };
 
 #[component]
@@ -104,6 +104,9 @@ fn Bar(
                     <a href=move || format!("/runs/{}/json", id.get_value()) rel="external" download>"JSON"</a>
                 </p>
             </Show>
+            <Show when=move || run.run.with(|r| r.as_ref().is_some_and(|r| r.load.is_some() || r.load_summary.is_some()))>
+                <LoadPanel run=run.run/>
+            </Show>
             <Show when=move || show_details>
                 <StepList run=run.run/>
             </Show>
@@ -140,7 +143,14 @@ pub fn ProgressTrack(progress: Signal<u8>) -> impl IntoView {
 
 /// A compact live row for the runs dashboard.
 #[component]
-pub fn MiniBar(snapshot: RunSnapshot, href: String) -> impl IntoView {
+pub fn MiniBar(
+    snapshot: RunSnapshot,
+    href: String,
+    /// A checkbox to pick the run for comparison.
+    #[prop(optional)]
+    selectable: bool,
+) -> impl IntoView {
+    let test_id = snapshot.test_id.clone();
     let run = use_test_progress(&snapshot.test_id.clone(), Some(snapshot));
     let name = move || {
         run.run
@@ -148,6 +158,9 @@ pub fn MiniBar(snapshot: RunSnapshot, href: String) -> impl IntoView {
     };
     view! {
         <tr data-testid="run-row">
+            {selectable.then(|| view! {
+                <td><input type="checkbox" name="id" value=test_id aria-label="Compare this run"/></td>
+            })}
             <td><A href=href>{name}</A></td>
             <td><StatusBadge status=run.status/></td>
             <td class="mini"><ProgressTrack progress=run.progress/></td>
@@ -169,11 +182,135 @@ fn StepList(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
                         <td><code>{step.name.clone()}</code></td>
                         <td>{step.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into())}</td>
                         <td>{format!("{} ms", step.duration_ms)}</td>
-                        <td>{if step.passed { "passed".to_owned() } else { step.error.clone().unwrap_or_else(|| "failed".into()) }}</td>
+                        <td>
+                            {if step.passed { "passed".to_owned() } else { step.error.clone().unwrap_or_else(|| "failed".into()) }}
+                            {(!step.captured.is_empty()).then(|| view! {
+                                <div class="captured" data-testid="captured">
+                                    "captured: "
+                                    {step.captured.iter().map(|(k, v)| view! { <code>{format!("{k} = {v}")}</code>" " }).collect_view()}
+                                </div>
+                            })}
+                        </td>
                     </tr>
                 </For>
             </tbody>
         </table>
+    }
+}
+
+/// A load run's figures (live while it runs, final after) and its charts: requests/s and p95 latency
+/// over time.
+#[component]
+fn LoadPanel(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
+    let figures = move || {
+        run.with(|r| {
+            let r = r.as_ref()?;
+            Some(match (&r.load_summary, &r.load) {
+                (Some(s), _) => vec![
+                    ("Requests", s.requests.to_string()),
+                    ("Requests/s", format!("{:.1}", s.rps)),
+                    ("p50", format!("{:.2} ms", s.p50_ms)),
+                    ("p95", format!("{:.2} ms", s.p95_ms)),
+                    ("p99", format!("{:.2} ms", s.p99_ms)),
+                    ("Max", format!("{:.2} ms", s.max_ms)),
+                    (
+                        "Errors",
+                        format!("{} ({:.2} %)", s.errors, s.error_rate * 100.0),
+                    ),
+                    ("Users", s.users.to_string()),
+                ],
+                (None, Some(l)) => vec![
+                    ("Requests", l.requests.to_string()),
+                    ("Requests/s", format!("{:.1}", l.rps)),
+                    ("p50", format!("{:.2} ms", l.p50_ms)),
+                    ("p95", format!("{:.2} ms", l.p95_ms)),
+                    ("p99", format!("{:.2} ms", l.p99_ms)),
+                    ("Errors", l.errors.to_string()),
+                    ("Active users", l.active_users.to_string()),
+                ],
+                (None, None) => return None,
+            })
+        })
+        .unwrap_or_default()
+    };
+    let errors_by_kind = move || {
+        run.with(|r| {
+            let r = r.as_ref()?;
+            let kinds = match (&r.load_summary, &r.load) {
+                (Some(s), _) => s.errors_by_kind.clone(),
+                (None, Some(l)) => l.errors_by_kind.clone(),
+                _ => return None,
+            };
+            (!kinds.is_empty()).then(|| {
+                kinds
+                    .iter()
+                    .map(|(k, n)| format!("{k}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+        })
+    };
+    let series = move |pick: fn(&LoadPoint) -> f64| {
+        run.with(|r| {
+            r.as_ref()
+                .map(|r| {
+                    r.load_series
+                        .iter()
+                        .map(|p| (p.t_ms, pick(p)))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <div class="load" data-testid="load">
+            <dl class="figures">
+                {move || figures().into_iter().map(|(name, value)| view! {
+                    <div><dt>{name}</dt><dd data-testid=format!("load-{}", name.to_lowercase().replace(['/', ' '], "-"))>{value}</dd></div>
+                }).collect_view()}
+            </dl>
+            {move || errors_by_kind().map(|e| view! { <p class="error">"Errors by kind: " {e}</p> })}
+            <div class="charts">
+                <Chart title="Requests/s" unit="" points=Signal::derive(move || series(|p| p.rps))/>
+                <Chart title="p95 latency" unit=" ms" points=Signal::derive(move || series(|p| p.p95_ms))/>
+            </div>
+        </div>
+    }
+}
+
+/// A small line chart of `(t_ms, value)` points, scaled to its largest value.
+#[component]
+fn Chart(
+    title: &'static str,
+    unit: &'static str,
+    points: Signal<Vec<(u64, f64)>>,
+) -> impl IntoView {
+    const W: f64 = 300.0;
+    const H: f64 = 100.0;
+    let line = move || {
+        points.with(|pts| {
+            let t_max = pts.last().map_or(1, |p| p.0.max(1)) as f64;
+            let v_max = pts.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9);
+            pts.iter()
+                .map(|(t, v)| {
+                    format!(
+                        "{:.1},{:.1}",
+                        *t as f64 / t_max * W,
+                        H - v / v_max * (H - 4.0)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    };
+    let peak = move || points.with(|pts| pts.iter().map(|p| p.1).fold(0.0, f64::max));
+    view! {
+        <figure class="chart">
+            <figcaption>{title} <span class="muted">{move || format!(" (peak {:.1}{unit})", peak())}</span></figcaption>
+            <svg viewBox=format!("0 0 {W} {H}") preserveAspectRatio="none" role="img" aria-label=title>
+                <polyline points=line fill="none" stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke"/>
+            </svg>
+        </figure>
     }
 }
 

@@ -1,23 +1,95 @@
-//! The runs dashboard: your runs and your rooms' runs, newest first, each with a live mini bar.
+//! The run history: your runs and your rooms' runs, newest first, each with a live mini bar; filters by
+//! status, suite and date (a plain GET form, so the filtered page has its own URL), and a pick of two
+//! runs to compare.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use super::{progress::MiniBar, RequireUser};
-use crate::api;
+use crate::{
+    api::{self, RunFilter},
+    protocol::RunStatus,
+};
+
+const STATUSES: [RunStatus; 6] = [
+    RunStatus::Queued,
+    RunStatus::Running,
+    RunStatus::Completed,
+    RunStatus::Failed,
+    RunStatus::Cancelled,
+    RunStatus::Interrupted,
+];
 
 #[component]
 pub fn RunsPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        let q = query.read();
+        let text = |k: &str| q.get(k).filter(|v| !v.is_empty());
+        RunFilter {
+            status: text("status"),
+            suite: text("suite").and_then(|s| s.parse().ok()),
+            from: text("from"),
+            to: text("to"),
+        }
+    });
     view! {
         <RequireUser>
-            <RunList/>
+            <Filters filter/>
+            {move || view! { <RunList filter=filter.get() compare=true/> }}
         </RequireUser>
     }
 }
 
-/// The user's recent runs (and their rooms'), newest first, with live mini bars.
 #[component]
-pub fn RunList(#[prop(default = "Runs")] title: &'static str) -> impl IntoView {
-    let runs = Resource::new(|| (), |_| api::recent_runs(None, None, None, None));
+fn Filters(filter: Memo<RunFilter>) -> impl IntoView {
+    let suites = Resource::new(|| (), |_| api::list_suites());
+    let f = filter.get_untracked();
+    view! {
+        <form method="get" action="/runs" class="card filters" data-testid="filters">
+            <label>
+                "Status "
+                <select name="status">
+                    <option value="">"any"</option>
+                    {STATUSES.iter().map(|s| view! {
+                        <option value=s.as_str() selected=f.status.as_deref() == Some(s.as_str())>{s.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                "Suite "
+                <select name="suite">
+                    <option value="">"any"</option>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let current = filter.get_untracked().suite;
+                            suites.await.unwrap_or_default().into_iter().map(|s| view! {
+                                <option value=s.id.to_string() selected=current == Some(s.id)>{s.name}</option>
+                            }).collect_view()
+                        })}
+                    </Suspense>
+                </select>
+            </label>
+            <label>"From " <input type="date" name="from" value=f.from.clone().unwrap_or_default()/></label>
+            <label>"To " <input type="date" name="to" value=f.to.clone().unwrap_or_default()/></label>
+            <button type="submit">"Filter"</button>
+            <a href="/runs">"Clear"</a>
+        </form>
+    }
+}
+
+/// Runs the user may see, newest first, with live mini bars. With `compare`, each row has a checkbox
+/// and two picked runs open side by side.
+#[component]
+pub fn RunList(
+    #[prop(default = "Runs")] title: &'static str,
+    #[prop(optional)] filter: RunFilter,
+    #[prop(optional)] compare: bool,
+) -> impl IntoView {
+    let runs = Resource::new(
+        move || filter.clone(),
+        |f| api::recent_runs(f.status, f.suite, f.from, f.to),
+    );
     view! {
         <section class="card">
             <h1>{title}</h1>
@@ -25,18 +97,26 @@ pub fn RunList(#[prop(default = "Runs")] title: &'static str) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match runs.await {
                         Ok(runs) if runs.is_empty() => view! {
-                            <p class="muted">"No runs yet: open a test and press Start."</p>
+                            <p class="muted">"No runs here yet: open a test or a suite and start it."</p>
                         }.into_any(),
                         Ok(runs) => view! {
-                            <table class="runs">
-                                <thead><tr><th>"Test"</th><th>"Status"</th><th>"Progress"</th><th></th></tr></thead>
-                                <tbody>
-                                    {runs.into_iter().map(|r| {
-                                        let href = r.href();
-                                        view! { <MiniBar snapshot=r.snapshot href/> }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
+                            <form method="get" action="/runs/compare">
+                                <table class="runs">
+                                    <thead><tr>
+                                        {compare.then(|| view! { <th>"Pick"</th> })}
+                                        <th>"Test"</th><th>"Status"</th><th>"Progress"</th><th></th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {runs.into_iter().map(|r| {
+                                            let href = r.href();
+                                            view! { <MiniBar snapshot=r.snapshot href selectable=compare/> }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                {compare.then(|| view! {
+                                    <button type="submit">"Compare two picked runs"</button>
+                                })}
+                            </form>
                         }.into_any(),
                         Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                     }

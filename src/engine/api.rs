@@ -205,8 +205,10 @@ impl ApiEngine {
             let result = match outcome {
                 Ok(response) => {
                     let failure = checks::first_failure(&step.checks, &response);
+                    let mut captured = BTreeMap::new();
                     if failure.is_none() {
-                        checks::capture(&step.capture, &response, &mut vars);
+                        checks::capture(&step.capture, &response, &mut captured);
+                        vars.extend(captured.clone());
                     }
                     StepResult {
                         index,
@@ -215,6 +217,7 @@ impl ApiEngine {
                         status: Some(response.status),
                         duration_ms,
                         error: failure,
+                        captured,
                     }
                 }
                 Err(error) => StepResult {
@@ -224,6 +227,7 @@ impl ApiEngine {
                     status: None,
                     duration_ms,
                     error: Some(error.message),
+                    captured: Default::default(),
                 },
             };
             let passed = result.passed;

@@ -229,6 +229,7 @@ async fn execute(http: Arc<ApiEngine>, ctx: RunContext) {
             status: None,
             duration_ms: elapsed.as_millis() as u64,
             error: (!th.passed).then(|| format!("not met: {}", th.actual)),
+            captured: Default::default(),
         })
         .collect();
     let passed = steps.iter().filter(|s| s.passed).count() as u32;

@@ -53,6 +53,7 @@ async fn execute(ctx: RunContext) {
                 status: None,
                 duration_ms: 0,
                 error: None,
+                captured: Default::default(),
             });
             sink.progress(sent, sent, total, format!("{sent}/{total} t={t_us}"), step);
         }

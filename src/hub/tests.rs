@@ -14,6 +14,7 @@ fn progress(n: u32) -> RunEvent {
             status: Some(200),
             duration_ms: 1,
             error: None,
+            captured: Default::default(),
         }),
         load: None,
     }

@@ -246,6 +246,9 @@ pub struct StepResult {
     /// Why the step failed, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Variables the step captured from its response, with their values.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub captured: std::collections::BTreeMap<String, String>,
 }
 
 /// What a finished run reports.

@@ -121,6 +121,7 @@ fn snapshot_ignores_duplicates_and_other_runs() {
                 status: Some(200),
                 duration_ms: 1,
                 error: None,
+                captured: Default::default(),
             }),
             load: None,
             timestamp: 0,

@@ -148,6 +148,7 @@ mod tests {
                 status: Some(200),
                 duration_ms: 12,
                 error: None,
+                captured: Default::default(),
             },
             StepResult {
                 index: 2,
@@ -156,6 +157,7 @@ mod tests {
                 status: Some(404),
                 duration_ms: 3,
                 error: Some("expected status 200, got 404 <\u{1}>".into()),
+                captured: Default::default(),
             },
         ];
         let xml = junit_xml(&run);

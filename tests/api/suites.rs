@@ -126,6 +126,12 @@ steps:
     let done = run(&app, &token, &suite).await;
     assert_eq!(done.status, RunStatus::Completed, "{:#?}", done.steps);
     assert_eq!(done.steps.len(), 3);
+    // The run keeps what each step captured, for the run's page.
+    let captured = &done.steps[0].captured;
+    assert_eq!(captured.get("id").map(String::as_str), Some("42"));
+    assert_eq!(captured.get("tag").map(String::as_str), Some("\"v7\""));
+    assert_eq!(captured.get("name").map(String::as_str), Some("gizmo"));
+    assert!(done.steps[2].captured.is_empty());
     assert!(done.steps.iter().all(|s| s.passed), "{:#?}", done.steps);
 }
 

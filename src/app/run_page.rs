@@ -1,0 +1,192 @@
+//! A run's own page (`/runs/:id`: live progress, steps, checks, timings, captured variables, load
+//! figures and charts) and the comparison of two runs (`/runs/compare?id=A&id=B`).
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+
+use super::{progress::format_duration, RealTimeProgressBar, RequireUser};
+use crate::{api, protocol::RunSnapshot};
+
+#[component]
+pub fn RunPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    view! {
+        <RequireUser>
+            {move || {
+                let test_id = id.get();
+                view! { <RealTimeProgressBar test_id show_details=true/> }
+            }}
+        </RequireUser>
+    }
+}
+
+#[component]
+pub fn ComparePage() -> impl IntoView {
+    view! {
+        <RequireUser>
+            <Comparison/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Comparison() -> impl IntoView {
+    let query = use_query_map();
+    let ids = Memo::new(move |_| query.read().get_all("id").unwrap_or_default());
+    let runs = Resource::new(
+        move || ids.get(),
+        |ids| async move {
+            if ids.len() != 2 {
+                return Err(api::ApiError::BadRequest(
+                    "pick exactly two runs to compare".into(),
+                ));
+            }
+            let a = api::get_run(ids[0].clone()).await?;
+            let b = api::get_run(ids[1].clone()).await?;
+            // Older first: deltas read as "what changed since".
+            Ok(if a.started_at > b.started_at {
+                (b, a)
+            } else {
+                (a, b)
+            })
+        },
+    );
+    view! {
+        <section class="card" data-testid="compare">
+            <h1>"Compare runs"</h1>
+            <Suspense fallback=|| view! { <p>"Loading runs…"</p> }>
+                {move || Suspend::new(async move {
+                    match runs.await {
+                        Ok((a, b)) => view! { <CompareTable a b/> }.into_any(),
+                        Err(e) => view! {
+                            <p class="error">{e.to_string()}</p>
+                            <p><A href="/runs">"Back to the runs"</A></p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn duration(run: &RunSnapshot) -> Option<u64> {
+    run.finished_at
+        .zip(run.started_at)
+        .map(|(f, s)| f.saturating_sub(s))
+}
+
+fn delta_ms(a: Option<u64>, b: Option<u64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            let d = b as i64 - a as i64;
+            format!("{}{d} ms", if d > 0 { "+" } else { "" })
+        }
+        _ => "—".into(),
+    }
+}
+
+#[component]
+fn CompareTable(a: RunSnapshot, b: RunSnapshot) -> impl IntoView {
+    let same_suite = a.name == b.name;
+    let total = delta_ms(duration(&a), duration(&b));
+    let show = |ms: Option<u64>| ms.map(format_duration).unwrap_or_else(|| "—".into());
+    // Steps matched by position (and shown with B's name when they differ).
+    let rows = (0..a.steps.len().max(b.steps.len()))
+        .map(|i| {
+            let sa = a.steps.get(i);
+            let sb = b.steps.get(i);
+            let name = sb.or(sa).map(|s| s.name.clone()).unwrap_or_default();
+            let cell = |s: Option<&crate::protocol::StepResult>| {
+                s.map(|s| {
+                    format!(
+                        "{} · {} ms",
+                        if s.passed { "passed" } else { "failed" },
+                        s.duration_ms
+                    )
+                })
+                .unwrap_or_else(|| "—".into())
+            };
+            let delta = delta_ms(sa.map(|s| s.duration_ms), sb.map(|s| s.duration_ms));
+            let changed = sa.map(|s| s.passed) != sb.map(|s| s.passed);
+            view! {
+                <tr class=if changed { "changed" } else { "" }>
+                    <td>{i + 1}</td>
+                    <td><code>{name}</code></td>
+                    <td>{cell(sa)}</td>
+                    <td>{cell(sb)}</td>
+                    <td data-testid="step-delta">{delta}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let load_rows = a
+        .load_summary
+        .as_deref()
+        .zip(b.load_summary.as_deref())
+        .map(|(la, lb)| {
+            let figures = [
+                ("Requests/s", la.rps, lb.rps, ""),
+                ("p50", la.p50_ms, lb.p50_ms, " ms"),
+                ("p95", la.p95_ms, lb.p95_ms, " ms"),
+                ("p99", la.p99_ms, lb.p99_ms, " ms"),
+                (
+                    "Error rate",
+                    la.error_rate * 100.0,
+                    lb.error_rate * 100.0,
+                    " %",
+                ),
+            ];
+            view! {
+                <h2>"Load figures"</h2>
+                <table class="step-results">
+                    <thead><tr><th>""</th><th>"A"</th><th>"B"</th><th>"Δ"</th></tr></thead>
+                    <tbody>
+                        {figures.into_iter().map(|(name, x, y, unit)| view! {
+                            <tr>
+                                <td>{name}</td>
+                                <td>{format!("{x:.2}{unit}")}</td>
+                                <td>{format!("{y:.2}{unit}")}</td>
+                                <td>{format!("{:+.2}{unit}", y - x)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+        });
+    let (a_href, b_href) = (
+        format!("/runs/{}", a.test_id),
+        format!("/runs/{}", b.test_id),
+    );
+    let (a_name, b_name) = (a.name.clone(), b.name.clone());
+    let a_line = format!("{} · {}", a.status.label(), show(duration(&a)));
+    let b_line = format!("{} · {}", b.status.label(), show(duration(&b)));
+    view! {
+        {(!same_suite).then(|| view! {
+            <p class="notice">"These runs are of different tests; steps are matched by position."</p>
+        })}
+        <table class="step-results">
+            <thead>
+                <tr>
+                    <th>""</th>
+                    <th>"Run"</th>
+                    <th><A href=a_href>"A: " {a_name}</A></th>
+                    <th><A href=b_href>"B: " {b_name}</A></th>
+                    <th>"Δ"</th>
+                </tr>
+                <tr>
+                    <th></th>
+                    <th>"Status · duration"</th>
+                    <th>{a_line}</th>
+                    <th>{b_line}</th>
+                    <th data-testid="total-delta">{total}</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        {load_rows}
+    }
+}

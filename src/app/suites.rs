@@ -1,0 +1,271 @@
+//! Stored suites: the list, and the editor (a YAML/JSON text area with line numbers, each problem shown
+//! on its line, versions, and Run with an environment).
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+
+use super::RequireUser;
+use crate::api::{self, ApiError, CheckSuite, RunSavedSuite, SaveSuite, SuiteDetail, SuiteProblem};
+
+/// What a new suite starts with.
+const TEMPLATE: &str = "name: My API check
+variables:
+  base: http://127.0.0.1:3000
+steps:
+  - name: Health
+    url: ${base}/demo/health
+    checks:
+      status: 200
+      json:
+        - { path: \"$.status\", equals: ok }
+";
+
+#[component]
+pub fn SuitesPage() -> impl IntoView {
+    view! {
+        <RequireUser>
+            <SuiteList/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn SuiteList() -> impl IntoView {
+    let suites = Resource::new(|| (), |_| api::list_suites());
+    view! {
+        <section class="card">
+            <div class="progress-head">
+                <h1>"Suites"</h1>
+                <A href="/suites/new" attr:class="button primary">"New suite"</A>
+            </div>
+            <Suspense fallback=|| view! { <p>"Loading suites…"</p> }>
+                {move || Suspend::new(async move {
+                    match suites.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="muted">"No suites yet. A suite is a YAML or JSON list of HTTP steps and checks (docs/suites.md)."</p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <table class="runs" data-testid="suites">
+                                <thead><tr><th>"Suite"</th><th>"Version"</th><th>"Runs"</th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|s| view! {
+                                        <tr>
+                                            <td><A href=format!("/suites/{}", s.id)>{s.name}</A></td>
+                                            <td>{format!("v{}", s.version)}</td>
+                                            <td><A href=format!("/runs?suite={}", s.id)>"History"</A></td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+pub fn SuiteEditorPage() -> impl IntoView {
+    view! {
+        <RequireUser>
+            <EditorLoader/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn EditorLoader() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    // `/suites/new` has no id.
+    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()));
+    let version = Memo::new(move |_| {
+        query
+            .read()
+            .get("version")
+            .and_then(|v| v.parse::<i64>().ok())
+    });
+    let detail = Resource::new(
+        move || (id.get(), version.get()),
+        |(id, version)| async move {
+            match id {
+                Some(id) => api::get_suite(id, version).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading suite…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => view! { <Editor detail/> }.into_any(),
+                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Editor(detail: Option<SuiteDetail>) -> impl IntoView {
+    let initial = detail
+        .as_ref()
+        .map_or_else(|| TEMPLATE.to_owned(), |d| d.text.clone());
+    let text = RwSignal::new(initial.clone());
+    let save = ServerAction::<SaveSuite>::new();
+    let check = ServerAction::<CheckSuite>::new();
+    let run = ServerAction::<RunSavedSuite>::new();
+    // The problems shown: from the last check, or from a refused save.
+    let problems = RwSignal::new(Vec::<SuiteProblem>::new());
+    let checked = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(found)) = check.value().get() {
+            problems.set(found);
+            checked.set(true);
+        }
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Err(ApiError::InvalidSuite(found))) => {
+            problems.set(found);
+            checked.set(true);
+        }
+        Some(Ok(_)) => problems.set(Vec::new()),
+        _ => {}
+    });
+    let other_error = move || match save.value().get() {
+        Some(Err(e)) if !matches!(e, ApiError::InvalidSuite(_)) => Some(e.to_string()),
+        _ => None,
+    };
+    let line_count = move || text.with(|t| t.lines().count().max(1) + 1);
+    // One note per line: the problems found on it.
+    let notes = move || {
+        let n = line_count();
+        let mut notes = vec![Vec::<String>::new(); n + 1];
+        problems.with(|ps| {
+            for p in ps {
+                let line = p.line.unwrap_or(1).clamp(1, n);
+                notes[line].push(format!("{}: {}", p.path, p.message));
+            }
+        });
+        notes
+    };
+
+    let id = detail.as_ref().map(|d| d.info.id);
+    let version = detail.as_ref().map(|d| d.info.version);
+    let latest = detail
+        .as_ref()
+        .and_then(|d| d.versions.first().map(|v| v.version));
+    let title = detail
+        .as_ref()
+        .map_or_else(|| "New suite".to_owned(), |d| d.info.name.clone());
+    let environments = detail
+        .as_ref()
+        .map(|d| d.environments.clone())
+        .unwrap_or_default();
+    let versions = detail
+        .as_ref()
+        .map(|d| d.versions.clone())
+        .unwrap_or_default();
+    let is_load = detail.as_ref().is_some_and(|d| d.load);
+
+    view! {
+        <section class="card editor" data-testid="suite-editor">
+            <div class="progress-head">
+                <h1>{title}</h1>
+                {version.map(|v| view! { <span class="badge">{format!("v{v}")}</span> })}
+                {is_load.then(|| view! { <span class="badge running">"load test"</span> })}
+            </div>
+            {(versions.len() > 1).then(|| view! {
+                <p class="versions">
+                    "Versions: "
+                    {versions.iter().map(|v| {
+                        let href = format!("/suites/{}?version={}", id.unwrap_or_default(), v.version);
+                        let current = Some(v.version) == version;
+                        view! { <A href=href attr:class=if current { "current" } else { "" }>{format!("v{}", v.version)}</A>" " }
+                    }).collect_view()}
+                </p>
+            })}
+            {(version.is_some() && version != latest).then(|| view! {
+                <p class="notice">"An older version: saving it makes it the newest."</p>
+            })}
+            <ActionForm action=save>
+                {id.map(|id| view! { <input type="hidden" name="id" value=id.to_string()/> })}
+                <div class="code" data-testid="code">
+                    <div class="gutter" aria-hidden="true">
+                        {move || {
+                            let notes = notes();
+                            (1..line_count()).map(|i| {
+                                let bad = !notes[i].is_empty();
+                                view! { <div class=if bad { "ln bad" } else { "ln" }>{i}</div> }
+                            }).collect_view()
+                        }}
+                    </div>
+                    <textarea
+                        name="text"
+                        spellcheck="false"
+                        wrap="off"
+                        aria-label="Suite (YAML or JSON)"
+                        rows=move || line_count().to_string()
+                        prop:value=move || text.get()
+                        on:input=move |ev| text.set(event_target_value(&ev))
+                    >{initial}</textarea>
+                    <div class="notes" data-testid="line-notes">
+                        {move || {
+                            let notes = notes();
+                            (1..line_count()).map(|i| {
+                                let note = notes[i].join("; ");
+                                let bad = !note.is_empty();
+                                view! { <div class=if bad { "note bad" } else { "note" } data-line=i>{note}</div> }
+                            }).collect_view()
+                        }}
+                    </div>
+                </div>
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
+                    <button type="button" on:click=move |_| {
+                        check.dispatch(CheckSuite { text: text.get_untracked() });
+                    }>"Check"</button>
+                    {move || (checked.get() && problems.with(Vec::is_empty)).then(|| view! {
+                        <span class="ok" data-testid="suite-valid">"No problems found."</span>
+                    })}
+                </div>
+            </ActionForm>
+            {other_error.clone().into_view()}
+            <Show when=move || problems.with(|p| !p.is_empty())>
+                <ul class="problems" data-testid="problems" role="alert">
+                    {move || problems.get().into_iter().map(|p| view! {
+                        <li>
+                            {p.line.map(|l| format!("Line {l} · ")).unwrap_or_default()}
+                            <code>{p.path}</code>": "{p.message}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </Show>
+            {id.map(|id| view! {
+                <ActionForm action=run attr:class="start">
+                    <input type="hidden" name="id" value=id.to_string()/>
+                    {version.map(|v| view! { <input type="hidden" name="version" value=v.to_string()/> })}
+                    {(!environments.is_empty()).then(|| view! {
+                        <label>
+                            "Environment "
+                            <select name="environment">
+                                <option value="">"(defaults)"</option>
+                                {environments.iter().map(|e| view! { <option value=e.clone()>{e.clone()}</option> }).collect_view()}
+                            </select>
+                        </label>
+                    })}
+                    <button type="submit" class="primary" disabled=move || run.pending().get()>
+                        {move || format!("Run v{}", version.unwrap_or_default())}
+                    </button>
+                    <A href=format!("/runs?suite={id}")>"Run history"</A>
+                </ActionForm>
+            })}
+            {move || run.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+        </section>
+    }
+}
