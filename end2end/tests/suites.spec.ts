@@ -1,0 +1,106 @@
+import { expect, test } from '@playwright/test';
+import { hydrated, login } from './helpers';
+
+const PORT = Number(process.env.E2E_PORT ?? 3100);
+
+// A load test against the app's own demo API (loopback), three seconds, four users.
+const LOAD_SUITE = `name: Demo health under load
+variables:
+  base: http://127.0.0.1:${PORT}
+load:
+  users: 4
+  duration: 3s
+  thresholds: ["p99 < 2s", "error_rate < 1%"]
+steps:
+  - url: \${base}/demo/health
+    checks:
+      status: 200
+`;
+
+test('the editor shows each problem on its line, saves a valid suite, and runs it as a live load test', async ({ page }) => {
+  await login(page);
+  await page.getByRole('link', { name: 'Suites' }).click();
+  await page.getByRole('link', { name: 'New suite' }).click();
+  await expect(page).toHaveURL(/\/suites\/new$/);
+  await hydrated(page);
+
+  const editor = page.getByLabel('Suite (YAML or JSON)');
+  // Line 11 gets an impossible status.
+  await editor.fill(LOAD_SUITE.replace('status: 200', 'status: 999'));
+  await page.getByRole('button', { name: 'Save' }).click();
+  const note = page.getByTestId('line-notes').locator('[data-line="11"]');
+  await expect(note).toContainText('steps[0].checks.status: 999 is not an HTTP status');
+  await expect(page.getByTestId('code').locator('.gutter .ln.bad')).toHaveText(["11"]);
+  await expect(page.getByTestId('problems')).toContainText('Line 11');
+  await expect(page).toHaveURL(/\/suites\/new$/); // nothing was saved
+
+  await editor.fill(LOAD_SUITE);
+  await page.getByRole('button', { name: 'Check' }).click();
+  await expect(page.getByTestId('suite-valid')).toBeVisible();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page).toHaveURL(/\/suites\/\d+$/);
+  await hydrated(page);
+  await expect(page.getByTestId('suite-editor')).toContainText('v1');
+
+  await page.getByRole('button', { name: 'Run v1' }).click();
+  await expect(page).toHaveURL(/\/runs\/[0-9a-f]{32}$/);
+  const load = page.getByTestId('load');
+  await expect(page.getByTestId('status')).toHaveText('Running');
+  // Live figures while it runs.
+  await expect(load.getByTestId('load-active-users')).toHaveText(/^[1-4]$/);
+  await expect(load.getByTestId('load-requests')).not.toHaveText('0');
+  await expect(page.getByTestId('status')).toHaveText('Completed', { timeout: 20_000 });
+  // Final figures, the chart, and the thresholds as the run's result lines.
+  await expect(load.getByTestId('load-users')).toHaveText('4');
+  await expect(load.locator('svg polyline').first()).toHaveAttribute('points', /\d+(\.\d)?,\d+/);
+  const rows = page.getByTestId('steps').locator('tbody tr');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0)).toContainText('p99 < 2s');
+  await expect(rows.filter({ hasText: 'passed' })).toHaveCount(2);
+});
+
+test('history filters by suite and status, and two runs compare side by side', async ({ page }) => {
+  await login(page);
+  await page.goto('/suites/new');
+  await hydrated(page);
+  const quick = `name: Quick demo check
+variables:
+  base: http://127.0.0.1:${PORT}
+steps:
+  - url: \${base}/demo/health
+    checks: { status: 200 }
+  - url: \${base}/demo/items/does-not-exist
+    checks: { status: 404 }
+`;
+  await page.getByLabel('Suite (YAML or JSON)').fill(quick);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page).toHaveURL(/\/suites\/\d+$/);
+  const suiteUrl = page.url();
+  const suiteId = suiteUrl.split('/').pop();
+
+  for (let i = 0; i < 2; i++) {
+    await page.goto(suiteUrl);
+    await hydrated(page);
+    await page.getByRole('button', { name: 'Run v1' }).click();
+    await expect(page).toHaveURL(/\/runs\/[0-9a-f]{32}$/);
+    await expect(page.getByTestId('status')).toHaveText('Completed');
+  }
+
+  await page.goto(`/runs?suite=${suiteId}&status=completed`);
+  await hydrated(page);
+  const rows = page.getByTestId('run-row');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first()).toContainText('Quick demo check');
+  await page.goto(`/runs?suite=${suiteId}&status=failed`);
+  await expect(page.getByTestId('run-row')).toHaveCount(0);
+
+  await page.goto(`/runs?suite=${suiteId}`);
+  await hydrated(page);
+  await page.getByRole('checkbox', { name: 'Compare this run' }).nth(0).check();
+  await page.getByRole('checkbox', { name: 'Compare this run' }).nth(1).check();
+  await page.getByRole('button', { name: 'Compare two picked runs' }).click();
+  await expect(page).toHaveURL(/\/runs\/compare\?id=[0-9a-f]{32}&id=[0-9a-f]{32}$/);
+  const compare = page.getByTestId('compare');
+  await expect(compare.getByTestId('step-delta')).toHaveCount(2);
+  await expect(compare.getByTestId('total-delta')).toHaveText(/^[+-]?\d+ ms$/);
+});
