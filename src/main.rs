@@ -44,10 +44,28 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    // The server uses every core. A headless run is one client process: a single-threaded runtime
+    // keeps its tasks on one thread (no cross-thread wake-ups), which is what a load generator wants.
+    let runtime = match command {
+        Command::Serve => tokio::runtime::Builder::new_multi_thread(),
+        Command::Run { .. } => tokio::runtime::Builder::new_current_thread(),
+    }
+    .enable_all()
+    .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(run(command)),
+        Err(e) => {
+            eprintln!("livecheck: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> ExitCode {
+    match command {
         Command::Serve => match serve().await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

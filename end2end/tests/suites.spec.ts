@@ -69,7 +69,7 @@ variables:
 steps:
   - url: \${base}/demo/health
     checks: { status: 200 }
-  - url: \${base}/demo/items/does-not-exist
+  - url: \${base}/demo/items/999999
     checks: { status: 404 }
 `;
   await page.getByLabel('Suite (YAML or JSON)').fill(quick);

@@ -235,7 +235,7 @@ fn Editor(detail: Option<SuiteDetail>) -> impl IntoView {
                     })}
                 </div>
             </ActionForm>
-            {other_error.clone().into_view()}
+            {move || other_error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <Show when=move || problems.with(|p| !p.is_empty())>
                 <ul class="problems" data-testid="problems" role="alert">
                     {move || problems.get().into_iter().map(|p| view! {

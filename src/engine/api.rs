@@ -59,12 +59,35 @@ impl ApiEngine {
         step: &StepDef,
         vars: &BTreeMap<String, String>,
     ) -> Result<Response, SendError> {
+        self.send_with(step, vars, None).await
+    }
+
+    /// The step's URL parsed once, when it has no `${…}` to fill in (the load engine sends the same
+    /// request many times).
+    pub fn fixed_url(step: &StepDef) -> Option<reqwest::Url> {
+        (!step.url.contains("${"))
+            .then(|| reqwest::Url::parse(&step.url).ok())
+            .flatten()
+    }
+
+    /// [`Self::send`], with the URL already parsed when [`Self::fixed_url`] gave one.
+    pub async fn send_with(
+        &self,
+        step: &StepDef,
+        vars: &BTreeMap<String, String>,
+        fixed_url: Option<&reqwest::Url>,
+    ) -> Result<Response, SendError> {
         let invalid = |message: String| SendError {
             kind: "invalid request",
             message,
         };
-        let url = render(&step.url, vars).map_err(|e| invalid(format!("url: {e}")))?;
-        let parsed = reqwest::Url::parse(&url).map_err(|e| invalid(format!("url {url:?}: {e}")))?;
+        let parsed = match fixed_url {
+            Some(url) => url.clone(),
+            None => {
+                let url = render(&step.url, vars).map_err(|e| invalid(format!("url: {e}")))?;
+                reqwest::Url::parse(&url).map_err(|e| invalid(format!("url {url:?}: {e}")))?
+            }
+        };
         // Names are checked by the resolver; literal addresses never reach it.
         let literal = parsed.host_str().and_then(|h| {
             h.trim_start_matches('[')
@@ -78,12 +101,17 @@ impl ApiEngine {
                 message: super::guard::Denied.to_string(),
             });
         }
-        let method = reqwest::Method::from_bytes(step.method.to_uppercase().as_bytes())
-            .map_err(|_| invalid(format!("unsupported method {}", step.method)))?;
+        let method = if step.method.bytes().all(|b| b.is_ascii_uppercase()) {
+            reqwest::Method::from_bytes(step.method.as_bytes())
+        } else {
+            reqwest::Method::from_bytes(step.method.to_uppercase().as_bytes())
+        }
+        .map_err(|_| invalid(format!("unsupported method {}", step.method)))?;
         let timeout = step
             .timeout_ms
             .map_or(self.step_timeout, Duration::from_millis);
-        let mut request = self.client.request(method, &url).timeout(timeout);
+        // The parsed URL goes in as it is: parsed once per request, not twice.
+        let mut request = self.client.request(method, parsed).timeout(timeout);
         for (name, value) in &step.headers {
             let value = render(value, vars).map_err(|e| invalid(format!("header {name}: {e}")))?;
             request = request.header(name, value);
@@ -97,16 +125,18 @@ impl ApiEngine {
             }
         }
         let started = Instant::now();
-        let response = request.send().await.map_err(|e| describe(&e, timeout))?;
+        let mut response = request.send().await.map_err(|e| describe(&e, timeout))?;
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        let headers = std::mem::take(response.headers_mut());
         let bytes = read_limited(response)
             .await
             .map_err(|e| describe(&e, timeout))?;
+        let body = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Ok(Response {
             status,
             headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            body,
             latency: started.elapsed(),
         })
     }

@@ -7,6 +7,7 @@
 //! Requests go through the API engine's client: the same templating, checks, timeouts and target guard.
 
 use std::{
+    borrow::Cow,
     collections::BTreeMap,
     sync::{
         atomic::{AtomicU32, AtomicU64, Ordering},
@@ -54,7 +55,6 @@ struct Tally {
     recent: Histogram<u64>,
     requests: u64,
     errors: u64,
-    iterations: u64,
     errors_by_kind: BTreeMap<String, u64>,
 }
 
@@ -68,7 +68,6 @@ impl Tally {
             recent: histogram(),
             requests: 0,
             errors: 0,
-            iterations: 0,
             errors_by_kind: BTreeMap::new(),
         }
     }
@@ -99,10 +98,14 @@ fn ms(histogram: &Histogram<u64>, quantile: f64) -> f64 {
 struct Shared {
     http: Arc<ApiEngine>,
     suite: Suite,
+    /// Each step's URL, parsed once when it has no variables.
+    urls: Vec<Option<reqwest::Url>>,
     vars: BTreeMap<String, String>,
     tally: Mutex<Tally>,
     /// Iterations not yet claimed (`u64::MAX` when only the duration limits the run).
     remaining: AtomicU64,
+    /// Iterations finished.
+    iterations: AtomicU64,
     active: AtomicU32,
     /// Set when the duration is up or the run is cancelled.
     stop: CancellationToken,
@@ -139,12 +142,15 @@ async fn execute(http: Arc<ApiEngine>, ctx: RunContext) {
     };
     let vars = suite.variables.clone();
     let duration = load.duration();
+    let urls = suite.steps.iter().map(ApiEngine::fixed_url).collect();
     let shared = Arc::new(Shared {
         http,
+        urls,
         suite: *suite,
         vars,
         tally: Mutex::new(Tally::new()),
         remaining: AtomicU64::new(load.iterations.unwrap_or(u64::MAX)),
+        iterations: AtomicU64::new(0),
         active: AtomicU32::new(0),
         stop: cancel.child_token(),
     });
@@ -159,9 +165,10 @@ async fn execute(http: Arc<ApiEngine>, ctx: RunContext) {
         users.spawn(virtual_user(shared.clone(), start_at));
     }
 
-    let progress = |now: Instant, t: &Tally| -> u32 {
+    let progress = |now: Instant| -> u32 {
         let by_time = duration.map(|d| now.duration_since(started).as_secs_f64() / d.as_secs_f64());
-        let by_count = load.iterations.map(|n| t.iterations as f64 / n as f64);
+        let done = shared.iterations.load(Ordering::Relaxed);
+        let by_count = load.iterations.map(|n| done as f64 / n as f64);
         let fraction = match (by_time, by_count) {
             (Some(a), Some(b)) => a.max(b),
             (a, b) => a.or(b).unwrap_or(0.0),
@@ -203,7 +210,7 @@ async fn execute(http: Arc<ApiEngine>, ctx: RunContext) {
             };
             last_requests = t.requests;
             t.recent.reset();
-            (progress(now, &t), stats)
+            (progress(now), stats)
         };
         last_report = now;
         sink.load_progress(permille, describe(&stats), stats);
@@ -217,7 +224,8 @@ async fn execute(http: Arc<ApiEngine>, ctx: RunContext) {
     }
 
     let elapsed = started.elapsed();
-    let summary = summarise(&load, &shared.tally(), elapsed);
+    let iterations = shared.iterations.load(Ordering::Relaxed);
+    let summary = summarise(&load, &shared.tally(), iterations, elapsed);
     let steps: Vec<StepResult> = summary
         .thresholds
         .iter()
@@ -251,7 +259,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 }
 
 /// The run's figures and its thresholds' outcomes.
-fn summarise(load: &LoadDef, t: &Tally, elapsed: Duration) -> LoadSummary {
+fn summarise(load: &LoadDef, t: &Tally, iterations: u64, elapsed: Duration) -> LoadSummary {
     let error_rate = if t.requests == 0 {
         0.0
     } else {
@@ -290,7 +298,7 @@ fn summarise(load: &LoadDef, t: &Tally, elapsed: Duration) -> LoadSummary {
         .collect();
     LoadSummary {
         users: load.users,
-        iterations: t.iterations,
+        iterations,
         requests: t.requests,
         errors: t.errors,
         error_rate,
@@ -334,10 +342,11 @@ async fn virtual_user(shared: Arc<Shared>, start_at: Instant) {
     }
     shared.active.fetch_add(1, Ordering::Relaxed);
     'iterations: while !shared.stop.is_cancelled() && shared.claim() {
-        let mut vars = shared.vars.clone();
-        for step in &shared.suite.steps {
+        // Copied only when a step captures something into it.
+        let mut vars = Cow::Borrowed(&shared.vars);
+        for (step, url) in shared.suite.steps.iter().zip(&shared.urls) {
             let outcome = tokio::select! {
-                outcome = shared.http.send(step, &vars) => outcome,
+                outcome = shared.http.send_with(step, &vars, url.as_ref()) => outcome,
                 // A request cut off by the end of the run is not counted.
                 _ = shared.stop.cancelled() => break 'iterations,
             };
@@ -352,8 +361,8 @@ async fn virtual_user(shared: Arc<Shared>, start_at: Instant) {
                         }
                         _ => "check".to_owned(),
                     });
-                    if error.is_none() {
-                        checks::capture(&step.capture, &response, &mut vars);
+                    if error.is_none() && !step.capture.is_empty() {
+                        checks::capture(&step.capture, &response, vars.to_mut());
                     }
                     (Some(response.latency), error)
                 }
@@ -365,7 +374,7 @@ async fn virtual_user(shared: Arc<Shared>, start_at: Instant) {
                 break;
             }
         }
-        shared.tally().iterations += 1;
+        shared.iterations.fetch_add(1, Ordering::Relaxed);
     }
     shared.active.fetch_sub(1, Ordering::Relaxed);
 }
