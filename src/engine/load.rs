@@ -341,15 +341,21 @@ async fn virtual_user(shared: Arc<Shared>, start_at: Instant) {
         _ = shared.stop.cancelled() => return,
     }
     shared.active.fetch_add(1, Ordering::Relaxed);
-    'iterations: while !shared.stop.is_cancelled() && shared.claim() {
+    // One wait on `stop` for the user's whole life, not one per request: dropping `iterate` at the
+    // stop abandons the request in flight (it is not counted).
+    tokio::select! {
+        _ = iterate(&shared) => {}
+        _ = shared.stop.cancelled() => {}
+    }
+    shared.active.fetch_sub(1, Ordering::Relaxed);
+}
+
+async fn iterate(shared: &Shared) {
+    while !shared.stop.is_cancelled() && shared.claim() {
         // Copied only when a step captures something into it.
         let mut vars = Cow::Borrowed(&shared.vars);
         for (step, url) in shared.suite.steps.iter().zip(&shared.urls) {
-            let outcome = tokio::select! {
-                outcome = shared.http.send_with(step, &vars, url.as_ref()) => outcome,
-                // A request cut off by the end of the run is not counted.
-                _ = shared.stop.cancelled() => break 'iterations,
-            };
+            let outcome = shared.http.send_with(step, &vars, url.as_ref()).await;
             let (latency, error) = match outcome {
                 Ok(response) => {
                     let error = checks::first_failure(&step.checks, &response).map(|_| match &step
@@ -376,5 +382,4 @@ async fn virtual_user(shared: Arc<Shared>, start_at: Instant) {
         }
         shared.iterations.fetch_add(1, Ordering::Relaxed);
     }
-    shared.active.fetch_sub(1, Ordering::Relaxed);
 }
