@@ -37,30 +37,37 @@ pub fn ComparePage() -> impl IntoView {
 fn Comparison() -> impl IntoView {
     let query = use_query_map();
     let ids = Memo::new(move |_| query.read().get_all("id").unwrap_or_default());
-    let runs = Resource::new(
-        move || ids.get(),
-        |ids| async move {
-            if ids.len() != 2 {
-                return Err(api::ApiError::BadRequest(
-                    "pick exactly two runs to compare".into(),
-                ));
-            }
-            let a = api::get_run(ids[0].clone()).await?;
-            let b = api::get_run(ids[1].clone()).await?;
-            // Older first: deltas read as "what changed since".
-            Ok(if a.started_at > b.started_at {
-                (b, a)
-            } else {
-                (a, b)
-            })
-        },
-    );
+    // One resource per run: a server function called during server rendering must start in the
+    // resource's first poll (where the request's context is current), not after another await.
+    let run_at = move |i: usize| {
+        Resource::new(
+            move || ids.get(),
+            move |ids| async move {
+                match ids.get(i) {
+                    Some(id) if ids.len() == 2 => api::get_run(id.clone()).await,
+                    _ => Err(api::ApiError::BadRequest(
+                        "pick exactly two runs to compare".into(),
+                    )),
+                }
+            },
+        )
+    };
+    let (first, second) = (run_at(0), run_at(1));
+    let runs = move || async move {
+        let (a, b) = (first.await?, second.await?);
+        // Older first: deltas read as "what changed since".
+        Ok::<_, api::ApiError>(if a.started_at > b.started_at {
+            (b, a)
+        } else {
+            (a, b)
+        })
+    };
     view! {
         <section class="card" data-testid="compare">
             <h1>"Compare runs"</h1>
             <Suspense fallback=|| view! { <p>"Loading runs…"</p> }>
                 {move || Suspend::new(async move {
-                    match runs.await {
+                    match runs().await {
                         Ok((a, b)) => view! { <CompareTable a b/> }.into_any(),
                         Err(e) => view! {
                             <p class="error">{e.to_string()}</p>
