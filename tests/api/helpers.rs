@@ -126,6 +126,18 @@ impl TestApp {
     }
 
     /// Calls a server function with the session cookie; returns status and body.
+    /// A page as the server renders it for the signed-in user.
+    pub async fn page(&self, token: &str, path: &str) -> (u16, String) {
+        let res = self
+            .http
+            .get(self.url(path))
+            .header("cookie", format!("{}={token}", auth::SESSION_COOKIE))
+            .send()
+            .await
+            .expect("page request");
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
     pub async fn call(&self, token: &str, endpoint: &str, form: &[(&str, &str)]) -> (u16, String) {
         let res = self
             .http

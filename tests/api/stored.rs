@@ -105,6 +105,21 @@ async fn suites_are_saved_in_versions_and_run_in_an_environment() {
         .await;
     assert_eq!(again.status, RunStatus::Completed);
 
+    // The comparison of two runs, rendered on the server: one delta per step.
+    let (status, html) = app
+        .page(
+            &token,
+            &format!("/runs/compare?id={}&id={}", passed.test_id, again.test_id),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        html.matches("data-testid=\"step-delta\"").count(),
+        1,
+        "{html}"
+    );
+    assert!(!html.contains("went wrong"), "{html}");
+
     // History filters: by suite and status, and by date.
     let history = |form: Vec<(&'static str, String)>| {
         let (app, token) = (&app, &token);
