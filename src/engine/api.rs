@@ -26,7 +26,7 @@ use crate::{
 pub use checks::Response;
 
 /// Largest response body the engine reads; the rest is not needed for checks.
-const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// Sends suites' requests: one HTTP client (connection pool, guarded resolver) for every run.
 pub struct ApiEngine {
@@ -77,52 +77,22 @@ impl ApiEngine {
         vars: &BTreeMap<String, String>,
         fixed_url: Option<&reqwest::Url>,
     ) -> Result<Response, SendError> {
-        let invalid = |message: String| SendError {
-            kind: "invalid request",
-            message,
-        };
-        let parsed = match fixed_url {
-            Some(url) => url.clone(),
-            None => {
-                let url = render(&step.url, vars).map_err(|e| invalid(format!("url: {e}")))?;
-                reqwest::Url::parse(&url).map_err(|e| invalid(format!("url {url:?}: {e}")))?
-            }
-        };
-        // Names are checked by the resolver; literal addresses never reach it.
-        let literal = parsed.host_str().and_then(|h| {
-            h.trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .ok()
-        });
-        if literal.is_some_and(|ip| !self.policy.permits(ip)) {
-            return Err(SendError {
-                kind: "denied",
-                message: super::guard::Denied.to_string(),
-            });
-        }
-        let method = if step.method.bytes().all(|b| b.is_ascii_uppercase()) {
-            reqwest::Method::from_bytes(step.method.as_bytes())
-        } else {
-            reqwest::Method::from_bytes(step.method.to_uppercase().as_bytes())
-        }
-        .map_err(|_| invalid(format!("unsupported method {}", step.method)))?;
-        let timeout = step
-            .timeout_ms
-            .map_or(self.step_timeout, Duration::from_millis);
-        // The parsed URL goes in as it is: parsed once per request, not twice.
-        let mut request = self.client.request(method, parsed).timeout(timeout);
-        for (name, value) in &step.headers {
-            let value = render(value, vars).map_err(|e| invalid(format!("header {name}: {e}")))?;
+        self.send_prepared(self.prepare(step, vars, fixed_url)?)
+            .await
+    }
+
+    /// Sends a prepared request with the shared client.
+    pub async fn send_prepared(&self, prepared: Prepared) -> Result<Response, SendError> {
+        let timeout = prepared.timeout;
+        let mut request = self
+            .client
+            .request(prepared.method, prepared.url)
+            .timeout(timeout);
+        for (name, value) in prepared.headers {
             request = request.header(name, value);
         }
-        if let Some(body) = &step.body {
-            if let Some(json) = &body.json {
-                request = request.json(json);
-            } else if let Some(text) = &body.text {
-                request =
-                    request.body(render(text, vars).map_err(|e| invalid(format!("body: {e}")))?);
-            }
+        if let Some(body) = prepared.body {
+            request = request.body(body);
         }
         let started = Instant::now();
         let mut response = request.send().await.map_err(|e| describe(&e, timeout))?;
@@ -131,15 +101,111 @@ impl ApiEngine {
         let bytes = read_limited(response)
             .await
             .map_err(|e| describe(&e, timeout))?;
-        let body = String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Ok(Response {
             status,
             headers,
-            body,
+            body: body_text(bytes),
             latency: started.elapsed(),
         })
     }
+
+    /// Everything about a step's request that does not depend on how it is sent: variables filled
+    /// in, the URL parsed and its literal address checked against the guard, headers and body made.
+    pub fn prepare(
+        &self,
+        step: &StepDef,
+        vars: &BTreeMap<String, String>,
+        fixed_url: Option<&reqwest::Url>,
+    ) -> Result<Prepared, SendError> {
+        let invalid = |message: String| SendError {
+            kind: "invalid request",
+            message,
+        };
+        let url = match fixed_url {
+            Some(url) => url.clone(),
+            None => {
+                let url = render(&step.url, vars).map_err(|e| invalid(format!("url: {e}")))?;
+                reqwest::Url::parse(&url).map_err(|e| invalid(format!("url {url:?}: {e}")))?
+            }
+        };
+        // Names are checked by the resolver; literal addresses never reach it.
+        if literal_ip(&url).is_some_and(|ip| !self.policy.permits(ip)) {
+            return Err(denied());
+        }
+        let method = if step.method.bytes().all(|b| b.is_ascii_uppercase()) {
+            reqwest::Method::from_bytes(step.method.as_bytes())
+        } else {
+            reqwest::Method::from_bytes(step.method.to_uppercase().as_bytes())
+        }
+        .map_err(|_| invalid(format!("unsupported method {}", step.method)))?;
+        let mut headers = Vec::with_capacity(step.headers.len() + 1);
+        for (name, value) in &step.headers {
+            let value = render(value, vars).map_err(|e| invalid(format!("header {name}: {e}")))?;
+            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| invalid(format!("header {name}: not a valid name")))?;
+            let value = reqwest::header::HeaderValue::from_str(&value)
+                .map_err(|_| invalid(format!("header {name}: not a valid value")))?;
+            headers.push((name, value));
+        }
+        let mut body = None;
+        if let Some(def) = &step.body {
+            if let Some(json) = &def.json {
+                headers.push((
+                    reqwest::header::CONTENT_TYPE,
+                    reqwest::header::HeaderValue::from_static("application/json"),
+                ));
+                body = Some(serde_json::to_vec(json).unwrap_or_default().into());
+            } else if let Some(text) = &def.text {
+                let text = render(text, vars).map_err(|e| invalid(format!("body: {e}")))?;
+                body = Some(text.into());
+            }
+        }
+        Ok(Prepared {
+            method,
+            url,
+            headers,
+            body,
+            timeout: step
+                .timeout_ms
+                .map_or(self.step_timeout, Duration::from_millis),
+        })
+    }
+
+    /// Which addresses requests may go to.
+    pub fn policy(&self) -> &TargetPolicy {
+        &self.policy
+    }
+}
+
+/// A step's request, ready to send.
+pub struct Prepared {
+    pub method: reqwest::Method,
+    pub url: reqwest::Url,
+    pub headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
+    pub body: Option<bytes::Bytes>,
+    pub timeout: Duration,
+}
+
+/// The host of a URL when it is an IP address.
+pub fn literal_ip(url: &reqwest::Url) -> Option<std::net::IpAddr> {
+    url.host_str().and_then(|h| {
+        h.trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .ok()
+    })
+}
+
+pub fn denied() -> SendError {
+    SendError {
+        kind: "denied",
+        message: super::guard::Denied.to_string(),
+    }
+}
+
+/// A response body as text (invalid UTF-8 replaced), without copying valid text.
+pub fn body_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {

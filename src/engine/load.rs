@@ -40,6 +40,8 @@ const MAX_LATENCY_US: u64 = 10 * 60 * 1_000_000;
 #[derive(Clone)]
 pub struct LoadEngine(pub Arc<ApiEngine>);
 
+mod http1;
+
 impl Engine for LoadEngine {
     fn run(&self, ctx: RunContext) -> BoxFuture<'static, ()> {
         let http = self.0.clone();
@@ -351,11 +353,18 @@ async fn virtual_user(shared: Arc<Shared>, start_at: Instant) {
 }
 
 async fn iterate(shared: &Shared) {
+    let mut connection = http1::UserConnection::default();
     while !shared.stop.is_cancelled() && shared.claim() {
         // Copied only when a step captures something into it.
         let mut vars = Cow::Borrowed(&shared.vars);
         for (step, url) in shared.suite.steps.iter().zip(&shared.urls) {
-            let outcome = shared.http.send_with(step, &vars, url.as_ref()).await;
+            let outcome = match shared.http.prepare(step, &vars, url.as_ref()) {
+                Ok(request) if request.url.scheme() == "http" => {
+                    connection.send(request, shared.http.policy()).await
+                }
+                Ok(request) => shared.http.send_prepared(request).await,
+                Err(e) => Err(e),
+            };
             let (latency, error) = match outcome {
                 Ok(response) => {
                     let error = checks::first_failure(&step.checks, &response).map(|_| match &step

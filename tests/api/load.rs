@@ -146,3 +146,37 @@ steps:
         assert!(body.contains(field), "{field} missing from {body}");
     }
 }
+
+#[tokio::test]
+async fn load_requests_fail_by_kind_without_hanging_and_reconnect_after_a_close() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let target = spawn_target().await;
+    let suite = format!(
+        r#"
+name: Every way to fail
+on_failure: continue
+load: {{ users: 2, iterations: 6 }}
+steps:
+  - url: http://{target}/close
+    checks: {{ body_contains: closing }}
+  - url: http://{target}/slow
+    timeout_ms: 200
+  - url: http://127.0.0.1:1/
+  - url: http://169.254.169.254/latest/meta-data/
+  - url: http://{target}/things
+    checks: {{ status: 200 }}
+"#
+    );
+    let run = run(&app, &token, &suite).await;
+    assert_eq!(run.status, RunStatus::Failed);
+    let summary = run.load_summary.unwrap();
+    assert_eq!(summary.requests, 30, "{summary:?}");
+    let kinds = &summary.errors_by_kind;
+    assert_eq!(kinds.get("timeout"), Some(&6), "{kinds:?}");
+    assert_eq!(kinds.get("connect"), Some(&6), "{kinds:?}");
+    assert_eq!(kinds.get("denied"), Some(&6), "{kinds:?}");
+    // The server closing after every response, and the timeouts, leave nothing broken behind:
+    // every request to the healthy routes succeeded on a fresh connection.
+    assert_eq!(summary.errors, 18, "{kinds:?}");
+}

@@ -49,6 +49,10 @@ pub async fn spawn_target() -> SocketAddr {
             }),
         )
         .route(
+            "/close",
+            get(|| async { ([("connection", "close")], "closing") }),
+        )
+        .route(
             "/slow",
             get(|| async {
                 tokio::time::sleep(Duration::from_secs(3)).await;
