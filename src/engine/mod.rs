@@ -330,19 +330,31 @@ impl Runner {
                     queue::Entry::Now(slot) => Some(slot),
                     queue::Entry::Queued { ahead, ticket } => {
                         info!(ahead, "run queued");
-                        let runs = if ahead == 1 { "run" } else { "runs" };
-                        sink.progress(
-                            0,
-                            0,
-                            total_steps,
-                            format!("Queued: waiting for a free slot ({ahead} {runs} ahead)"),
-                            None,
-                        );
-                        tokio::select! {
-                            slot = ticket.admitted() => Some(slot),
-                            _ = cancel.cancelled() => {
-                                sink.status(RunStatus::Cancelled).await;
-                                None
+                        let queued = |ahead: usize| {
+                            let runs = if ahead == 1 { "run" } else { "runs" };
+                            sink.progress(
+                                0,
+                                0,
+                                total_steps,
+                                format!("Queued: waiting for a free slot ({ahead} {runs} ahead)"),
+                                None,
+                            );
+                        };
+                        queued(ahead);
+                        let mut place = ticket.ahead();
+                        let admitted = ticket.admitted();
+                        tokio::pin!(admitted);
+                        loop {
+                            tokio::select! {
+                                slot = &mut admitted => break Some(slot),
+                                _ = cancel.cancelled() => {
+                                    sink.status(RunStatus::Cancelled).await;
+                                    break None;
+                                }
+                                Ok(()) = place.changed() => {
+                                    let ahead = *place.borrow_and_update();
+                                    queued(ahead);
+                                }
                             }
                         }
                     }

@@ -7,7 +7,7 @@ use std::{
     sync::{Arc, Mutex, MutexGuard},
 };
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 /// The two limits (both at least 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +38,8 @@ struct Waiter {
     ticket: u64,
     user: i64,
     admit: oneshot::Sender<Slot>,
+    /// How many runs are ahead of it; updated as the queue moves.
+    ahead: watch::Sender<usize>,
 }
 
 /// Hands out slots. Cheap to clone.
@@ -82,9 +84,15 @@ pub struct Ticket {
     id: u64,
     admission: Admission,
     admitted: oneshot::Receiver<Slot>,
+    ahead: watch::Receiver<usize>,
 }
 
 impl Ticket {
+    /// How many runs are ahead in the queue; changes as runs ahead start or leave.
+    pub fn ahead(&self) -> watch::Receiver<usize> {
+        self.ahead.clone()
+    }
+
     /// Waits for a slot.
     pub async fn admitted(mut self) -> Slot {
         match (&mut self.admitted).await {
@@ -100,6 +108,7 @@ impl Drop for Ticket {
     fn drop(&mut self) {
         let mut state = self.admission.lock();
         state.waiting.retain(|w| w.ticket != self.id);
+        renumber(&state);
     }
 }
 
@@ -130,10 +139,12 @@ impl Admission {
         let ticket = state.next_ticket;
         state.next_ticket += 1;
         let ahead = state.waiting.len();
+        let (ahead_tx, ahead_rx) = watch::channel(ahead);
         state.waiting.push_back(Waiter {
             ticket,
             user,
             admit: tx,
+            ahead: ahead_tx,
         });
         Entry::Queued {
             ahead,
@@ -141,6 +152,7 @@ impl Admission {
                 id: ticket,
                 admission: self.clone(),
                 admitted: rx,
+                ahead: ahead_rx,
             },
         }
     }
@@ -167,6 +179,14 @@ impl Admission {
 
     /// Admits the oldest waiters that fit.
     fn dispatch(&self, state: &mut State) {
+        let before = state.waiting.len();
+        self.admit_waiters(state);
+        if state.waiting.len() != before {
+            renumber(state);
+        }
+    }
+
+    fn admit_waiters(&self, state: &mut State) {
         let mut i = 0;
         while i < state.waiting.len() && state.running < self.limits.global {
             if !self.has_room(state, state.waiting[i].user) {
@@ -186,6 +206,14 @@ impl Admission {
                 std::mem::forget(slot);
             }
         }
+    }
+}
+
+/// Tells every waiter its new place.
+fn renumber(state: &State) {
+    for (i, w) in state.waiting.iter().enumerate() {
+        w.ahead
+            .send_if_modified(|ahead| std::mem::replace(ahead, i) != i);
     }
 }
 
@@ -234,7 +262,10 @@ mod tests {
         let (_, gone) = ticket(a.enter(2));
         let (ahead, next) = ticket(a.enter(3));
         assert_eq!(ahead, 1);
+        let place = next.ahead();
         drop(gone);
+        // The run behind the one that left moved up.
+        assert_eq!(*place.borrow(), 0);
         assert_eq!(a.counts(), (1, 1));
         drop(running);
         let _slot = next.admitted().await;

@@ -69,6 +69,10 @@ async fn the_global_limit_queues_other_users_and_a_queued_run_can_be_cancelled()
         status_of(&app, &bob, &queued.test_id).await.status,
         RunStatus::Queued
     );
+    let behind = app.start_test(&demo, "demo", 0).await;
+    let waiting = status_of(&app, &demo, &behind.test_id).await;
+    assert_eq!(waiting.status, RunStatus::Queued);
+    assert!(waiting.message.ends_with("(1 run ahead)"), "{waiting:?}");
 
     let (status, body) = app
         .call(&bob, "cancel_test", &[("test_id", &queued.test_id)])
@@ -80,10 +84,21 @@ async fn the_global_limit_queues_other_users_and_a_queued_run_can_be_cancelled()
     assert_eq!(cancelled.status, RunStatus::Cancelled);
     assert!(cancelled.steps.is_empty(), "it never ran: {cancelled:?}");
     assert_eq!(cancelled.started_at, None);
+    // The run behind it moved up, and says so.
+    let moved = app
+        .wait_for_run(&demo, &behind.test_id, |r| {
+            r.message.ends_with("(0 runs ahead)")
+        })
+        .await;
+    assert_eq!(moved.status, RunStatus::Queued);
 
     // The slot is still the first run's, and it finishes normally.
     let done = app
         .wait_for_run(&demo, &running.test_id, |r| r.status.is_finished())
         .await;
     assert_eq!(done.status, RunStatus::Completed);
+    let last = app
+        .wait_for_run(&demo, &behind.test_id, |r| r.status.is_finished())
+        .await;
+    assert_eq!(last.status, RunStatus::Completed);
 }
