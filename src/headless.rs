@@ -100,7 +100,10 @@ pub async fn run(
         suite = suite.in_environment(env).map_err(HeadlessError::Usage)?;
     }
     for (name, value) in &args.vars {
-        suite.variables.insert(name.clone(), value.clone());
+        // A value given on the command line is taken literally, `$` included.
+        suite
+            .variables
+            .insert(name.clone(), value.replace('$', "$$"));
     }
     let definition = TestDefinition {
         key: "suite",

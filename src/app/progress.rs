@@ -8,7 +8,7 @@ use leptos_router::{components::A, hooks::use_location};
 use crate::{
     api::{self, CancelTest, RestartTest},
     client::{hooks::use_test_progress, ConnState, Live},
-    protocol::{LoadPoint, RunResults, RunSnapshot, RunStatus},
+    protocol::{LoadPoint, RunResults, RunSnapshot, RunStatus, StepResult},
 };
 
 #[component]
@@ -184,6 +184,7 @@ fn StepList(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
                         <td>{format!("{} ms", step.duration_ms)}</td>
                         <td>
                             {if step.passed { "passed".to_owned() } else { step.error.clone().unwrap_or_else(|| "failed".into()) }}
+                            {(!step.checks.is_empty()).then(|| view! { <CheckList step=step.clone()/> })}
                             {(!step.captured.is_empty()).then(|| view! {
                                 <div class="captured" data-testid="captured">
                                     "captured: "
@@ -195,6 +196,27 @@ fn StepList(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
                 </For>
             </tbody>
         </table>
+    }
+}
+
+/// A step's checks, one line each: what was asked and, for a failed one, why. Open when one failed.
+#[component]
+fn CheckList(step: StepResult) -> impl IntoView {
+    let passed = step.checks.iter().filter(|c| c.passed).count();
+    let total = step.checks.len();
+    view! {
+        <details class="checks" data-testid="checks" open=!step.passed>
+            <summary>{format!("{passed}/{total} checks passed")}</summary>
+            <ul>
+                {step.checks.into_iter().map(|c| view! {
+                    <li class=if c.passed { "pass" } else { "fail" }>
+                        {if c.passed { "✓ " } else { "✗ " }}
+                        <code>{c.check}</code>
+                        {c.detail.map(|d| view! { <span class="detail">{format!(" — {d}")}</span> })}
+                    </li>
+                }).collect_view()}
+            </ul>
+        </details>
     }
 }
 

@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     protocol::{RunResults, RunStatus, StepResult},
-    suite::{render, OnFailure, StepDef, Suite},
+    suite::{render, render_json, OnFailure, StepDef, Suite},
 };
 pub use checks::Response;
 
@@ -154,7 +154,8 @@ impl ApiEngine {
                     reqwest::header::CONTENT_TYPE,
                     reqwest::header::HeaderValue::from_static("application/json"),
                 ));
-                body = Some(serde_json::to_vec(json).unwrap_or_default().into());
+                let json = render_json(json, vars).map_err(|e| invalid(format!("body: {e}")))?;
+                body = Some(serde_json::to_vec(&json).unwrap_or_default().into());
             } else if let Some(text) = &def.text {
                 let text = render(text, vars).map_err(|e| invalid(format!("body: {e}")))?;
                 body = Some(text.into());
@@ -277,7 +278,10 @@ impl ApiEngine {
             return;
         };
         let suite: &Suite = suite;
-        let mut vars = suite.variables.clone();
+        let mut vars = match suite.resolved_variables() {
+            Ok(vars) => vars,
+            Err(e) => return sink.error(e).await,
+        };
 
         let total = suite.steps.len() as u32;
         let started = Instant::now();
@@ -300,7 +304,8 @@ impl ApiEngine {
             let duration_ms = t0.elapsed().as_millis() as u64;
             let result = match outcome {
                 Ok(response) => {
-                    let failure = checks::first_failure(&step.checks, &response);
+                    let checks = checks::evaluate(&step.checks, &response);
+                    let failure = checks.iter().find_map(|c| c.detail.clone());
                     let mut captured = BTreeMap::new();
                     if failure.is_none() {
                         checks::capture(&step.capture, &response, &mut captured);
@@ -314,6 +319,7 @@ impl ApiEngine {
                         duration_ms,
                         error: failure,
                         captured,
+                        checks,
                     }
                 }
                 Err(error) => StepResult {
@@ -324,6 +330,7 @@ impl ApiEngine {
                     duration_ms,
                     error: Some(error.message),
                     captured: Default::default(),
+                    checks: Vec::new(),
                 },
             };
             let passed = result.passed;

@@ -142,7 +142,10 @@ async fn execute(http: Arc<ApiEngine>, ctx: RunContext) {
         sink.error("the suite has no `load` section".into()).await;
         return;
     };
-    let vars = suite.variables.clone();
+    let vars = match suite.resolved_variables() {
+        Ok(vars) => vars,
+        Err(e) => return sink.error(e).await,
+    };
     let duration = load.duration();
     let urls = suite.steps.iter().map(ApiEngine::fixed_url).collect();
     let shared = Arc::new(Shared {
@@ -240,6 +243,7 @@ async fn execute(http: Arc<ApiEngine>, ctx: RunContext) {
             duration_ms: elapsed.as_millis() as u64,
             error: (!th.passed).then(|| format!("not met: {}", th.actual)),
             captured: Default::default(),
+            checks: Vec::new(),
         })
         .collect();
     let passed = steps.iter().filter(|s| s.passed).count() as u32;

@@ -54,6 +54,7 @@ async fn execute(ctx: RunContext) {
                 duration_ms: 0,
                 error: None,
                 captured: Default::default(),
+                checks: Vec::new(),
             });
             sink.progress(sent, sent, total, format!("{sent}/{total} t={t_us}"), step);
         }

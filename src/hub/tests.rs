@@ -15,6 +15,7 @@ fn progress(n: u32) -> RunEvent {
             duration_ms: 1,
             error: None,
             captured: Default::default(),
+            checks: Vec::new(),
         }),
         load: None,
     }

@@ -249,6 +249,19 @@ pub struct StepResult {
     /// Variables the step captured from its response, with their values.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub captured: std::collections::BTreeMap<String, String>,
+    /// Each of the step's checks and how it went, when a response arrived.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckOutcome>,
+}
+
+/// One check of a step: what it asked ("status 200", "$.id exists") and, when it failed, why, with
+/// the part of the response that failed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckOutcome {
+    pub check: String,
+    pub passed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// What a finished run reports.

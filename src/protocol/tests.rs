@@ -122,6 +122,7 @@ fn snapshot_ignores_duplicates_and_other_runs() {
                 duration_ms: 1,
                 error: None,
                 captured: Default::default(),
+                checks: Vec::new(),
             }),
             load: None,
             timestamp: 0,

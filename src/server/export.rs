@@ -70,7 +70,18 @@ async fn visible_run(
 /// The run as a JUnit XML report: one test suite, one test case per step.
 pub fn junit_xml(run: &RunSnapshot) -> String {
     let failures = run.steps.iter().filter(|s| !s.passed).count();
-    let errors = usize::from(run.error.is_some() || run.status == RunStatus::Interrupted);
+    let ended_early = matches!(run.status, RunStatus::Cancelled | RunStatus::Interrupted);
+    let errors = usize::from(run.error.is_some() || ended_early);
+    // Steps an API run never reached (stopped after a failure, cancelled, cut off) are reported as
+    // skipped; a load run's steps are its thresholds, all present once it finishes.
+    let is_load = run.load.is_some() || run.load_summary.is_some();
+    let not_run = if is_load || !run.status.is_finished() {
+        0..0
+    } else {
+        run.steps.len() as u32 + 1..run.total_steps + 1
+    };
+    let skipped = not_run.len();
+    let tests = run.steps.len() + skipped;
     let seconds = |ms: u64| format!("{:.3}", ms as f64 / 1000.0);
     let total_ms = run
         .finished_at
@@ -78,15 +89,13 @@ pub fn junit_xml(run: &RunSnapshot) -> String {
         .map_or(0, |(f, s)| f.saturating_sub(s));
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{}\">\n",
-        run.steps.len(),
+        "<testsuites tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{}\">\n",
         seconds(total_ms)
     ));
     out.push_str(&format!(
-        "  <testsuite name=\"{}\" id=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{}\">\n",
+        "  <testsuite name=\"{}\" id=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{}\">\n",
         escape(&run.name),
         escape(&run.test_id),
-        run.steps.len(),
         seconds(total_ms)
     ));
     for step in &run.steps {
@@ -100,14 +109,42 @@ pub fn junit_xml(run: &RunSnapshot) -> String {
             out.push_str("/>\n");
         } else {
             let message = step.error.as_deref().unwrap_or("failed");
+            // Every failed check, not only the first.
+            let failed: Vec<&str> = step
+                .checks
+                .iter()
+                .filter_map(|c| c.detail.as_deref())
+                .collect();
+            let text = if failed.is_empty() {
+                message.to_owned()
+            } else {
+                failed.join("\n")
+            };
             out.push_str(&format!(
                 ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
                 escape(message),
-                escape(message)
+                escape(&text)
             ));
         }
     }
-    if let Some(error) = &run.error {
+    let why_not_run = match run.status {
+        RunStatus::Cancelled => "the run was cancelled before this step",
+        RunStatus::Interrupted => "the run was interrupted before this step",
+        _ => "the run stopped after a failed step",
+    };
+    for index in not_run {
+        out.push_str(&format!(
+            "    <testcase classname=\"{}\" name=\"{index}. (not run)\" time=\"0.000\">\n      <skipped message=\"{why_not_run}\"/>\n    </testcase>\n",
+            escape(&run.name),
+        ));
+    }
+    let error = match (&run.error, run.status) {
+        (Some(error), _) => Some(error.as_str()),
+        (None, RunStatus::Cancelled) => Some("the run was cancelled"),
+        (None, RunStatus::Interrupted) => Some("the run was interrupted (the server stopped)"),
+        _ => None,
+    };
+    if let Some(error) = error {
         out.push_str(&format!("    <system-err>{}</system-err>\n", escape(error)));
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
@@ -135,7 +172,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::StepResult;
+    use crate::protocol::{CheckOutcome, StepResult};
 
     #[test]
     fn junit_counts_failures_and_escapes() {
@@ -149,6 +186,7 @@ mod tests {
                 duration_ms: 12,
                 error: None,
                 captured: Default::default(),
+                checks: Vec::new(),
             },
             StepResult {
                 index: 2,
@@ -158,6 +196,7 @@ mod tests {
                 duration_ms: 3,
                 error: Some("expected status 200, got 404 <\u{1}>".into()),
                 captured: Default::default(),
+                checks: Vec::new(),
             },
         ];
         let xml = junit_xml(&run);
@@ -165,5 +204,45 @@ mod tests {
         assert!(xml.contains("name=\"A &lt;b&gt; &amp; &quot;c&quot;\""));
         assert!(xml.contains("<failure message=\"expected status 200, got 404 &lt;\u{fffd}&gt;\">"));
         assert!(xml.contains("<testcase classname=\"A &lt;b&gt; &amp; &quot;c&quot;\" name=\"1. GET /\" time=\"0.012\"/>"));
+    }
+
+    #[test]
+    fn junit_lists_every_failed_check_and_the_steps_a_cancelled_run_never_reached() {
+        let mut run = RunSnapshot::queued("r2".into(), "e".into(), "S".into(), 4);
+        run.status = RunStatus::Cancelled;
+        let check = |check: &str, detail: Option<&str>| CheckOutcome {
+            check: check.into(),
+            passed: detail.is_none(),
+            detail: detail.map(Into::into),
+        };
+        run.steps = vec![StepResult {
+            index: 1,
+            name: "GET /".into(),
+            passed: false,
+            status: Some(500),
+            duration_ms: 5,
+            error: Some("expected status 200, got 500: boom".into()),
+            captured: Default::default(),
+            checks: vec![
+                check("status 200", Some("expected status 200, got 500: boom")),
+                check("latency ≤ 100 ms", None),
+                check("$.id exists", Some("body is not JSON: boom")),
+            ],
+        }];
+        let xml = junit_xml(&run);
+        assert!(
+            xml.contains("tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"3\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(">expected status 200, got 500: boom\nbody is not JSON: boom</failure>")
+        );
+        assert!(xml.contains("name=\"4. (not run)\""));
+        assert_eq!(
+            xml.matches("<skipped message=\"the run was cancelled before this step\"/>")
+                .count(),
+            3
+        );
+        assert!(xml.contains("<system-err>the run was cancelled</system-err>"));
     }
 }

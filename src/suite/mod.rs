@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use load::{parse_duration, Figures, LoadDef, Threshold};
-pub use template::{render, template_vars, TemplateError};
+pub use template::{
+    json_strings, render, render_json, resolve_variables, template_vars, TemplateError,
+};
 pub use validate::{parse_suite, SuiteError};
 
 /// A whole suite.
@@ -199,6 +201,13 @@ impl Suite {
         let values = values.clone();
         self.variables.extend(values);
         Ok(self)
+    }
+}
+
+impl Suite {
+    /// The variables a run starts with: each value with the variables it uses filled in.
+    pub fn resolved_variables(&self) -> Result<BTreeMap<String, String>, String> {
+        resolve_variables(&self.variables).map_err(|(name, e)| format!("variables.{name}: {e}"))
     }
 }
 

@@ -11,6 +11,8 @@ pub enum TemplateError {
     Unclosed(usize),
     #[error("invalid variable name `{0}`")]
     BadName(String),
+    #[error("variable `{0}` refers to itself (directly or through other variables)")]
+    Cycle(String),
 }
 
 /// The variable names a template uses, in order (checked for syntax).
@@ -39,6 +41,91 @@ pub fn render(template: &str, vars: &BTreeMap<String, String>) -> Result<String,
         Ok(())
     })?;
     Ok(out)
+}
+
+/// A JSON body with `${name}` filled in in every string (keys and values). A string that is exactly
+/// one `${name}` stays a string: JSON bodies get text, as headers and URLs do.
+pub fn render_json(
+    value: &serde_json::Value,
+    vars: &BTreeMap<String, String>,
+) -> Result<serde_json::Value, TemplateError> {
+    use serde_json::Value;
+    Ok(match value {
+        Value::String(s) if s.contains('$') => Value::String(render(s, vars)?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| render_json(v, vars))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let k = if k.contains('$') {
+                        render(k, vars)?
+                    } else {
+                        k.clone()
+                    };
+                    Ok((k, render_json(v, vars)?))
+                })
+                .collect::<Result<_, TemplateError>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+/// Every string in a JSON body (keys included), for checking the templates in it.
+pub fn json_strings(value: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| json_strings(v, out)),
+        Value::Object(map) => map.iter().for_each(|(k, v)| {
+            out.push(k.clone());
+            json_strings(v, out);
+        }),
+        _ => {}
+    }
+}
+
+/// Variables whose values use other variables (`api: "${host}/v1"`), each filled in with the others'
+/// final values. A value is rendered once, so `$$` in it stays a literal `$`. A variable that refers
+/// to itself, directly or through others, is an error naming it.
+pub fn resolve_variables(
+    vars: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, (String, TemplateError)> {
+    fn resolve<'a>(
+        name: &'a str,
+        vars: &'a BTreeMap<String, String>,
+        done: &mut BTreeMap<String, String>,
+        visiting: &mut Vec<&'a str>,
+    ) -> Result<(), (String, TemplateError)> {
+        if done.contains_key(name) {
+            return Ok(());
+        }
+        let Some(template) = vars.get(name) else {
+            return Ok(()); // reported by `render` of whoever uses it
+        };
+        if visiting.contains(&name) {
+            return Err((name.to_owned(), TemplateError::Cycle(name.to_owned())));
+        }
+        visiting.push(name);
+        let uses = template_vars(template).map_err(|e| (name.to_owned(), e))?;
+        for used in &uses {
+            if let Some((key, _)) = vars.get_key_value(used.as_str()) {
+                resolve(key, vars, done, visiting)?;
+            }
+        }
+        visiting.pop();
+        let value = render(template, done).map_err(|e| (name.to_owned(), e))?;
+        done.insert(name.to_owned(), value);
+        Ok(())
+    }
+    let mut done = BTreeMap::new();
+    for name in vars.keys() {
+        resolve(name, vars, &mut done, &mut Vec::new())?;
+    }
+    Ok(done)
 }
 
 enum Piece<'a> {
@@ -106,5 +193,51 @@ mod tests {
             Err(TemplateError::BadName("a b".into()))
         );
         assert_eq!(template_vars("${a}-${b.c}").unwrap(), ["a", "b.c"]);
+    }
+
+    #[test]
+    fn json_bodies_are_templated_in_keys_and_values() {
+        let vars = BTreeMap::from([("id".to_owned(), "7".to_owned())]);
+        let body =
+            serde_json::json!({"item": "${id}", "n": 3, "tags": ["a-${id}"], "k${id}": null});
+        assert_eq!(
+            render_json(&body, &vars).unwrap(),
+            serde_json::json!({"item": "7", "n": 3, "tags": ["a-7"], "k7": null})
+        );
+        assert_eq!(
+            render_json(&serde_json::json!(["${nope}"]), &vars),
+            Err(TemplateError::Unknown("nope".into()))
+        );
+        let mut strings = Vec::new();
+        json_strings(&body, &mut strings);
+        assert!(strings.contains(&"k${id}".to_owned()) && strings.contains(&"a-${id}".to_owned()));
+    }
+
+    #[test]
+    fn variables_use_each_other_and_cycles_are_named() {
+        let vars = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let resolved = resolve_variables(&vars(&[
+            ("api", "${base}/v1"),
+            ("base", "http://${host}:8080"),
+            ("host", "example.test"),
+            ("price", "$$5 at ${api}"),
+        ]))
+        .unwrap();
+        assert_eq!(resolved["api"], "http://example.test:8080/v1");
+        assert_eq!(resolved["price"], "$5 at http://example.test:8080/v1");
+        assert_eq!(resolved["host"], "example.test");
+
+        let cycle = resolve_variables(&vars(&[("a", "${b}"), ("b", "x${a}")])).unwrap_err();
+        assert!(matches!(cycle.1, TemplateError::Cycle(_)), "{cycle:?}");
+        let unknown = resolve_variables(&vars(&[("a", "${nope}")])).unwrap_err();
+        assert_eq!(
+            unknown,
+            ("a".to_owned(), TemplateError::Unknown("nope".into()))
+        );
     }
 }

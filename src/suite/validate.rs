@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 
 use super::{
-    parse_duration, template_vars, CaptureDef, Checks, JsonCheck, LoadDef, StatusCheck, StepDef,
-    Suite, TemplateError, TextMatch, Threshold,
+    json_strings, parse_duration, resolve_variables, template_vars, CaptureDef, Checks, JsonCheck,
+    LoadDef, StatusCheck, StepDef, Suite, TemplateError, TextMatch, Threshold,
 };
 
 /// One problem in a suite; the same type the API returns and the editor shows.
@@ -199,6 +199,16 @@ pub fn validate(suite: &Suite) -> Vec<SuiteError> {
             check_template(&mut errors, &at, value, &known);
         }
     }
+    if let Err((name, e @ TemplateError::Cycle(_))) = resolve_variables(&suite.variables) {
+        errors.push(error(format!("variables.{name}"), e.to_string()));
+    }
+    for (env, values) in &suite.environments {
+        let mut vars = suite.variables.clone();
+        vars.extend(values.clone());
+        if let Err((_, e @ TemplateError::Cycle(_))) = resolve_variables(&vars) {
+            errors.push(error(format!("environments.{env}"), e.to_string()));
+        }
+    }
     for (i, step) in suite.steps.iter().enumerate() {
         validate_step(&mut errors, &format!("steps[{i}]"), step, &known);
         known.extend(step.capture.keys().cloned());
@@ -289,7 +299,13 @@ fn validate_step(errors: &mut Vec<SuiteError>, at: &str, step: &StepDef, known: 
     }
     if let Some(body) = &step.body {
         match (&body.json, &body.text) {
-            (Some(_), None) => {}
+            (Some(json), None) => {
+                let mut strings = Vec::new();
+                json_strings(json, &mut strings);
+                for text in strings.iter().filter(|s| s.contains('$')) {
+                    check_template(errors, &format!("{at}.body.json"), text, known);
+                }
+            }
             (None, Some(text)) => {
                 check_template(errors, &format!("{at}.body.text"), text, known);
             }
@@ -562,6 +578,52 @@ steps:
         }
         // `${id}` in step 1 is fine: step 0 captures it.
         assert!(!paths.contains(&"steps[1].url"), "{errors:#?}");
+    }
+
+    #[test]
+    fn variables_may_use_each_other_but_not_in_a_circle_and_json_bodies_are_checked() {
+        let suite = r#"
+name: Vars
+variables:
+  host: example.com
+  base: http://${host}
+  a: ${b}
+  b: ${a}
+environments:
+  loop: { host: "${base}" }
+steps:
+  - method: POST
+    url: ${base}/x
+    body: { json: { id: "${nope}", ok: "${host}" } }
+"#;
+        let errors = parse_suite(suite).unwrap_err();
+        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert!(paths.contains(&"variables.a"), "{errors:#?}");
+        assert!(paths.contains(&"environments.loop"), "{errors:#?}");
+        let body = errors
+            .iter()
+            .find(|e| e.path == "steps[0].body.json")
+            .expect("the unknown variable in the JSON body");
+        assert!(body.message.contains("`nope`"), "{body:#?}");
+        assert!(!paths.contains(&"variables.base"), "{errors:#?}");
+        assert!(!paths.contains(&"steps[0].url"), "{errors:#?}");
+    }
+
+    #[test]
+    fn the_documented_examples_are_valid_suites() {
+        let doc = include_str!("../../docs/suites.md");
+        let suites: Vec<&str> = doc
+            .split("```yaml\n")
+            .skip(1)
+            .filter_map(|block| block.split("```").next())
+            .filter(|block| block.contains("steps:"))
+            .collect();
+        assert_eq!(suites.len(), 2, "the format and load examples");
+        for suite in suites {
+            if let Err(errors) = parse_suite(suite) {
+                panic!("{errors:#?}\nin\n{suite}");
+            }
+        }
     }
 
     #[test]

@@ -68,7 +68,7 @@ async fn a_failing_check_completes_with_success_false_and_says_why() {
     assert_eq!(failed[0].status, Some(404));
     assert_eq!(
         failed[0].error.as_deref(),
-        Some("expected status 200, got 404")
+        Some("expected status 200, got 404: {\"error\":\"no such item\"}")
     );
 }
 
@@ -246,7 +246,9 @@ async fn a_finished_run_downloads_as_junit_and_json_for_those_who_may_see_it() {
     let xml = xml.text().await.unwrap();
     assert!(xml.contains("tests=\"8\" failures=\"1\""), "{xml}");
     assert!(
-        xml.contains("<failure message=\"expected status 200, got 404\">"),
+        xml.contains(
+            "<failure message=\"expected status 200, got 404: {&quot;error&quot;:&quot;no such item&quot;}\">"
+        ),
         "{xml}"
     );
 

@@ -82,7 +82,8 @@ async fn a_passing_suite_captures_and_templates_across_steps() {
         r#"
 name: Things
 variables:
-  api: http://{target}
+  host: "{target}"
+  api: http://${{host}}
 steps:
   - name: list
     url: ${{api}}/things
@@ -125,11 +126,33 @@ steps:
       json:
         - {{ path: "$.if_match", equals: '"v7"' }}
         - {{ path: "$.body", equals: "name=gizmo" }}
+  - name: a JSON body is templated too
+    method: POST
+    url: ${{api}}/echo
+    body:
+      json: {{ id: "${{id}}", name: "${{name}}", tags: ["t-${{id}}"], n: 1 }}
+    checks:
+      json:
+        - {{ path: "$.body", equals: '{{"id":"42","n":1,"name":"gizmo","tags":["t-42"]}}' }}
 "#
     );
     let done = run(&app, &token, &suite).await;
     assert_eq!(done.status, RunStatus::Completed, "{:#?}", done.steps);
-    assert_eq!(done.steps.len(), 3);
+    assert_eq!(done.steps.len(), 4);
+    // Every check is reported, each with what it asked.
+    let checks = &done.steps[0].checks;
+    assert_eq!(checks.len(), 10, "{checks:#?}");
+    assert!(checks.iter().all(|c| c.passed && c.detail.is_none()));
+    let labels: Vec<&str> = checks.iter().map(|c| c.check.as_str()).collect();
+    for want in [
+        "status 200",
+        "header etag equals \"\\\"v7\\\"\"",
+        "$.items[0].name matches /^giz/",
+        "$.missing is absent",
+        "body matches the JSON schema",
+    ] {
+        assert!(labels.contains(&want), "{want:?} not in {labels:#?}");
+    }
     // The run keeps what each step captured, for the run's page.
     let captured = &done.steps[0].captured;
     assert_eq!(captured.get("id").map(String::as_str), Some("42"));
@@ -165,6 +188,12 @@ steps:
     timeout_ms: 300
   - url: http://127.0.0.1:1/unreachable
   - url: http://169.254.169.254/latest/meta-data/
+  - url: http://{target}/things
+    checks:
+      status: 201
+      json:
+        - {{ path: "$.count", equals: 1 }}
+        - {{ path: "$.nope", exists: true }}
 "#
     );
     let done = run(&app, &token, &suite).await;
@@ -175,18 +204,39 @@ steps:
         .map(|s| s.error.clone().unwrap_or_default())
         .collect();
     let expect = [
-        "expected status \"2xx\", got 404",
+        "expected status 2xx, got 404",
         "$.count: expected a string, got 1",
         "body does not contain \"no such text\"",
         "body does not match the JSON schema at /items/0/id: 42 is not of type \"string\"",
         "no response within 300 ms",
         "could not connect to the target",
         "the target address is not allowed",
+        "expected status 201, got 200: {\"count\":1,\"items\":[{\"id\":42",
     ];
     assert_eq!(errors.len(), expect.len(), "{errors:#?}");
     for (got, want) in errors.iter().zip(expect) {
         assert!(got.starts_with(want), "{got:?} should start with {want:?}");
     }
+    // Not only the first failure: every check's outcome, the failed ones with why.
+    let outcomes: Vec<(&str, bool, Option<&str>)> = done.steps[7]
+        .checks
+        .iter()
+        .map(|c| (c.check.as_str(), c.passed, c.detail.as_deref()))
+        .collect();
+    assert_eq!(outcomes.len(), 3, "{outcomes:#?}");
+    assert_eq!(outcomes[0].0, "status 201");
+    assert!(!outcomes[0].1);
+    assert_eq!(outcomes[1], ("$.count equals 1", true, None));
+    assert_eq!(
+        outcomes[2],
+        (
+            "$.nope exists",
+            false,
+            Some("$.nope: expected a value, found none")
+        )
+    );
+    // A request that got no response has no check outcomes, only its error.
+    assert!(done.steps[5].checks.is_empty());
 }
 
 #[tokio::test]

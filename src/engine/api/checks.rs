@@ -2,13 +2,16 @@
 //! validated when it was read, so patterns and paths compile here; a failure to compile is reported as
 //! a failed check rather than assumed impossible.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::{collections::BTreeMap, ops::ControlFlow, time::Duration};
 
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
-use crate::suite::{CaptureDef, Checks, JsonCheck, JsonType, TextMatch};
+use crate::{
+    protocol::CheckOutcome,
+    suite::{CaptureDef, Checks, JsonCheck, JsonType, StatusCheck, TextMatch},
+};
 
 /// What a step's request got back.
 pub struct Response {
@@ -19,68 +22,149 @@ pub struct Response {
 }
 
 /// The first check the response fails, described for the user with the excerpt that failed it; `None`
-/// when every check passes.
+/// when every check passes. Stops at that check (the load engine calls this for every response).
 pub fn first_failure(checks: &Checks, r: &Response) -> Option<String> {
-    if let Some(status) = &checks.status {
-        if !status.accepts(r.status) {
-            let expected = match status {
-                crate::suite::StatusCheck::Exact(s) => s.to_string(),
-                other => serde_json::to_string(other).unwrap_or_default(),
-            };
-            return Some(format!("expected status {expected}, got {}", r.status));
+    let mut failure = None;
+    let _ = each_check(checks, r, &mut |_, problem| match problem {
+        Some(problem) => {
+            failure = Some(problem);
+            ControlFlow::Break(())
         }
+        None => ControlFlow::Continue(()),
+    });
+    failure
+}
+
+/// Every check's outcome, in the order the suite format lists them.
+pub fn evaluate(checks: &Checks, r: &Response) -> Vec<CheckOutcome> {
+    let mut outcomes = Vec::new();
+    let _ = each_check(checks, r, &mut |label, problem| {
+        outcomes.push(CheckOutcome {
+            check: label(),
+            passed: problem.is_none(),
+            detail: problem,
+        });
+        ControlFlow::Continue(())
+    });
+    outcomes
+}
+
+/// Receives each check's label (made only when asked for) and its problem, if any; breaks to stop.
+type Visit<'a> = dyn FnMut(&dyn Fn() -> String, Option<String>) -> ControlFlow<()> + 'a;
+
+/// Calls `f` for each check until `f` breaks.
+fn each_check(checks: &Checks, r: &Response, f: &mut Visit<'_>) -> ControlFlow<()> {
+    if let Some(status) = &checks.status {
+        let problem = (!status.accepts(r.status)).then(|| {
+            let got = format!("expected status {}, got {}", status_text(status), r.status);
+            match r.body.trim() {
+                "" => got,
+                body => format!("{got}: {}", excerpt(body)),
+            }
+        });
+        f(&|| format!("status {}", status_text(status)), problem)?;
     }
     if let Some(max) = checks.max_latency_ms {
-        if r.latency > Duration::from_millis(max) {
-            return Some(format!(
+        let problem = (r.latency > Duration::from_millis(max)).then(|| {
+            format!(
                 "took {} ms, more than the allowed {max} ms",
                 r.latency.as_millis()
-            ));
-        }
+            )
+        });
+        f(&|| format!("latency ≤ {max} ms"), problem)?;
     }
     for (name, expect) in &checks.headers {
         let got = r.headers.get(name).and_then(|v| v.to_str().ok());
-        if let Some(problem) = text_mismatch(expect, got) {
-            return Some(format!("header {name}: {problem}"));
-        }
+        let problem = text_mismatch(expect, got).map(|p| format!("header {name}: {p}"));
+        f(
+            &|| format!("header {name} {}", text_match_text(expect)),
+            problem,
+        )?;
     }
     if let Some(needle) = &checks.body_contains {
-        if !r.body.contains(needle.as_str()) {
-            return Some(format!(
-                "body does not contain {needle:?}: {}",
-                excerpt(&r.body)
-            ));
-        }
+        let problem = (!r.body.contains(needle.as_str()))
+            .then(|| format!("body does not contain {needle:?}: {}", excerpt(&r.body)));
+        f(&|| format!("body contains {needle:?}"), problem)?;
     }
     if let Some(pattern) = &checks.body_regex {
-        match regex::Regex::new(pattern) {
-            Ok(re) if re.is_match(&r.body) => {}
-            Ok(_) => {
-                return Some(format!(
-                    "body does not match /{pattern}/: {}",
-                    excerpt(&r.body)
-                ))
-            }
-            Err(e) => return Some(format!("invalid regex /{pattern}/: {e}")),
-        }
+        let problem = match regex::Regex::new(pattern) {
+            Ok(re) if re.is_match(&r.body) => None,
+            Ok(_) => Some(format!(
+                "body does not match /{pattern}/: {}",
+                excerpt(&r.body)
+            )),
+            Err(e) => Some(format!("invalid regex /{pattern}/: {e}")),
+        };
+        f(&|| format!("body matches /{pattern}/"), problem)?;
     }
     if !checks.json.is_empty() || checks.json_schema.is_some() {
-        let json: Value = match serde_json::from_str(&r.body) {
-            Ok(v) => v,
-            Err(_) => return Some(format!("body is not JSON: {}", excerpt(&r.body))),
-        };
+        let json: Result<Value, _> = serde_json::from_str(&r.body);
+        let not_json = || format!("body is not JSON: {}", excerpt(&r.body));
         for check in &checks.json {
-            if let Some(problem) = json_mismatch(check, &json) {
-                return Some(format!("{}: {problem}", check.path));
-            }
+            let problem = match &json {
+                Ok(json) => json_mismatch(check, json).map(|p| format!("{}: {p}", check.path)),
+                Err(_) => Some(not_json()),
+            };
+            f(&|| json_check_text(check), problem)?;
         }
         if let Some(schema) = &checks.json_schema {
-            if let Some(problem) = schema_mismatch(schema, &json) {
-                return Some(problem);
-            }
+            let problem = match &json {
+                Ok(json) => schema_mismatch(schema, json),
+                Err(_) => Some(not_json()),
+            };
+            f(&|| "body matches the JSON schema".to_owned(), problem)?;
         }
     }
-    None
+    ControlFlow::Continue(())
+}
+
+fn status_text(status: &StatusCheck) -> String {
+    match status {
+        StatusCheck::Exact(s) => s.to_string(),
+        StatusCheck::Set(set) => {
+            let codes: Vec<String> = set.iter().map(u16::to_string).collect();
+            format!("in [{}]", codes.join(", "))
+        }
+        StatusCheck::Class(class) => class.clone(),
+        StatusCheck::Range { min, max } => format!("{min}–{max}"),
+    }
+}
+
+fn text_match_text(expect: &TextMatch) -> String {
+    let mut parts = Vec::new();
+    if let Some(want) = &expect.equals {
+        parts.push(format!("equals {want:?}"));
+    }
+    if let Some(pattern) = &expect.matches {
+        parts.push(format!("matches /{pattern}/"));
+    }
+    if parts.is_empty() {
+        "is present".to_owned()
+    } else {
+        parts.join(" and ")
+    }
+}
+
+fn json_check_text(check: &JsonCheck) -> String {
+    let mut parts = Vec::new();
+    match check.exists {
+        Some(true) => parts.push("exists".to_owned()),
+        Some(false) => parts.push("is absent".to_owned()),
+        None => {}
+    }
+    if let Some(want) = &check.equals {
+        parts.push(format!("equals {}", excerpt(&want.to_string())));
+    }
+    if let Some(pattern) = &check.matches {
+        parts.push(format!("matches /{pattern}/"));
+    }
+    if let Some(kind) = check.kind {
+        parts.push(format!("is a {kind:?}").to_lowercase());
+    }
+    if parts.is_empty() {
+        parts.push("exists".to_owned());
+    }
+    format!("{} {}", check.path, parts.join(" and "))
 }
 
 /// The first way the body breaks the schema, with where (a JSON Pointer into the body).
@@ -165,9 +249,11 @@ fn json_mismatch(check: &JsonCheck, json: &Value) -> Option<String> {
             JsonType::Null => value.is_null(),
         };
         if !ok {
-            return Some(
-                format!("expected a {kind:?}, got {}", excerpt(&value.to_string())).to_lowercase(),
-            );
+            let kind = format!("{kind:?}").to_lowercase();
+            return Some(format!(
+                "expected a {kind}, got {}",
+                excerpt(&value.to_string())
+            ));
         }
     }
     None
