@@ -42,6 +42,8 @@ impl ApiEngine {
             .connect_timeout(Duration::from_secs(5))
             // Redirects could lead anywhere, including where the guard would not let a suite go.
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve names itself, out of the guard's sight: requests go direct.
+            .no_proxy()
             .dns_resolver(Arc::new(GuardedResolver(policy.clone())))
             .build()
             // Building a client without custom TLS roots cannot fail.

@@ -14,7 +14,8 @@ use ipnet::IpNet;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 /// The ranges denied unless allowed: IPv4/IPv6 link-local (which holds 169.254.169.254, the metadata
-/// service of most clouds), the unspecified addresses, Alibaba's metadata address and AWS's IPv6 one.
+/// service of most clouds), the unspecified addresses, Alibaba's metadata address, AWS's IPv6 one,
+/// Azure's platform address (168.63.129.16) and Oracle Cloud's legacy one (192.0.0.192).
 pub const DEFAULT_DENY: &[&str] = &[
     "169.254.0.0/16",
     "fe80::/10",
@@ -22,6 +23,8 @@ pub const DEFAULT_DENY: &[&str] = &[
     "::/128",
     "100.100.100.200/32",
     "fd00:ec2::254/128",
+    "168.63.129.16/32",
+    "192.0.0.192/32",
 ];
 
 /// The deny and allow lists.
@@ -49,13 +52,23 @@ impl TargetPolicy {
         Ok(policy)
     }
 
+    /// Whether requests may go to `ip`. An IPv6 address that carries an IPv4 one (IPv4-mapped
+    /// `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`) is judged as both.
     pub fn permits(&self, ip: IpAddr) -> bool {
-        let ip = match ip {
-            // An IPv4-mapped IPv6 address is the IPv4 address it maps.
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            v4 => v4,
+        let embedded = match ip {
+            IpAddr::V6(v6) if v6.is_loopback() => None, // `::1` is not 0.0.0.1
+            IpAddr::V6(v6) => {
+                let [a, b, ..] = v6.segments();
+                let nat64 = (a, b) == (0x64, 0xff9b) && v6.segments()[2..6] == [0; 4];
+                v6.to_ipv4()
+                    .or_else(|| nat64.then(|| std::net::Ipv4Addr::from_bits(v6.to_bits() as u32)))
+                    .map(IpAddr::V4)
+            }
+            IpAddr::V4(_) => None,
         };
-        self.allow.iter().any(|n| n.contains(&ip)) || !self.deny.iter().any(|n| n.contains(&ip))
+        let forms = || std::iter::once(ip).chain(embedded);
+        let listed = |list: &[IpNet]| forms().any(|ip| list.iter().any(|n| n.contains(&ip)));
+        listed(&self.allow) || !listed(&self.deny)
     }
 }
 
@@ -122,7 +135,11 @@ mod tests {
             "169.254.169.254",
             "fe80::1",
             "::ffff:169.254.169.254",
+            "::a9fe:a9fe",              // IPv4-compatible 169.254.169.254
+            "64:ff9b::169.254.169.254", // NAT64
             "100.100.100.200",
+            "168.63.129.16",
+            "192.0.0.192",
         ] {
             assert!(!p.permits(denied.parse().unwrap()), "{denied}");
         }
@@ -137,6 +154,10 @@ mod tests {
         assert!(!p.permits("10.1.2.3".parse().unwrap()));
         assert!(p.permits("169.254.10.7".parse().unwrap()));
         assert!(!p.permits("169.254.169.254".parse().unwrap()));
+        // Every spelling of an address gets the same answer.
+        assert!(!p.permits("::ffff:10.1.2.3".parse().unwrap()));
+        assert!(!p.permits("64:ff9b::10.1.2.3".parse().unwrap()));
+        assert!(p.permits("::ffff:169.254.10.7".parse().unwrap()));
         assert!(TargetPolicy::from_lists("not-a-net", "").is_err());
     }
 }

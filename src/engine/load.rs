@@ -363,7 +363,13 @@ async fn iterate(shared: &Shared) {
         let mut vars = Cow::Borrowed(&shared.vars);
         for (step, url) in shared.suite.steps.iter().zip(&shared.urls) {
             let outcome = match shared.http.prepare(step, &vars, url.as_ref()) {
-                Ok(request) if request.url.scheme() == "http" => {
+                // Plain HTTP on the engine's own connection; TLS and URL credentials (sent as basic
+                // auth) through the shared client.
+                Ok(request)
+                    if request.url.scheme() == "http"
+                        && request.url.username().is_empty()
+                        && request.url.password().is_none() =>
+                {
                     connection.send(request, shared.http.policy()).await
                 }
                 Ok(request) => shared.http.send_prepared(request).await,

@@ -81,9 +81,10 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let d = Self::default();
         let connection = ConnectionSettings {
-            heartbeat_interval: Duration::from_secs(parse(
+            heartbeat_interval: Duration::from_secs(in_range(
                 "LIVECHECK_HEARTBEAT_SECS",
                 d.connection.heartbeat_interval.as_secs(),
+                1..=3600,
             )?),
             ..d.connection
         };
@@ -106,9 +107,11 @@ impl Config {
             seed_demo: parse("LIVECHECK_DEMO", d.seed_demo)?,
             connection,
             hub: d.hub,
-            step_timeout: Duration::from_millis(parse(
+            // The same bound as a suite's own `timeout_ms`.
+            step_timeout: Duration::from_millis(in_range(
                 "LIVECHECK_STEP_TIMEOUT_MS",
                 d.step_timeout.as_millis() as u64,
+                1..=120_000,
             )?),
             allowed_origins: std::env::var("LIVECHECK_ALLOWED_ORIGINS")
                 .map(|v| {
@@ -128,20 +131,38 @@ impl Config {
                 problem,
             })?,
             run_limits: RunLimits {
-                global: at_least_one("LIVECHECK_MAX_RUNS", d.run_limits.global)?,
-                per_user: at_least_one("LIVECHECK_MAX_RUNS_PER_USER", d.run_limits.per_user)?,
+                global: in_range("LIVECHECK_MAX_RUNS", d.run_limits.global, 1..=100_000)?,
+                per_user: in_range(
+                    "LIVECHECK_MAX_RUNS_PER_USER",
+                    d.run_limits.per_user,
+                    1..=100_000,
+                )?,
             },
         })
     }
 }
 
-fn at_least_one(name: &'static str, default: usize) -> Result<usize, ConfigError> {
-    match parse(name, default)? {
-        0 => Err(ConfigError {
+fn in_range<T>(
+    name: &'static str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+    T::Err: std::fmt::Display,
+{
+    let value = parse(name, default)?;
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(ConfigError {
             name,
-            problem: "must be at least 1".into(),
-        }),
-        n => Ok(n),
+            problem: format!(
+                "{value} is out of range: must be from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        })
     }
 }
 

@@ -303,3 +303,43 @@ async fn an_invalid_suite_is_refused_whole_with_every_problem() {
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("\"line\":1"), "{body}");
 }
+
+#[tokio::test]
+async fn the_guard_judges_the_addresses_a_host_name_resolves_to_in_both_engines() {
+    // Deny loopback, so `localhost` (a name, not a literal) must be stopped after resolution.
+    let app = spawn_app_with(|c| {
+        c.targets =
+            livecheck::engine::guard::TargetPolicy::from_lists("127.0.0.0/8,::1/128", "").unwrap()
+    })
+    .await;
+    let token = app.login_demo().await;
+    let target = spawn_target().await;
+    let url = format!("http://localhost:{}/things", target.port());
+
+    let once = run(
+        &app,
+        &token,
+        &format!("name: Named\nsteps:\n  - url: {url}\n    checks: {{ status: 200 }}\n"),
+    )
+    .await;
+    assert_eq!(once.status, RunStatus::Failed, "{:#?}", once.steps);
+    assert_eq!(
+        once.steps[0].error.as_deref(),
+        Some(
+            "the target address is not allowed (link-local, cloud metadata or denied by configuration)"
+        )
+    );
+
+    let load = run(
+        &app,
+        &token,
+        &format!("name: Named load\nload: {{ users: 2, iterations: 4 }}\nsteps:\n  - url: {url}\n"),
+    )
+    .await;
+    let summary = load.load_summary.expect("a load summary");
+    assert_eq!(
+        summary.errors_by_kind.get("denied"),
+        Some(&4),
+        "{summary:?}"
+    );
+}

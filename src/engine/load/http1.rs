@@ -114,10 +114,15 @@ impl UserConnection {
             Some(q) => format!("{}?{q}", request.url.path()),
             None => request.url.path().to_owned(),
         };
-        let mut builder = hyper::Request::builder()
-            .method(request.method)
-            .uri(path)
-            .header(hyper::header::HOST, authority);
+        let mut builder = hyper::Request::builder().method(request.method).uri(path);
+        // A step's own `Host` header wins, as it does with the API engine's client.
+        if !request
+            .headers
+            .iter()
+            .any(|(name, _)| name == hyper::header::HOST)
+        {
+            builder = builder.header(hyper::header::HOST, authority);
+        }
         for (name, value) in request.headers {
             builder = builder.header(name, value);
         }
