@@ -342,7 +342,7 @@ impl ApiEngine {
                 results.failed += 1;
             }
             results.steps.push(result.clone());
-            sink.progress(index, index, total, label, Some(result));
+            sink.step_done(index, total, label, result).await;
             if !passed && suite.on_failure == OnFailure::Stop {
                 break;
             }

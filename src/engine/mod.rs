@@ -93,7 +93,8 @@ impl RunOptions {
 pub trait EventTarget: Send + Sync {
     /// Delivers one event live; never waits.
     fn publish(&self, event: RunEvent);
-    /// Makes the run's state so far durable (called at status changes and at the end).
+    /// Makes the run's state so far durable (called at status changes, after each API step and at
+    /// the end).
     fn checkpoint(&self) -> BoxFuture<'_, ()>;
 }
 
@@ -128,6 +129,20 @@ impl EventSink {
             step,
             load: None,
         });
+    }
+
+    /// A finished step: published, then made durable before the engine goes on, so a step a later
+    /// one follows survives a crash of the server.
+    pub async fn step_done(
+        &self,
+        done_steps: u32,
+        total_steps: u32,
+        message: String,
+        step: StepResult,
+    ) {
+        let current_step = step.index;
+        self.progress(done_steps, current_step, total_steps, message, Some(step));
+        self.target.checkpoint().await;
     }
 
     /// A load run's live figures; `permille` is how far the run is, 0–1000.
