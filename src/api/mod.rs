@@ -282,6 +282,12 @@ pub async fn get_run(test_id: String) -> Result<RunSnapshot, ApiError> {
     ssr::get_run(test_id).await
 }
 
+/// One run the user may see, with the test or stored suite (and version, environment) it ran.
+#[server(endpoint = "run_summary")]
+pub async fn get_run_summary(test_id: String) -> Result<RunSummary, ApiError> {
+    ssr::get_run_summary(test_id).await
+}
+
 /// The runs the user may see, newest first (at most 100): optionally only those with a status, of a
 /// stored suite, or started between two dates (`YYYY-MM-DD`, UTC, both inclusive).
 #[server(endpoint = "runs")]

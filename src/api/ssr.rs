@@ -440,16 +440,36 @@ pub async fn recent_runs(filter: RunFilter) -> Result<Vec<RunSummary>, ApiError>
         .map_err(|e| internal("listing runs failed", e))?;
     Ok(runs
         .into_iter()
-        .map(|r| RunSummary {
+        .map(|r| {
             // A run still in progress is fresher in the hub than in its stored row.
-            snapshot: state.hub.live_snapshot(&r.id).unwrap_or(r.snapshot),
-            test_key: r.test_key,
-            created_at: r.created_at,
-            suite_id: r.source.as_ref().and_then(|s| s.suite_id),
-            suite_version: r.source.as_ref().and_then(|s| s.suite_version),
-            environment: r.source.and_then(|s| s.environment),
+            let snapshot = state.hub.live_snapshot(&r.id);
+            summary_of(r, snapshot)
         })
         .collect())
+}
+
+/// One run the user may see, with what it ran (for comparing runs of the same suite).
+pub async fn get_run_summary(test_id: String) -> Result<RunSummary, ApiError> {
+    // The access check, and the live snapshot when the run is in progress.
+    let snapshot = get_run(test_id.clone()).await?;
+    let run = state()?
+        .store
+        .run(&test_id)
+        .await
+        .map_err(|e| internal("run lookup failed", e))?
+        .ok_or_else(|| fail(ApiError::NotFound))?;
+    Ok(summary_of(run, Some(snapshot)))
+}
+
+fn summary_of(r: crate::store::RunRecord, live: Option<RunSnapshot>) -> RunSummary {
+    RunSummary {
+        snapshot: live.unwrap_or(r.snapshot),
+        test_key: r.test_key,
+        created_at: r.created_at,
+        suite_id: r.source.as_ref().and_then(|s| s.suite_id),
+        suite_version: r.source.as_ref().and_then(|s| s.suite_version),
+        environment: r.source.and_then(|s| s.environment),
+    }
 }
 
 /// Midnight UTC of `YYYY-MM-DD`, in milliseconds since the epoch.

@@ -44,7 +44,7 @@ fn Comparison() -> impl IntoView {
             move || ids.get(),
             move |ids| async move {
                 match ids.get(i) {
-                    Some(id) if ids.len() == 2 => api::get_run(id.clone()).await,
+                    Some(id) if ids.len() == 2 => api::get_run_summary(id.clone()).await,
                     _ => Err(api::ApiError::BadRequest(
                         "pick exactly two runs to compare".into(),
                     )),
@@ -56,7 +56,7 @@ fn Comparison() -> impl IntoView {
     let runs = move || async move {
         let (a, b) = (first.await?, second.await?);
         // Older first: deltas read as "what changed since".
-        Ok::<_, api::ApiError>(if a.started_at > b.started_at {
+        Ok::<_, api::ApiError>(if a.snapshot.started_at > b.snapshot.started_at {
             (b, a)
         } else {
             (a, b)
@@ -97,8 +97,27 @@ fn delta_ms(a: Option<u64>, b: Option<u64>) -> String {
 }
 
 #[component]
-fn CompareTable(a: RunSnapshot, b: RunSnapshot) -> impl IntoView {
-    let same_suite = a.name == b.name;
+fn CompareTable(a: api::RunSummary, b: api::RunSummary) -> impl IntoView {
+    // The same stored suite (any version, any environment), the same built-in test, or — for suites
+    // sent without saving — the same name.
+    let same_suite = a.test_key == b.test_key
+        && match (a.suite_id, b.suite_id) {
+            (Some(x), Some(y)) => x == y,
+            (None, None) => a.test_key != "suite" || a.snapshot.name == b.snapshot.name,
+            _ => false,
+        };
+    let describe = |r: &api::RunSummary| {
+        let mut parts = Vec::new();
+        if let Some(v) = r.suite_version {
+            parts.push(format!("version {v}"));
+        }
+        if let Some(env) = &r.environment {
+            parts.push(format!("environment {env}"));
+        }
+        parts.join(" · ")
+    };
+    let (a_about, b_about) = (describe(&a), describe(&b));
+    let (a, b) = (a.snapshot, b.snapshot);
     let total = delta_ms(duration(&a), duration(&b));
     let show = |ms: Option<u64>| ms.map(format_duration).unwrap_or_else(|| "—".into());
     // Steps matched by position (and shown with B's name when they differ).
@@ -183,6 +202,13 @@ fn CompareTable(a: RunSnapshot, b: RunSnapshot) -> impl IntoView {
                     <th><A href=a_href>"A: " {a_name}</A></th>
                     <th><A href=b_href>"B: " {b_name}</A></th>
                     <th>"Δ"</th>
+                </tr>
+                <tr>
+                    <th></th>
+                    <th>"Suite"</th>
+                    <th>{a_about}</th>
+                    <th>{b_about}</th>
+                    <th></th>
                 </tr>
                 <tr>
                     <th></th>

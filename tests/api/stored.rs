@@ -119,6 +119,28 @@ async fn suites_are_saved_in_versions_and_run_in_an_environment() {
         "{html}"
     );
     assert!(!html.contains("went wrong"), "{html}");
+    assert!(!html.contains("of different tests"), "{html}");
+
+    // Two versions of one stored suite are still the same suite; another test is not.
+    let (_, html) = app
+        .page(
+            &token,
+            &format!("/runs/compare?id={}&id={}", passed.test_id, failed.test_id),
+        )
+        .await;
+    assert!(!html.contains("of different tests"), "{html}");
+    assert!(
+        html.contains("version 1 · environment local") && html.contains("version 2"),
+        "{html}"
+    );
+    let demo = app.start_test(&token, "demo", 0).await;
+    let (_, html) = app
+        .page(
+            &token,
+            &format!("/runs/compare?id={}&id={}", passed.test_id, demo.test_id),
+        )
+        .await;
+    assert!(html.contains("of different tests"), "{html}");
 
     // History filters: by suite and status, and by date.
     let history = |form: Vec<(&'static str, String)>| {
@@ -137,7 +159,8 @@ async fn suites_are_saved_in_versions_and_run_in_an_environment() {
     assert_eq!(failed_only.len(), 1);
     assert_eq!(failed_only[0].suite_version, Some(2));
     assert_eq!(history(vec![("to", "2000-01-01".into())]).await.len(), 0);
-    assert_eq!(history(vec![("from", "2000-01-01".into())]).await.len(), 3);
+    // The three suite runs and the demo run.
+    assert_eq!(history(vec![("from", "2000-01-01".into())]).await.len(), 4);
     let (status, _) = app.call(&token, "runs", &[("from", "last week")]).await;
     assert_eq!(status, 400);
 }
