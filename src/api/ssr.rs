@@ -495,6 +495,7 @@ fn day_start_ms(date: &str) -> Option<u64> {
 fn run_error(e: RunError) -> ApiError {
     match e {
         RunError::UnknownTest | RunError::UnknownRun | RunError::UnknownRoom => ApiError::NotFound,
+        RunError::QueueFull => ApiError::BadRequest(RunError::QueueFull.to_string()),
         RunError::Database(e) => {
             error!(error = %e, "run bookkeeping failed");
             ApiError::Internal

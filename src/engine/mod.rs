@@ -209,6 +209,11 @@ pub enum RunError {
     UnknownRun,
     #[error("no such room")]
     UnknownRoom,
+    #[error(
+        "you already have {} runs waiting; cancel some or wait for them to start",
+        queue::MAX_WAITING_PER_USER
+    )]
+    QueueFull,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -282,6 +287,9 @@ impl Runner {
             if !self.store.is_member(room, user.id).await? {
                 return Err(RunError::UnknownRoom);
             }
+        }
+        if !self.admission.may_wait(user.id) {
+            return Err(RunError::QueueFull);
         }
         let test_id = uuid::Uuid::new_v4().simple().to_string();
         let snapshot = RunSnapshot::queued(

@@ -9,6 +9,9 @@ use std::{
 
 use tokio::sync::{oneshot, watch};
 
+/// Runs one user may have waiting in the queue.
+pub const MAX_WAITING_PER_USER: usize = 100;
+
 /// The two limits (both at least 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunLimits {
@@ -157,6 +160,14 @@ impl Admission {
         }
     }
 
+    /// Whether `user` may queue one more run: each user has at most [`MAX_WAITING_PER_USER`] waiting,
+    /// so one client cannot grow the queue (a row and a task per run) without bound.
+    pub fn may_wait(&self, user: i64) -> bool {
+        let state = self.lock();
+        self.has_room(&state, user)
+            || state.waiting.iter().filter(|w| w.user == user).count() < MAX_WAITING_PER_USER
+    }
+
     /// Runs executing now and waiting, for metrics and tests.
     pub fn counts(&self) -> (usize, usize) {
         let state = self.lock();
@@ -250,6 +261,26 @@ mod tests {
         drop(first);
         let _second = queued.admitted().await;
         assert_eq!(a.counts(), (2, 0));
+    }
+
+    #[test]
+    fn one_user_cannot_queue_without_bound() {
+        let a = Admission::new(RunLimits {
+            global: 1,
+            per_user: 1,
+        });
+        let _running = slot(a.enter(1));
+        let waiting: Vec<_> = (0..MAX_WAITING_PER_USER)
+            .map(|_| {
+                assert!(a.may_wait(1));
+                ticket(a.enter(1))
+            })
+            .collect();
+        assert!(!a.may_wait(1));
+        // Other users still may.
+        assert!(a.may_wait(2));
+        drop(waiting);
+        assert!(a.may_wait(1));
     }
 
     #[tokio::test]

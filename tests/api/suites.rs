@@ -378,5 +378,9 @@ async fn cancel_interrupts_a_request_in_flight() {
     assert!(done.steps.is_empty(), "{:?}", done.steps);
     // The request would have held the run for 25 s; cancel does not wait for it (the engine's bound
     // is 1 s; this only shows the request is abandoned, with room for a busy machine).
-    assert!(asked.elapsed() < Duration::from_secs(5), "{:?}", asked.elapsed());
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
 }
