@@ -306,11 +306,12 @@ impl ApiEngine {
             let duration_ms = t0.elapsed().as_millis() as u64;
             let result = match outcome {
                 Ok(response) => {
-                    let checks = checks::evaluate(&step.checks, &response);
+                    let patterns = checks::Patterns::new(step);
+                    let checks = checks::evaluate(&step.checks, &patterns, &response);
                     let failure = checks.iter().find_map(|c| c.detail.clone());
                     let mut captured = BTreeMap::new();
                     if failure.is_none() {
-                        checks::capture(&step.capture, &response, &mut captured);
+                        checks::capture(&step.capture, &patterns, &response, &mut captured);
                         vars.extend(captured.clone());
                     }
                     StepResult {

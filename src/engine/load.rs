@@ -102,6 +102,8 @@ struct Shared {
     suite: Suite,
     /// Each step's URL, parsed once when it has no variables.
     urls: Vec<Option<reqwest::Url>>,
+    /// Each step's patterns, compiled once.
+    patterns: Vec<checks::Patterns>,
     vars: BTreeMap<String, String>,
     tally: Mutex<Tally>,
     /// Iterations not yet claimed (`u64::MAX` when only the duration limits the run).
@@ -148,9 +150,11 @@ async fn execute(http: Arc<ApiEngine>, ctx: RunContext) {
     };
     let duration = load.duration();
     let urls = suite.steps.iter().map(ApiEngine::fixed_url).collect();
+    let patterns = suite.steps.iter().map(checks::Patterns::new).collect();
     let shared = Arc::new(Shared {
         http,
         urls,
+        patterns,
         suite: *suite,
         vars,
         tally: Mutex::new(Tally::new()),
@@ -361,7 +365,8 @@ async fn iterate(shared: &Shared) {
     while !shared.stop.is_cancelled() && shared.claim() {
         // Copied only when a step captures something into it.
         let mut vars = Cow::Borrowed(&shared.vars);
-        for (step, url) in shared.suite.steps.iter().zip(&shared.urls) {
+        let steps = shared.suite.steps.iter().zip(&shared.urls);
+        for ((step, url), patterns) in steps.zip(&shared.patterns) {
             let outcome = match shared.http.prepare(step, &vars, url.as_ref()) {
                 // Plain HTTP on the engine's own connection; TLS and URL credentials (sent as basic
                 // auth) through the shared client.
@@ -377,17 +382,16 @@ async fn iterate(shared: &Shared) {
             };
             let (latency, error) = match outcome {
                 Ok(response) => {
-                    let error = checks::first_failure(&step.checks, &response).map(|_| match &step
-                        .checks
-                        .status
-                    {
-                        Some(check) if !check.accepts(response.status) => {
-                            format!("status {}", response.status)
-                        }
-                        _ => "check".to_owned(),
-                    });
+                    let error = checks::first_failure(&step.checks, patterns, &response).map(
+                        |_| match &step.checks.status {
+                            Some(check) if !check.accepts(response.status) => {
+                                format!("status {}", response.status)
+                            }
+                            _ => "check".to_owned(),
+                        },
+                    );
                     if error.is_none() && !step.capture.is_empty() {
-                        checks::capture(&step.capture, &response, vars.to_mut());
+                        checks::capture(&step.capture, patterns, &response, vars.to_mut());
                     }
                     (Some(response.latency), error)
                 }

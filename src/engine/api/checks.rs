@@ -1,8 +1,16 @@
 //! Evaluating a step's checks against its response, and capturing variables from it. The suite was
 //! validated when it was read, so patterns and paths compile here; a failure to compile is reported as
-//! a failed check rather than assumed impossible.
+//! a failed check rather than assumed impossible. A step's patterns are compiled once per run
+//! ([`Patterns`]): a load run checks the same step thousands of times a second.
 
-use std::{collections::BTreeMap, ops::ControlFlow, time::Duration};
+use std::{
+    borrow::Cow,
+    collections::{BTreeMap, HashMap},
+    ops::ControlFlow,
+    time::Duration,
+};
+
+use regex::Regex;
 
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -10,8 +18,74 @@ use serde_json_path::JsonPath;
 
 use crate::{
     protocol::CheckOutcome,
-    suite::{CaptureDef, Checks, JsonCheck, JsonType, StatusCheck, TextMatch},
+    suite::{CaptureDef, Checks, JsonCheck, JsonType, StatusCheck, StepDef, TextMatch},
 };
+
+/// A step's regexes, JSONPaths and JSON Schema, compiled. Anything not prepared (or a default
+/// `Patterns`) is compiled when used.
+#[derive(Default)]
+pub struct Patterns {
+    regexes: HashMap<String, Result<Regex, String>>,
+    paths: HashMap<String, Result<JsonPath, String>>,
+    schema: Option<Result<jsonschema::Validator, String>>,
+}
+
+impl Patterns {
+    pub fn new(step: &StepDef) -> Self {
+        let mut p = Self::default();
+        let checks = &step.checks;
+        let regexes = checks
+            .headers
+            .values()
+            .filter_map(|m| m.matches.as_ref())
+            .chain(&checks.body_regex)
+            .chain(checks.json.iter().filter_map(|c| c.matches.as_ref()))
+            .chain(step.capture.values().filter_map(|c| c.regex.as_ref()));
+        for pattern in regexes {
+            p.regexes
+                .entry(pattern.clone())
+                .or_insert_with(|| compile_regex(pattern));
+        }
+        let paths = checks
+            .json
+            .iter()
+            .map(|c| &c.path)
+            .chain(step.capture.values().filter_map(|c| c.json.as_ref()));
+        for path in paths {
+            p.paths
+                .entry(path.clone())
+                .or_insert_with(|| compile_path(path));
+        }
+        p.schema = checks.json_schema.as_ref().map(compile_schema);
+        p
+    }
+
+    fn regex(&self, pattern: &str) -> Result<Cow<'_, Regex>, String> {
+        match self.regexes.get(pattern) {
+            Some(compiled) => compiled.as_ref().map(Cow::Borrowed).map_err(Clone::clone),
+            None => compile_regex(pattern).map(Cow::Owned),
+        }
+    }
+
+    fn path(&self, path: &str) -> Result<Cow<'_, JsonPath>, String> {
+        match self.paths.get(path) {
+            Some(compiled) => compiled.as_ref().map(Cow::Borrowed).map_err(Clone::clone),
+            None => compile_path(path).map(Cow::Owned),
+        }
+    }
+}
+
+fn compile_regex(pattern: &str) -> Result<Regex, String> {
+    Regex::new(pattern).map_err(|e| e.to_string())
+}
+
+fn compile_path(path: &str) -> Result<JsonPath, String> {
+    JsonPath::parse(path).map_err(|e| e.to_string())
+}
+
+fn compile_schema(schema: &Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::validator_for(schema).map_err(|e| e.to_string())
+}
 
 /// What a step's request got back.
 pub struct Response {
@@ -23,9 +97,9 @@ pub struct Response {
 
 /// The first check the response fails, described for the user with the excerpt that failed it; `None`
 /// when every check passes. Stops at that check (the load engine calls this for every response).
-pub fn first_failure(checks: &Checks, r: &Response) -> Option<String> {
+pub fn first_failure(checks: &Checks, patterns: &Patterns, r: &Response) -> Option<String> {
     let mut failure = None;
-    let _ = each_check(checks, r, &mut |_, problem| match problem {
+    let _ = each_check(checks, patterns, r, &mut |_, problem| match problem {
         Some(problem) => {
             failure = Some(problem);
             ControlFlow::Break(())
@@ -36,9 +110,9 @@ pub fn first_failure(checks: &Checks, r: &Response) -> Option<String> {
 }
 
 /// Every check's outcome, in the order the suite format lists them.
-pub fn evaluate(checks: &Checks, r: &Response) -> Vec<CheckOutcome> {
+pub fn evaluate(checks: &Checks, patterns: &Patterns, r: &Response) -> Vec<CheckOutcome> {
     let mut outcomes = Vec::new();
-    let _ = each_check(checks, r, &mut |label, problem| {
+    let _ = each_check(checks, patterns, r, &mut |label, problem| {
         outcomes.push(CheckOutcome {
             check: label(),
             passed: problem.is_none(),
@@ -53,7 +127,12 @@ pub fn evaluate(checks: &Checks, r: &Response) -> Vec<CheckOutcome> {
 type Visit<'a> = dyn FnMut(&dyn Fn() -> String, Option<String>) -> ControlFlow<()> + 'a;
 
 /// Calls `f` for each check until `f` breaks.
-fn each_check(checks: &Checks, r: &Response, f: &mut Visit<'_>) -> ControlFlow<()> {
+fn each_check(
+    checks: &Checks,
+    patterns: &Patterns,
+    r: &Response,
+    f: &mut Visit<'_>,
+) -> ControlFlow<()> {
     if let Some(status) = &checks.status {
         let problem = (!status.accepts(r.status)).then(|| {
             let got = format!("expected status {}, got {}", status_text(status), r.status);
@@ -75,7 +154,7 @@ fn each_check(checks: &Checks, r: &Response, f: &mut Visit<'_>) -> ControlFlow<(
     }
     for (name, expect) in &checks.headers {
         let got = r.headers.get(name).and_then(|v| v.to_str().ok());
-        let problem = text_mismatch(expect, got).map(|p| format!("header {name}: {p}"));
+        let problem = text_mismatch(expect, got, patterns).map(|p| format!("header {name}: {p}"));
         f(
             &|| format!("header {name} {}", text_match_text(expect)),
             problem,
@@ -87,7 +166,7 @@ fn each_check(checks: &Checks, r: &Response, f: &mut Visit<'_>) -> ControlFlow<(
         f(&|| format!("body contains {needle:?}"), problem)?;
     }
     if let Some(pattern) = &checks.body_regex {
-        let problem = match regex::Regex::new(pattern) {
+        let problem = match patterns.regex(pattern) {
             Ok(re) if re.is_match(&r.body) => None,
             Ok(_) => Some(format!(
                 "body does not match /{pattern}/: {}",
@@ -102,14 +181,16 @@ fn each_check(checks: &Checks, r: &Response, f: &mut Visit<'_>) -> ControlFlow<(
         let not_json = || format!("body is not JSON: {}", excerpt(&r.body));
         for check in &checks.json {
             let problem = match &json {
-                Ok(json) => json_mismatch(check, json).map(|p| format!("{}: {p}", check.path)),
+                Ok(json) => {
+                    json_mismatch(check, json, patterns).map(|p| format!("{}: {p}", check.path))
+                }
                 Err(_) => Some(not_json()),
             };
             f(&|| json_check_text(check), problem)?;
         }
         if let Some(schema) = &checks.json_schema {
             let problem = match &json {
-                Ok(json) => schema_mismatch(schema, json),
+                Ok(json) => schema_mismatch(schema, patterns, json),
                 Err(_) => Some(not_json()),
             };
             f(&|| "body matches the JSON schema".to_owned(), problem)?;
@@ -168,10 +249,18 @@ fn json_check_text(check: &JsonCheck) -> String {
 }
 
 /// The first way the body breaks the schema, with where (a JSON Pointer into the body).
-fn schema_mismatch(schema: &Value, json: &Value) -> Option<String> {
-    let validator = match jsonschema::validator_for(schema) {
-        Ok(v) => v,
-        Err(e) => return Some(format!("invalid JSON schema: {e}")),
+fn schema_mismatch(schema: &Value, patterns: &Patterns, json: &Value) -> Option<String> {
+    let compiled;
+    let validator = match &patterns.schema {
+        Some(Ok(v)) => v,
+        Some(Err(e)) => return Some(format!("invalid JSON schema: {e}")),
+        None => match compile_schema(schema) {
+            Ok(v) => {
+                compiled = v;
+                &compiled
+            }
+            Err(e) => return Some(format!("invalid JSON schema: {e}")),
+        },
     };
     let error = validator.iter_errors(json).next()?;
     let at = error.instance_path().to_string();
@@ -182,7 +271,7 @@ fn schema_mismatch(schema: &Value, json: &Value) -> Option<String> {
     ))
 }
 
-fn text_mismatch(expect: &TextMatch, got: Option<&str>) -> Option<String> {
+fn text_mismatch(expect: &TextMatch, got: Option<&str>, patterns: &Patterns) -> Option<String> {
     let Some(got) = got else {
         return Some("missing".into());
     };
@@ -192,7 +281,7 @@ fn text_mismatch(expect: &TextMatch, got: Option<&str>) -> Option<String> {
         }
     }
     if let Some(pattern) = &expect.matches {
-        match regex::Regex::new(pattern) {
+        match patterns.regex(pattern) {
             Ok(re) if re.is_match(got) => {}
             Ok(_) => return Some(format!("{got:?} does not match /{pattern}/")),
             Err(e) => return Some(format!("invalid regex /{pattern}/: {e}")),
@@ -201,8 +290,8 @@ fn text_mismatch(expect: &TextMatch, got: Option<&str>) -> Option<String> {
     None
 }
 
-fn json_mismatch(check: &JsonCheck, json: &Value) -> Option<String> {
-    let path = match JsonPath::parse(&check.path) {
+fn json_mismatch(check: &JsonCheck, json: &Value, patterns: &Patterns) -> Option<String> {
+    let path = match patterns.path(&check.path) {
         Ok(p) => p,
         Err(e) => return Some(format!("invalid JSONPath: {e}")),
     };
@@ -232,7 +321,7 @@ fn json_mismatch(check: &JsonCheck, json: &Value) -> Option<String> {
         let text = value
             .as_str()
             .map_or_else(|| value.to_string(), str::to_owned);
-        match regex::Regex::new(pattern) {
+        match patterns.regex(pattern) {
             Ok(re) if re.is_match(&text) => {}
             Ok(_) => return Some(format!("{} does not match /{pattern}/", excerpt(&text))),
             Err(e) => return Some(format!("invalid regex /{pattern}/: {e}")),
@@ -263,6 +352,7 @@ fn json_mismatch(check: &JsonCheck, json: &Value) -> Option<String> {
 /// variable unset, so a later step using it fails with "unknown variable".
 pub fn capture(
     captures: &BTreeMap<String, CaptureDef>,
+    patterns: &Patterns,
     r: &Response,
     vars: &mut BTreeMap<String, String>,
 ) {
@@ -271,7 +361,7 @@ pub fn capture(
             serde_json::from_str::<Value>(&r.body)
                 .ok()
                 .and_then(|json| {
-                    JsonPath::parse(path).ok().and_then(|p| {
+                    patterns.path(path).ok().and_then(|p| {
                         p.query(&json)
                             .first()
                             .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
@@ -283,7 +373,7 @@ pub fn capture(
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         } else if let Some(pattern) = &def.regex {
-            regex::Regex::new(pattern).ok().and_then(|re| {
+            patterns.regex(pattern).ok().and_then(|re| {
                 re.captures(&r.body)
                     .and_then(|c| c.get(1))
                     .map(|m| m.as_str().to_owned())
