@@ -45,6 +45,10 @@ test('a failing check ends as Failed with the reason on the step', async ({ page
   const failed = page.getByTestId('steps').locator('tbody tr.fail');
   await expect(failed).toHaveCount(1);
   await expect(failed).toContainText('expected status 200, got 404');
+  // Each check is listed; the list of a failed step is open and marks the failed check.
+  const checks = failed.getByTestId('checks');
+  await expect(checks).toHaveAttribute('open', '');
+  await expect(checks.locator('li.fail').first()).toContainText('status 200');
 });
 
 test('the run page renders its state on the server, without JavaScript', async ({ browser }) => {

@@ -92,6 +92,8 @@ steps:
   await expect(rows).toHaveCount(2);
   await expect(rows.first()).toContainText('Quick demo check');
   await page.goto(`/runs?suite=${suiteId}&status=failed`);
+  // Wait for the answer itself (no rows is also what the page shows while loading).
+  await expect(page.getByText('No runs here yet')).toBeVisible();
   await expect(page.getByTestId('run-row')).toHaveCount(0);
 
   await page.goto(`/runs?suite=${suiteId}`);
