@@ -4,6 +4,8 @@ import { defineConfig } from '@playwright/test';
 // fresh data directory, in Debian's Chromium: Playwright downloads no browser here.
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const DATA_DIR = '.tmp/data';
+// Everything the server logs, read by the global teardown: an ERROR line fails the run.
+export const SERVER_LOG = '.tmp/server.log';
 
 export default defineConfig({
   testDir: './tests',
@@ -13,6 +15,7 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [['list']],
+  globalTeardown: './server-log-check.ts',
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     trace: 'retain-on-failure',
@@ -29,7 +32,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf ${DATA_DIR} && ../target/release/livecheck`,
+    // `exec` in a subshell keeps the server the process Playwright stops; tee keeps its output visible.
+    command: `rm -rf ${DATA_DIR} && mkdir -p .tmp && (exec ../target/release/livecheck) 2>&1 | tee ${SERVER_LOG}`,
     url: `http://127.0.0.1:${PORT}/login`,
     reuseExistingServer: false,
     timeout: 60_000,

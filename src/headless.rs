@@ -6,6 +6,7 @@ use std::{
     collections::BTreeMap,
     io::Write,
     path::{Path, PathBuf},
+    process::ExitCode,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -14,28 +15,70 @@ use futures::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    engine::{
-        api::{ApiEngine, ApiRuns},
-        catalog::{Kind, TestDefinition},
-        load::LoadEngine,
-        Engine, EventSink, EventTarget, RunContext, RunOptions,
+    clock::now_ms,
+    engine::{http::HttpClient, Engines, EventSink, EventTarget, RunContext, SuiteRun, Workload},
+    protocol::{
+        api::RunOptions, event::new_epoch, RunEvent, RunSnapshot, RunStatus, ServerMessage,
     },
-    hub::{new_epoch, RunEvent},
-    protocol::{RunSnapshot, RunStatus, ServerMessage},
-    server::{export::junit_xml, now_ms, Config},
+    report::junit_xml,
+    server::{
+        process::{init_logging, runtime, shutdown_signal},
+        Config,
+    },
     suite::parse_suite,
 };
 
-/// What `livecheck run` was asked to do.
-#[derive(Debug, Clone)]
+/// `livecheck run`: a suite file, run in the terminal without the server. Exit status: 0 passed,
+/// 1 a check or threshold failed, 2 the suite or the arguments are invalid, 130 interrupted.
+#[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
+    /// The suite, YAML or JSON (docs/suites.md).
     pub suite: PathBuf,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write the run as JSON here.
+    #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Which of the suite's `environments` to use.
+    /// Use one of the suite's `environments`.
+    #[arg(long = "env", value_name = "NAME")]
     pub environment: Option<String>,
-    /// `name=value` overrides of the suite's variables.
+    /// Set a variable, overriding the suite and the environment (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
+}
+
+/// The `livecheck run` process: a single-threaded runtime (a headless run is one client process, and
+/// keeping its tasks on one thread avoids cross-thread wake-ups), Ctrl-C cancels the run.
+pub fn main(args: RunArgs) -> ExitCode {
+    init_logging("warn", true);
+    let Some(runtime) = runtime(tokio::runtime::Builder::new_current_thread()) else {
+        return ExitCode::FAILURE;
+    };
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("livecheck: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async {
+        let cancel = CancellationToken::new();
+        tokio::spawn({
+            let cancel = cancel.clone();
+            async move {
+                shutdown_signal().await;
+                cancel.cancel();
+            }
+        });
+        match run(args, &config, cancel, std::io::stdout()).await {
+            Ok(outcome) => ExitCode::from(outcome.exit_code()),
+            Err(e) => {
+                eprintln!("livecheck: {e}");
+                ExitCode::from(2)
+            }
+        }
+    })
 }
 
 /// How a headless run ended; [`Outcome::exit_code`] is the process's exit status.
@@ -88,7 +131,7 @@ pub async fn run(
         path: args.suite.clone(),
         source,
     })?;
-    let mut suite = parse_suite(&text).map_err(|errors| HeadlessError::Invalid {
+    let suite = parse_suite(&text).map_err(|errors| HeadlessError::Invalid {
         path: args.suite.clone(),
         problems: errors
             .iter()
@@ -96,43 +139,40 @@ pub async fn run(
             .collect::<Vec<_>>()
             .join("\n"),
     })?;
-    if let Some(env) = &args.environment {
-        suite = suite.in_environment(env).map_err(HeadlessError::Usage)?;
-    }
+    let mut variables = match &args.environment {
+        Some(env) => suite
+            .environment(env)
+            .map_err(HeadlessError::Usage)?
+            .clone(),
+        None => BTreeMap::new(),
+    };
     for (name, value) in &args.vars {
         // A value given on the command line is taken literally, `$` included.
-        suite
-            .variables
-            .insert(name.clone(), value.replace('$', "$$"));
+        variables.insert(name.clone(), value.replace('$', "$$"));
     }
-    let definition = TestDefinition {
-        key: "suite",
-        name: suite.name.clone(),
-        description: "",
-        kind: Kind::Api(Box::new(suite)),
-        source: None,
-    };
+    let name = suite.name.clone();
+    let workload = Workload::Suite(SuiteRun {
+        suite: Arc::new(suite),
+        variables,
+    });
     let options = RunOptions::default();
     let snapshot = RunSnapshot::queued(
         "headless".into(),
         new_epoch(),
-        definition.name.clone(),
-        definition.total_steps(&options),
+        name.clone(),
+        workload.total_steps(&options),
     );
 
-    let http = Arc::new(ApiEngine::new(config.step_timeout, config.targets.clone()));
-    let engine: Box<dyn Engine> = match &definition.kind {
-        Kind::Api(suite) if suite.load.is_some() => Box::new(LoadEngine(http)),
-        _ => Box::new(ApiRuns(http)),
-    };
+    let engines = Engines::new(HttpClient::new(config.step_timeout, config.targets.clone()));
     let target = Arc::new(Terminal {
         state: Mutex::new((snapshot, Box::new(out))),
     });
     let sink = EventSink::new(SharedTerminal(target.clone()));
-    target.line(&format!("Running {:?}", definition.name));
+    target.line(&format!("Running {name:?}"));
+    let engine = engines.for_workload(&workload);
     engine
         .run(RunContext {
-            definition,
+            workload,
             options,
             cancel,
             sink,

@@ -5,17 +5,22 @@
 //! the live connection. Only the protocol, the UI and the server-function signatures are shared.
 //!
 //! # Layout
-//! - [`protocol`]: every WebSocket message, one definition for the server and the wasm client.
-//! - [`api`]: Leptos server functions (login, start a test, read a run) and the error type they return.
-//! - [`app`]: the Leptos UI: shell, routes, pages and the `RealTimeProgressBar`.
-//! - [`client`]: the browser side of the live connection (hydrate only; its state machine is plain Rust).
-//! - `auth` (ssr): password hashing, JWT issue/verify, the session cookie.
-//! - `store` (ssr): SQLite through sqlx: users and runs.
-//! - `hub` (ssr): WebSocket connections, subscriptions and the fan-out of run events.
-//! - `engine` (ssr): runs test definitions and reports progress to the hub.
-//! - `suite` (ssr): the YAML/JSON test-suite format, its validation and `${var}` templating.
-//! - `headless` (ssr): `livecheck run suite.yaml`, a suite run in the terminal without the server.
-//! - `server` (ssr): configuration, shared state, the router and the built-in demo target API.
+//! Layers, bottom first; a module uses only the layers below it (`../shared/tools/module-deps` checks):
+//! 1. [`protocol`]: the vocabulary — every WebSocket message, the server functions' data types, a
+//!    run's snapshot and the engines' `RunEvent` — and `clock` (ssr): the wall clock. They use
+//!    nothing of the crate.
+//! 2. `suite` (ssr): the YAML/JSON suite format, validation with lines, `${var}` templating;
+//!    `auth` (ssr): password hashes, JWTs, the session cookie; `report` (ssr): JUnit XML of a run.
+//! 3. `store` (ssr): SQLite through sqlx — users, runs, rooms, suites, the event log;
+//!    `engine` (ssr): the engines (HTTP steps, load, synthetic) behind one `Engine` contract, and the
+//!    target guard.
+//! 4. `hub` (ssr): WebSocket connections, subscriptions, rooms, and the fan-out of run events.
+//! 5. `runs` (ssr): the life of a run — start from a built-in test or a suite, the queue and limits,
+//!    the live event target, cancel and restart, and the one rule of who may see a run.
+//! 6. [`api`]: the Leptos server functions, and nothing else.
+//! 7. [`app`]: the UI (shell, routes, pages, `RealTimeProgressBar`); [`client`]: the browser side of
+//!    the live connection (hydrate only; its state machine is plain Rust).
+//! 8. `server` (ssr): configuration, state, the router, start-up; `headless` (ssr): `livecheck run`.
 
 // Leptos views are deeply nested types; the default limit (128) is too low for the run page.
 #![recursion_limit = "256"]
@@ -28,11 +33,17 @@ pub mod protocol;
 #[cfg(feature = "ssr")]
 pub mod auth;
 #[cfg(feature = "ssr")]
+pub mod clock;
+#[cfg(feature = "ssr")]
 pub mod engine;
 #[cfg(feature = "ssr")]
 pub mod headless;
 #[cfg(feature = "ssr")]
 pub mod hub;
+#[cfg(feature = "ssr")]
+pub mod report;
+#[cfg(feature = "ssr")]
+pub mod runs;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]

@@ -1,17 +1,24 @@
-//! Server functions: the typed calls the UI makes (login, logout, start a test, read a run).
+//! Server functions: the typed calls the UI makes (sign in, start a test, save a suite, read a run),
+//! and nothing else. The data they exchange is defined in [`crate::protocol::api`].
 //!
-//! The signatures compile for both sides; the bodies run only on the server. Every function has a fixed
-//! `endpoint` under `/api/` so other clients (the integration tests, curl) can call it too: arguments
-//! as form fields, results as JSON. Errors are [`ApiError`], whose messages are safe to show.
+//! The signatures compile for both sides; the bodies run only on the server, in [`ssr`], split by
+//! topic (sessions, runs, suites, rooms). Every function has a fixed `endpoint` under `/api/` so other
+//! clients (the integration tests, curl) can call it too: arguments as form fields, results as JSON.
+//! Errors are [`ApiError`], whose messages are safe to show.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::RunSnapshot;
+use crate::protocol::{
+    api::{RunSummary, SuiteDetail, SuiteInfo, SuiteProblem, SuiteSaved, TestSummary, UserInfo},
+    RunSnapshot,
+};
 
 #[cfg(feature = "ssr")]
 mod ssr;
+#[cfg(feature = "ssr")]
+pub use ssr::ApiState;
 
 /// What a server function can fail with, as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -47,104 +54,6 @@ impl leptos::server_fn::error::FromServerFnError for ApiError {
     }
 }
 
-/// One problem in a suite: where (a field path such as `steps[2].checks.status`, and its line in the
-/// text when it can be told) and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SuiteProblem {
-    pub path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl std::fmt::Display for SuiteProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "line {line}, {}: {}", self.path, self.message),
-            None => write!(f, "{}: {}", self.path, self.message),
-        }
-    }
-}
-
-/// A stored suite, as lists show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SuiteInfo {
-    pub id: i64,
-    pub name: String,
-    /// The latest version (or the one shown).
-    pub version: i64,
-    pub updated_at: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SuiteVersionInfo {
-    pub version: i64,
-    pub created_at: u64,
-}
-
-/// One version of a stored suite, for the editor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SuiteDetail {
-    pub info: SuiteInfo,
-    pub text: String,
-    /// Every version, newest first.
-    pub versions: Vec<SuiteVersionInfo>,
-    /// The names of the suite's environments.
-    pub environments: Vec<String>,
-    /// Whether it is a load test.
-    pub load: bool,
-}
-
-/// Where `save_suite` put the text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SuiteSaved {
-    pub id: i64,
-    pub version: i64,
-}
-
-/// The signed-in user, as pages show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserInfo {
-    pub id: i64,
-    pub username: String,
-}
-
-/// A test the user can start.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TestSummary {
-    pub key: String,
-    pub name: String,
-    pub description: String,
-    /// Each step's name, e.g. "GET /demo/items".
-    pub steps: Vec<String>,
-}
-
-/// A run in the user's history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunSummary {
-    pub test_key: String,
-    pub created_at: u64,
-    pub snapshot: RunSnapshot,
-    /// The stored suite (and version) the run ran, if it was one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suite_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suite_version: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub environment: Option<String>,
-}
-
-impl RunSummary {
-    /// The page that shows the run.
-    pub fn href(&self) -> String {
-        if self.test_key == "suite" {
-            format!("/runs/{}", self.snapshot.test_id)
-        } else {
-            format!("/tests/{}?run={}", self.test_key, self.snapshot.test_id)
-        }
-    }
-}
-
 /// Checks the password and sets the session cookie (HttpOnly, SameSite=Strict), then sends the browser
 /// to `next` (a local path) or the home page.
 #[server(endpoint = "login")]
@@ -153,20 +62,20 @@ pub async fn login(
     password: String,
     next: Option<String>,
 ) -> Result<UserInfo, ApiError> {
-    ssr::login(username, password, next).await
+    ssr::session::login(username, password, next).await
 }
 
 /// Clears the session cookie and sends the browser to the login page.
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), ApiError> {
-    ssr::logout();
+    ssr::session::logout();
     Ok(())
 }
 
 /// The signed-in user, or `None`.
 #[server(endpoint = "me")]
 pub async fn me() -> Result<Option<UserInfo>, ApiError> {
-    Ok(ssr::session_user().await?.map(|u| UserInfo {
+    Ok(ssr::session::session_user().await?.map(|u| UserInfo {
         id: u.id,
         username: u.username,
     }))
@@ -175,8 +84,7 @@ pub async fn me() -> Result<Option<UserInfo>, ApiError> {
 /// The tests the user can start.
 #[server(endpoint = "tests")]
 pub async fn list_tests() -> Result<Vec<TestSummary>, ApiError> {
-    ssr::current_user().await?;
-    Ok(ssr::catalogue())
+    ssr::runs::list_tests().await
 }
 
 /// Starts a run of test `key` (in `room`, whose members will see it, if given). `delay_ms` slows the
@@ -190,31 +98,31 @@ pub async fn start_test(
     step_results: Option<bool>,
     room: Option<String>,
 ) -> Result<RunSnapshot, ApiError> {
-    let options = ssr::RunParams {
+    let options = ssr::runs::RunParams {
         delay_ms,
         events,
         rate,
         step_results,
     };
-    ssr::start_test(key, options, room).await
+    ssr::runs::start_test(key, options, room).await
 }
 
 /// Creates a room with the caller as its first member.
 #[server(endpoint = "create_room")]
 pub async fn create_room(name: String) -> Result<(), ApiError> {
-    ssr::create_room(name).await
+    ssr::rooms::create_room(name).await
 }
 
 /// Adds a user to a room the caller is a member of.
 #[server(endpoint = "add_room_member")]
 pub async fn add_room_member(room: String, username: String) -> Result<(), ApiError> {
-    ssr::add_room_member(room, username).await
+    ssr::rooms::add_room_member(room, username).await
 }
 
 /// The rooms the caller is a member of.
 #[server(endpoint = "rooms")]
 pub async fn my_rooms() -> Result<Vec<String>, ApiError> {
-    ssr::my_rooms().await
+    ssr::rooms::my_rooms().await
 }
 
 /// Validates a suite (YAML or JSON, see docs/suites.md) and starts a run of it (in `room`, if given).
@@ -225,32 +133,32 @@ pub async fn run_suite(
     room: Option<String>,
     environment: Option<String>,
 ) -> Result<RunSnapshot, ApiError> {
-    ssr::run_suite(suite, room, environment).await
+    ssr::suites::run_suite(suite, room, environment).await
 }
 
 /// Every problem in a suite text, without saving or running it (empty when it is valid).
 #[server(endpoint = "check_suite")]
 pub async fn check_suite(text: String) -> Result<Vec<SuiteProblem>, ApiError> {
-    ssr::check_suite(text).await
+    ssr::suites::check_suite(text).await
 }
 
 /// Saves a suite: a new one (no `id`), or the next version of one of the caller's. Only a valid text
 /// is saved; an invalid one is refused whole with its problems.
 #[server(endpoint = "save_suite")]
 pub async fn save_suite(id: Option<i64>, text: String) -> Result<SuiteSaved, ApiError> {
-    ssr::save_suite(id, text).await
+    ssr::suites::save_suite(id, text).await
 }
 
 /// The caller's stored suites, most recently saved first.
 #[server(endpoint = "suites")]
 pub async fn list_suites() -> Result<Vec<SuiteInfo>, ApiError> {
-    ssr::list_suites().await
+    ssr::suites::list_suites().await
 }
 
 /// One version of one of the caller's suites (the latest without `version`).
 #[server(endpoint = "suite")]
 pub async fn get_suite(id: i64, version: Option<i64>) -> Result<SuiteDetail, ApiError> {
-    ssr::get_suite(id, version).await
+    ssr::suites::get_suite(id, version).await
 }
 
 /// Runs a version of a stored suite (the latest without `version`), in one of its environments.
@@ -261,31 +169,31 @@ pub async fn run_saved_suite(
     environment: Option<String>,
     room: Option<String>,
 ) -> Result<RunSnapshot, ApiError> {
-    ssr::run_saved_suite(id, version, environment, room).await
+    ssr::suites::run_saved_suite(id, version, environment, room).await
 }
 
 /// Starts the same test again (same options, same room); the browser is sent to the new run.
 #[server(endpoint = "restart_test")]
 pub async fn restart_test(test_id: String) -> Result<RunSnapshot, ApiError> {
-    ssr::restart_test(test_id).await
+    ssr::runs::restart_test(test_id).await
 }
 
 /// Cancels one of the user's runs in progress.
 #[server(endpoint = "cancel_test")]
 pub async fn cancel_test(test_id: String) -> Result<(), ApiError> {
-    ssr::cancel_test(test_id).await
+    ssr::runs::cancel_test(test_id).await
 }
 
 /// A run's current state (live if running, stored otherwise).
 #[server(endpoint = "run")]
 pub async fn get_run(test_id: String) -> Result<RunSnapshot, ApiError> {
-    ssr::get_run(test_id).await
+    ssr::runs::get_run(test_id).await
 }
 
 /// One run the user may see, with the test or stored suite (and version, environment) it ran.
 #[server(endpoint = "run_summary")]
 pub async fn get_run_summary(test_id: String) -> Result<RunSummary, ApiError> {
-    ssr::get_run_summary(test_id).await
+    ssr::runs::get_run_summary(test_id).await
 }
 
 /// The runs the user may see, newest first (at most 100): optionally only those with a status, of a
@@ -297,31 +205,11 @@ pub async fn recent_runs(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<Vec<RunSummary>, ApiError> {
-    ssr::recent_runs(RunFilter {
+    ssr::runs::recent_runs(crate::protocol::api::RunFilter {
         status,
         suite,
         from,
         to,
     })
     .await
-}
-
-/// The filters of the run history, as the page's query string carries them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunFilter {
-    pub status: Option<String>,
-    pub suite: Option<i64>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-}
-
-/// Longest step delay the UI offers (the demo target caps it too).
-pub const MAX_DELAY_MS: u32 = 5_000;
-
-/// Whether a room name is acceptable: 1–64 letters, digits, `-` or `_`.
-pub fn valid_room_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }

@@ -17,8 +17,9 @@ use leptos_router::{
 };
 
 use crate::{
-    api::{self, Login, Logout, UserInfo},
+    api::{self, Login, Logout},
     client::Live,
+    protocol::api::UserInfo,
 };
 pub use progress::RealTimeProgressBar;
 

@@ -8,7 +8,13 @@ use leptos_router::{
 };
 
 use super::{progress::format_duration, RealTimeProgressBar, RequireUser};
-use crate::{api, protocol::RunSnapshot};
+use crate::{
+    api,
+    protocol::{
+        api::{RunSummary, SUITE_TEST_KEY},
+        RunSnapshot,
+    },
+};
 
 #[component]
 pub fn RunPage() -> impl IntoView {
@@ -97,16 +103,16 @@ fn delta_ms(a: Option<u64>, b: Option<u64>) -> String {
 }
 
 #[component]
-fn CompareTable(a: api::RunSummary, b: api::RunSummary) -> impl IntoView {
+fn CompareTable(a: RunSummary, b: RunSummary) -> impl IntoView {
     // The same stored suite (any version, any environment), the same built-in test, or — for suites
     // sent without saving — the same name.
     let same_suite = a.test_key == b.test_key
         && match (a.suite_id, b.suite_id) {
             (Some(x), Some(y)) => x == y,
-            (None, None) => a.test_key != "suite" || a.snapshot.name == b.snapshot.name,
+            (None, None) => a.test_key != SUITE_TEST_KEY || a.snapshot.name == b.snapshot.name,
             _ => false,
         };
-    let describe = |r: &api::RunSummary| {
+    let describe = |r: &RunSummary| {
         let mut parts = Vec::new();
         if let Some(v) = r.suite_version {
             parts.push(format!("version {v}"));

@@ -7,8 +7,8 @@ use leptos_router::hooks::use_query_map;
 
 use super::{progress::MiniBar, RequireUser};
 use crate::{
-    api::{self, RunFilter},
-    protocol::RunStatus,
+    api,
+    protocol::{api::RunFilter, RunStatus},
 };
 
 const STATUSES: [RunStatus; 6] = [

@@ -8,7 +8,10 @@ use leptos_router::{
 };
 
 use super::RequireUser;
-use crate::api::{self, ApiError, CheckSuite, RunSavedSuite, SaveSuite, SuiteDetail, SuiteProblem};
+use crate::{
+    api::{self, ApiError, CheckSuite, RunSavedSuite, SaveSuite},
+    protocol::api::{SuiteDetail, SuiteProblem},
+};
 
 /// What a new suite starts with.
 const TEMPLATE: &str = "name: My API check

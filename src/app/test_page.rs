@@ -60,7 +60,7 @@ fn TestDetail() -> impl IntoView {
                                 view! {
                                     <label>
                                         "Delay per step (ms) "
-                                        <input type="number" name="delay_ms" value="300" min="0" max=api::MAX_DELAY_MS.to_string()/>
+                                        <input type="number" name="delay_ms" value="300" min="0" max=crate::protocol::api::MAX_DELAY_MS.to_string()/>
                                     </label>
                                 }.into_any()
                             }}

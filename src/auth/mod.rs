@@ -12,6 +12,8 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use crate::clock::now_secs;
+
 /// Name of the HttpOnly cookie that carries the session JWT.
 pub const SESSION_COOKIE: &str = "livecheck_session";
 
@@ -155,10 +157,6 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
-}
-
-fn now_secs() -> u64 {
-    crate::server::now_ms() / 1000
 }
 
 #[cfg(test)]

@@ -121,7 +121,7 @@ fn mint_token(secret: &str) -> String {
 }
 
 fn now_us() -> u64 {
-    livecheck::server::now_us()
+    livecheck::clock::now_us()
 }
 
 /// Opens one authenticated connection and waits for `connection_established`.

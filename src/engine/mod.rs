@@ -1,33 +1,31 @@
-//! Test engines and the runner that starts them.
+//! The test engines, and the contract they share.
 //!
-//! An [`Engine`] executes one run and reports what happens through its [`EventSink`]; it knows nothing
-//! about WebSockets or SQL. The [`Runner`] creates the run (store row + hub topic), spawns the engine,
-//! and can cancel it. Adding an engine means implementing the trait; the hub does not change.
+//! An [`Engine`] executes one run of a [`Workload`] and reports what happens through its [`EventSink`];
+//! it knows nothing of WebSockets, SQL, users or queues (that is the `runs` layer's business). The sink
+//! fronts an [`EventTarget`]: the hub and the store in the server, the terminal in `livecheck run`.
+//! Adding an engine means implementing the trait and naming it in [`Engines::for_workload`].
+//!
+//! - [`steps`]: a suite's HTTP steps, once, in order (checks, captures, stop or go on);
+//! - [`load`]: a suite as N virtual users (HdrHistogram latencies, thresholds);
+//! - [`synthetic`]: progress events at a chosen rate, no network I/O (demos, the hub benchmark);
+//! - [`http`]: the HTTP side both suite engines share (templating, timeouts, body limit, checks);
+//! - [`guard`]: which addresses suites may send requests to.
 
-pub mod api;
-pub mod catalog;
 pub mod guard;
+pub mod http;
 pub mod load;
-pub mod queue;
+pub mod steps;
 pub mod synthetic;
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
+use std::{collections::BTreeMap, sync::Arc};
 
 use futures::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn, Instrument};
 
 use crate::{
-    auth::AuthUser,
-    hub::{new_epoch, Hub, RunAccess, RunEvent},
-    protocol::{LoadStats, RunResults, RunSnapshot, RunStatus, ServerMessage, StepResult},
-    server::now_ms,
-    store::{RunRecord, Store},
+    protocol::{api::RunOptions, LoadStats, RunEvent, RunResults, RunStatus, StepResult},
+    suite::Suite,
 };
-use catalog::TestDefinition;
 
 /// Runs one test. Implementations report through the sink and return when the run is over.
 pub trait Engine: Send + Sync {
@@ -36,55 +34,120 @@ pub trait Engine: Send + Sync {
 
 /// What an engine gets for one run.
 pub struct RunContext {
-    pub definition: TestDefinition,
+    pub workload: Workload,
     pub options: RunOptions,
     /// Cancelled when the user cancels the run; engines stop promptly and return.
     pub cancel: CancellationToken,
     pub sink: EventSink,
 }
 
-/// Per-run knobs chosen when starting.
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct RunOptions {
-    /// Extra delay the demo target adds to every response, so progress is visible.
-    pub delay_ms: u32,
-    /// Synthetic test: how many progress events, and how many per second.
-    pub events: u32,
-    pub rate: u32,
-    /// Synthetic test: give every event a step result (which is never coalesced or dropped).
-    pub step_results: bool,
+/// What a suite engine works with, taken out of its [`RunContext`].
+struct SuiteJob {
+    run: SuiteRun,
+    /// The variables the run starts with, templates filled in.
+    vars: BTreeMap<String, String>,
+    cancel: CancellationToken,
+    sink: EventSink,
 }
 
-impl Default for RunOptions {
-    fn default() -> Self {
-        Self {
-            delay_ms: 0,
-            events: 100,
-            rate: 20,
-            step_results: false,
+impl RunContext {
+    /// For the suite engines: the suite and its starting variables. When the workload is not a suite,
+    /// or its variables do not resolve, the run ends with an error and there is nothing to do.
+    async fn into_suite_job(self, engine: &str) -> Option<SuiteJob> {
+        let RunContext {
+            workload,
+            cancel,
+            sink,
+            ..
+        } = self;
+        let Workload::Suite(run) = workload else {
+            sink.error(format!(
+                "the {engine} engine was given a test that is not a suite"
+            ))
+            .await;
+            return None;
+        };
+        match run.starting_variables() {
+            Ok(vars) => Some(SuiteJob {
+                run,
+                vars,
+                cancel,
+                sink,
+            }),
+            Err(e) => {
+                sink.error(e).await;
+                None
+            }
         }
     }
 }
 
-impl RunOptions {
-    /// Upper bounds, so one request cannot occupy the server for long.
-    pub const MAX_DELAY_MS: u32 = crate::api::MAX_DELAY_MS;
-    pub const MAX_EVENTS: u32 = 1_000_000;
-    pub const MAX_RATE: u32 = 1_000_000;
+/// What a run executes.
+#[derive(Debug, Clone)]
+pub enum Workload {
+    /// A suite's steps: once, or as a load test when it has a `load` section.
+    Suite(SuiteRun),
+    /// `events` progress events at `rate` per second (both from the run's options).
+    Synthetic,
+}
 
-    /// Checks the bounds; the message names the field.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.delay_ms > Self::MAX_DELAY_MS {
-            return Err(format!("delay_ms must be at most {}", Self::MAX_DELAY_MS));
+/// A suite and the variables set for this run over the suite's own (an environment's values,
+/// `--var`s, the built-in tests' `${base}`). The suite is shared: the built-in ones are parsed once.
+#[derive(Debug, Clone)]
+pub struct SuiteRun {
+    pub suite: Arc<Suite>,
+    pub variables: BTreeMap<String, String>,
+}
+
+impl SuiteRun {
+    pub fn new(suite: Arc<Suite>) -> Self {
+        Self {
+            suite,
+            variables: BTreeMap::new(),
         }
-        if self.events == 0 || self.events > Self::MAX_EVENTS {
-            return Err(format!("events must be between 1 and {}", Self::MAX_EVENTS));
+    }
+
+    /// The variables the run starts with, each one's templates filled in.
+    pub fn starting_variables(&self) -> Result<BTreeMap<String, String>, String> {
+        self.suite.resolved_variables(&self.variables)
+    }
+}
+
+impl Workload {
+    /// Steps a run of this workload reports, given its options.
+    pub fn total_steps(&self, options: &RunOptions) -> u32 {
+        match self {
+            // A load run reports how far it is in thousandths.
+            Workload::Suite(run) if run.suite.load.is_some() => 1000,
+            Workload::Suite(run) => run.suite.steps.len() as u32,
+            Workload::Synthetic => options.events,
         }
-        if self.rate == 0 || self.rate > Self::MAX_RATE {
-            return Err(format!("rate must be between 1 and {}", Self::MAX_RATE));
+    }
+}
+
+/// One instance of each engine, sharing one HTTP client. Cheap to clone.
+#[derive(Clone)]
+pub struct Engines {
+    steps: steps::StepsEngine,
+    load: load::LoadEngine,
+}
+
+impl Engines {
+    pub fn new(http: http::HttpClient) -> Self {
+        let http = Arc::new(http);
+        Self {
+            steps: steps::StepsEngine(http.clone()),
+            load: load::LoadEngine(http),
         }
-        Ok(())
+    }
+
+    /// The engine that executes `workload`.
+    pub fn for_workload(&self, workload: &Workload) -> &dyn Engine {
+        match workload {
+            Workload::Suite(run) if run.suite.load.is_some() => &self.load,
+            Workload::Suite(_) => &self.steps,
+            Workload::Synthetic => &synthetic::SyntheticEngine,
+        }
     }
 }
 
@@ -174,288 +237,5 @@ impl EventSink {
     async fn publish_and_save(&self, event: RunEvent) {
         self.target.publish(event);
         self.target.checkpoint().await;
-    }
-}
-
-/// The server's target: the run's hub topic, and its row in the store.
-struct LiveTarget {
-    test_id: String,
-    hub: Hub,
-    store: Store,
-}
-
-impl EventTarget for LiveTarget {
-    fn publish(&self, event: RunEvent) {
-        self.hub.publish(&self.test_id, event);
-    }
-
-    fn checkpoint(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            if let Some(snapshot) = self.hub.live_snapshot(&self.test_id) {
-                if let Err(e) = self.store.save_snapshot(&snapshot).await {
-                    warn!(error = %e, "could not save the run's state");
-                }
-            }
-        })
-    }
-}
-
-/// Errors from starting or controlling runs.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error("no such test")]
-    UnknownTest,
-    #[error("no such run")]
-    UnknownRun,
-    #[error("no such room")]
-    UnknownRoom,
-    #[error(
-        "you already have {} runs waiting; cancel some or wait for them to start",
-        queue::MAX_WAITING_PER_USER
-    )]
-    QueueFull,
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
-}
-
-/// Starts and cancels runs. Cheap to clone.
-#[derive(Clone)]
-pub struct Runner {
-    hub: Hub,
-    store: Store,
-    api: api::ApiRuns,
-    load: load::LoadEngine,
-    /// The app's own address: the built-in tests' `${base}`.
-    app_url: Arc<str>,
-    /// Concurrent-run limits and the queue.
-    admission: queue::Admission,
-    /// Cancellation handles of the runs in progress; std mutex, never held across `.await`.
-    active: Arc<Mutex<HashMap<String, CancellationToken>>>,
-}
-
-impl Runner {
-    pub fn new(
-        hub: Hub,
-        store: Store,
-        api: api::ApiEngine,
-        app_url: String,
-        limits: queue::RunLimits,
-    ) -> Self {
-        let api = Arc::new(api);
-        Self {
-            hub,
-            store,
-            api: api::ApiRuns(api.clone()),
-            load: load::LoadEngine(api),
-            app_url: app_url.into(),
-            admission: queue::Admission::new(limits),
-            active: Arc::default(),
-        }
-    }
-
-    /// Creates a run of a catalogued test for the user (in `room`, if given: the user must be a member)
-    /// and starts it. The run is subscribable (hub) and listed (store) before this returns.
-    pub async fn start(
-        &self,
-        user: &AuthUser,
-        test_key: &str,
-        options: RunOptions,
-        room: Option<String>,
-    ) -> Result<RunSnapshot, RunError> {
-        let mut definition = catalog::find(test_key).ok_or(RunError::UnknownTest)?;
-        // The built-in suites call the app's own demo API, as slowly as asked.
-        if let catalog::Kind::Api(suite) = &mut definition.kind {
-            suite
-                .variables
-                .insert("base".into(), self.app_url.to_string());
-            suite
-                .variables
-                .insert("delay_ms".into(), options.delay_ms.to_string());
-        }
-        self.start_definition(user, definition, options, room).await
-    }
-
-    /// Starts a run of any definition (a catalogued test, or a suite sent with the request).
-    pub async fn start_definition(
-        &self,
-        user: &AuthUser,
-        definition: TestDefinition,
-        options: RunOptions,
-        room: Option<String>,
-    ) -> Result<RunSnapshot, RunError> {
-        if let Some(room) = &room {
-            if !self.store.is_member(room, user.id).await? {
-                return Err(RunError::UnknownRoom);
-            }
-        }
-        if !self.admission.may_wait(user.id) {
-            return Err(RunError::QueueFull);
-        }
-        let test_id = uuid::Uuid::new_v4().simple().to_string();
-        let snapshot = RunSnapshot::queued(
-            test_id.clone(),
-            new_epoch(),
-            definition.name.clone(),
-            definition.total_steps(&options),
-        );
-        self.store
-            .insert_run(&RunRecord {
-                id: test_id.clone(),
-                user_id: user.id,
-                room: room.clone(),
-                test_key: definition.key.to_owned(),
-                snapshot: snapshot.clone(),
-                created_at: now_ms(),
-                options: serde_json::to_string(&options).unwrap_or_default(),
-                source: definition.source.clone(),
-            })
-            .await?;
-        self.hub.open_run(
-            RunAccess {
-                owner: user.id,
-                room: room.clone(),
-            },
-            snapshot.clone(),
-        );
-        if let Some(room) = &room {
-            self.hub.room_broadcast(
-                room,
-                &ServerMessage::RoomRunStarted {
-                    room: room.clone(),
-                    test_id: test_id.clone(),
-                    name: snapshot.name.clone(),
-                    started_by: user.username.clone(),
-                },
-            );
-        }
-
-        let cancel = CancellationToken::new();
-        self.active_runs().insert(test_id.clone(), cancel.clone());
-        let sink = EventSink::new(LiveTarget {
-            test_id: test_id.clone(),
-            hub: self.hub.clone(),
-            store: self.store.clone(),
-        });
-        let total_steps = snapshot.total_steps;
-        let entry = self.admission.enter(user.id);
-        let ctx = RunContext {
-            definition,
-            options,
-            cancel: cancel.clone(),
-            sink: sink.clone(),
-        };
-        let runner = self.clone();
-        let span = tracing::info_span!("run", run = %test_id, user = user.id);
-        let run = self.engine_for(&ctx.definition).run(ctx);
-        tokio::spawn(
-            async move {
-                let slot = match entry {
-                    queue::Entry::Now(slot) => Some(slot),
-                    queue::Entry::Queued { ahead, ticket } => {
-                        info!(ahead, "run queued");
-                        let queued = |ahead: usize| {
-                            let runs = if ahead == 1 { "run" } else { "runs" };
-                            sink.progress(
-                                0,
-                                0,
-                                total_steps,
-                                format!("Queued: waiting for a free slot ({ahead} {runs} ahead)"),
-                                None,
-                            );
-                        };
-                        queued(ahead);
-                        let mut place = ticket.ahead();
-                        let admitted = ticket.admitted();
-                        tokio::pin!(admitted);
-                        loop {
-                            tokio::select! {
-                                slot = &mut admitted => break Some(slot),
-                                _ = cancel.cancelled() => {
-                                    sink.status(RunStatus::Cancelled).await;
-                                    break None;
-                                }
-                                Ok(()) = place.changed() => {
-                                    let ahead = *place.borrow_and_update();
-                                    queued(ahead);
-                                }
-                            }
-                        }
-                    }
-                };
-                if let Some(slot) = slot {
-                    info!("run started");
-                    run.await;
-                    drop(slot);
-                }
-                runner.active_runs().remove(&test_id);
-                // Everything the run published must be stored before late subscribers are sent to
-                // the store for it.
-                if let Some(log) = runner.hub.event_log() {
-                    log.flush().await;
-                }
-                runner.hub.close_run(&test_id);
-                info!("run finished");
-            }
-            .instrument(span),
-        );
-        Ok(snapshot)
-    }
-
-    fn engine_for(&self, definition: &TestDefinition) -> &dyn Engine {
-        match &definition.kind {
-            catalog::Kind::Api(suite) if suite.load.is_some() => &self.load,
-            catalog::Kind::Api(_) => &self.api,
-            catalog::Kind::Synthetic => &synthetic::SyntheticEngine,
-        }
-    }
-
-    /// Starts a new run of the same test, with the same options and in the same room, as a run the
-    /// user may see.
-    pub async fn restart(&self, user: &AuthUser, test_id: &str) -> Result<RunSnapshot, RunError> {
-        let run = self.store.run(test_id).await?.ok_or(RunError::UnknownRun)?;
-        let access = RunAccess {
-            owner: run.user_id,
-            room: run.room.clone(),
-        };
-        if !self.may_see(user, &access).await? {
-            return Err(RunError::UnknownRun);
-        }
-        let options = serde_json::from_str(&run.options).unwrap_or_default();
-        match run.source {
-            // A suite: the same text, in the same environment (stored, so it still parses).
-            Some(source) => {
-                let definition = source.definition().map_err(|_| RunError::UnknownTest)?;
-                self.start_definition(user, definition, options, run.room)
-                    .await
-            }
-            None => self.start(user, &run.test_key, options, run.room).await,
-        }
-    }
-
-    /// The run's owner, or a member of its room.
-    async fn may_see(&self, user: &AuthUser, access: &RunAccess) -> Result<bool, RunError> {
-        Ok(self
-            .store
-            .may_see_run(user.id, access.owner, access.room.as_deref())
-            .await?)
-    }
-
-    /// Cancels a run in progress that the user may see (their own, or their room's).
-    pub async fn cancel(&self, user: &AuthUser, test_id: &str) -> Result<(), RunError> {
-        let access = self.hub.access(test_id).ok_or(RunError::UnknownRun)?;
-        if !self.may_see(user, &access).await? {
-            return Err(RunError::UnknownRun);
-        }
-        match self.active_runs().get(test_id) {
-            Some(token) => {
-                token.cancel();
-                Ok(())
-            }
-            None => Err(RunError::UnknownRun),
-        }
-    }
-
-    fn active_runs(&self) -> std::sync::MutexGuard<'_, HashMap<String, CancellationToken>> {
-        self.active.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

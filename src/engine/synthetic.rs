@@ -45,7 +45,7 @@ async fn execute(ctx: RunContext) {
             ((started.elapsed().as_secs_f64() * rate) as u64 + 1).min(u64::from(total)) as u32;
         while sent < due {
             sent += 1;
-            let t_us = crate::server::now_us();
+            let t_us = crate::clock::now_us();
             let step = options.step_results.then(|| StepResult {
                 index: sent,
                 name: "synthetic".into(),

@@ -3,7 +3,8 @@
 //! ends both.
 //!
 //! The handler is generic over the socket's `Sink`/`Stream` halves. Authentication happened before the
-//! upgrade; here every subscribe and join is authorised against the store (owner or room member).
+//! upgrade; here every subscribe is authorised by the [`RunDirectory`] (owner or room member) and every
+//! join against the store (room member).
 
 use std::{
     collections::HashSet,
@@ -24,13 +25,16 @@ use super::{
     encode,
     limits::{RateLimiter, Verdict},
     outbox::{Item, Outbox},
+    replay,
     writer::{write_loop, Signals},
-    Hub, RunAccess, Subscription,
+    Hub, RunDirectory, Subscription, Visible,
 };
 use crate::{
     auth::{AuthUser, Keys},
-    protocol::{close_code, parse_client_message, ClientMessage, ErrorCode, ServerMessage},
-    server::now_ms,
+    clock::now_ms,
+    protocol::{
+        close_code, parse_client_message, ClientMessage, ErrorCode, RunSnapshot, ServerMessage,
+    },
     store::Store,
 };
 
@@ -69,6 +73,8 @@ impl Default for ConnectionSettings {
 /// Everything a connection needs besides its socket.
 pub struct Connection {
     pub hub: Hub,
+    /// Finds runs and decides who may see them.
+    pub runs: Arc<dyn RunDirectory>,
     pub store: Store,
     pub keys: Arc<Keys>,
     pub user: AuthUser,
@@ -282,116 +288,60 @@ impl Session<'_> {
                 format!("a connection may follow at most {max} runs"),
             );
         }
-        let live_access = self.conn.hub.access(&test_id);
-        let stored = match live_access {
-            Some(_) => None,
-            None => match self.conn.store.run(&test_id).await {
-                Ok(run) => run,
-                Err(e) => return self.internal("run lookup failed", e),
-            },
+        let found = match self.conn.runs.find_visible(&self.conn.user, &test_id).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return self.not_found("run", &test_id),
+            Err(e) => return self.internal("run lookup failed", e),
         };
-        let access = live_access.or_else(|| {
-            stored.as_ref().map(|r| RunAccess {
-                owner: r.user_id,
-                room: r.room.clone(),
-            })
-        });
-        match access {
-            Some(access) if self.may_see(&access).await => {}
-            _ => return self.not_found("run", &test_id),
-        }
-
         let resume_ref = resume.as_ref().map(|(s, e)| (*s, e.as_str()));
-        if let Some(outcome) = self
-            .conn
-            .hub
-            .subscribe(self.id, &test_id, resume_ref, &self.outbox)
-        {
-            self.subscriptions.insert(test_id);
-            count_recovery(outcome);
-            return;
-        }
-        // Not live (finished, or finished between the two looks): answer from the store.
-        let run = match stored {
-            Some(run) => run,
-            None => match self.conn.store.run(&test_id).await {
-                Ok(Some(run)) => run,
-                Ok(None) => return self.not_found("run", &test_id),
-                Err(e) => return self.internal("run lookup failed", e),
-            },
+        let stored = match found {
+            Visible::Stored(run) => run,
+            Visible::Live => {
+                if let Some(outcome) =
+                    self.conn
+                        .hub
+                        .subscribe(self.id, &test_id, resume_ref, &self.outbox)
+                {
+                    self.subscriptions.insert(test_id);
+                    count_recovery(outcome);
+                    return;
+                }
+                // It finished between the two looks: answer from the store.
+                match self.conn.store.run(&test_id).await {
+                    Ok(Some(run)) => Box::new(run),
+                    Ok(None) => return self.not_found("run", &test_id),
+                    Err(e) => return self.internal("run lookup failed", e),
+                }
+            }
         };
-        let outcome = self.answer_from_store(run, resume_ref).await;
+        let outcome = self.answer_from_store(&stored.snapshot, resume_ref).await;
         count_recovery(outcome);
     }
 
-    /// A finished run: replay the missed events from the event log if all of them are there, else
-    /// send the stored snapshot.
+    /// A finished run: the missed events from the event log if all of them are there, else the
+    /// stored snapshot.
     async fn answer_from_store(
         &mut self,
-        run: crate::store::RunRecord,
+        snap: &RunSnapshot,
         resume: Option<(u64, &str)>,
     ) -> Subscription {
-        let snap = run.snapshot;
-        if let Some((since, epoch)) = resume {
-            if epoch == snap.epoch && since <= snap.seq {
-                match self
-                    .conn
-                    .store
-                    .run_events(&snap.test_id, epoch, since)
-                    .await
-                {
-                    Ok(events) if events.len() as u64 == snap.seq - since => {
-                        self.reply(&ServerMessage::Subscribed {
-                            test_id: snap.test_id.clone(),
-                            epoch: snap.epoch.clone(),
-                            recovered: Some(true),
-                            replayed: Some(events.len() as u64),
-                            snapshot: None,
-                        });
-                        let run: Arc<str> = Arc::from(snap.test_id.as_str());
-                        for body in events {
-                            self.outbox.push(Item {
-                                bytes: body.into(),
-                                run: Some(run.clone()),
-                                coalescable: false,
-                                published_at: Instant::now(),
-                            });
-                        }
-                        return Subscription::Recovered;
-                    }
-                    Ok(_) => {}
-                    Err(e) => warn!(error = %e, "event log read failed; sending a snapshot"),
+        let missed = match replay::resumable(snap, resume) {
+            Some(since) => match self
+                .conn
+                .store
+                .run_events(&snap.test_id, &snap.epoch, since)
+                .await
+            {
+                Ok(events) => Some(events.into_iter().map(Into::into).collect()),
+                Err(e) => {
+                    warn!(error = %e, "event log read failed; sending a snapshot");
+                    None
                 }
-            }
-        }
-        let recovered = resume.map(|_| false);
-        self.reply(&ServerMessage::Subscribed {
-            test_id: snap.test_id.clone(),
-            epoch: snap.epoch.clone(),
-            recovered,
-            replayed: None,
-            snapshot: Some(snap),
-        });
-        if recovered.is_some() {
-            Subscription::NotRecovered
-        } else {
-            Subscription::Snapshot
-        }
-    }
-
-    /// The run's owner, or a member of the run's room.
-    async fn may_see(&self, access: &RunAccess) -> bool {
-        let store = &self.conn.store;
-        match store
-            .may_see_run(self.conn.user.id, access.owner, access.room.as_deref())
-            .await
-        {
-            Ok(allowed) => allowed,
-            Err(e) => {
-                warn!(error = %e, "membership lookup failed");
-                false
-            }
-        }
+            },
+            None => None,
+        };
+        let run: Arc<str> = Arc::from(snap.test_id.as_str());
+        replay::answer(&self.outbox, &run, snap, resume, missed)
     }
 
     async fn is_member(&self, room: &str) -> bool {

@@ -6,14 +6,17 @@
 //! waits on a client: an outbox that overflows makes its connection close (see [`conn`]), so a slow reader
 //! cannot hold up a publisher or the other subscribers.
 //!
-//! Authorisation is the caller's job (the connection checks ownership and room membership against the
-//! store before it subscribes or joins); the hub only keeps the facts needed for it.
+//! Authorisation is the caller's job: a connection asks its [`RunDirectory`] (the `runs` layer's one
+//! rule for who may see a run) before it subscribes, and the store before it joins a room; the hub
+//! only keeps the facts needed for it.
 //!
 //! Locking: two std `Mutex`es (runs, rooms), never held together and never across an `.await`.
 
 pub mod conn;
+mod directory;
 pub mod limits;
 pub mod outbox;
+mod replay;
 mod writer;
 
 use std::{
@@ -28,35 +31,12 @@ use std::{
 use axum::extract::ws::Utf8Bytes;
 
 use crate::{
-    protocol::{
-        LoadStats, RunResults, RunSnapshot, RunStatus, ServerMessage, StepResult, TestId,
-        TestProgress,
-    },
-    server::now_ms,
+    clock::now_ms,
+    protocol::{RunEvent, RunSnapshot, ServerMessage, TestId},
     store::EventLog,
 };
+pub use directory::{RunDirectory, Visible};
 pub use outbox::{Item, Outbox, Pushed};
-
-/// An event of a run, as an engine reports it. The hub adds the run id, `seq`, epoch and timestamp.
-#[derive(Debug, Clone)]
-pub enum RunEvent {
-    Progress {
-        /// Steps finished; the percentage is derived from it.
-        done_steps: u32,
-        /// The step being executed, or the one that just finished (1-based).
-        current_step: u32,
-        total_steps: u32,
-        message: String,
-        step: Option<StepResult>,
-        load: Option<LoadStats>,
-    },
-    Status(RunStatus),
-    Completed {
-        success: bool,
-        results: RunResults,
-    },
-    Error(String),
-}
 
 /// How a subscription started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,14 +156,7 @@ impl Hub {
         };
         let seq = topic.snapshot.seq + 1;
         // Only progress without a step result may be superseded in a lagging client's queue.
-        let coalescable = matches!(
-            &event,
-            RunEvent::Progress {
-                step: None,
-                load: None,
-                ..
-            }
-        );
+        let coalescable = event.is_coalescable();
         let kind = event.kind();
         let msg = event.into_message(
             test_id.to_owned(),
@@ -265,48 +238,15 @@ impl Hub {
         let mut runs = lock(&self.inner.runs);
         let topic = runs.get_mut(test_id)?;
         let snap = &topic.snapshot;
-        let replay = resume.and_then(|(since, epoch)| {
-            if epoch != snap.epoch || since > snap.seq {
-                return None;
-            }
-            let missing = snap.seq - since;
-            let available = topic.recent.iter().filter(|(seq, _)| *seq > since).count() as u64;
-            (available == missing).then_some(since)
+        let missed = replay::resumable(snap, resume).map(|since| {
+            topic
+                .recent
+                .iter()
+                .filter(|(seq, _)| *seq > since)
+                .map(|(_, bytes)| bytes.clone())
+                .collect()
         });
-        let outcome = match (resume, replay) {
-            (_, Some(since)) => {
-                outbox.push(Item::control(encode(&ServerMessage::Subscribed {
-                    test_id: test_id.to_owned(),
-                    epoch: snap.epoch.clone(),
-                    recovered: Some(true),
-                    replayed: Some(snap.seq - since),
-                    snapshot: None,
-                })));
-                for (_, bytes) in topic.recent.iter().filter(|(seq, _)| *seq > since) {
-                    outbox.push(Item {
-                        bytes: bytes.clone(),
-                        run: Some(topic.id.clone()),
-                        coalescable: false,
-                        published_at: Instant::now(),
-                    });
-                }
-                Subscription::Recovered
-            }
-            (resume, None) => {
-                outbox.push(Item::control(encode(&ServerMessage::Subscribed {
-                    test_id: test_id.to_owned(),
-                    epoch: snap.epoch.clone(),
-                    recovered: resume.map(|_| false),
-                    replayed: None,
-                    snapshot: Some(snap.clone()),
-                })));
-                if resume.is_some() {
-                    Subscription::NotRecovered
-                } else {
-                    Subscription::Snapshot
-                }
-            }
-        };
+        let outcome = replay::answer(outbox, &topic.id, snap, resume, missed);
         if topic
             .subscribers
             .insert(connection_id, outbox.clone())
@@ -397,83 +337,6 @@ fn broadcast_presence(room: &mut Room, name: &str, except: u64) {
             outbox.push(item.clone());
         }
     }
-}
-
-impl RunEvent {
-    fn kind(&self) -> &'static str {
-        match self {
-            RunEvent::Progress { .. } => "test_progress",
-            RunEvent::Status(_) => "test_status_update",
-            RunEvent::Completed { .. } => "test_completed",
-            RunEvent::Error(_) => "test_error",
-        }
-    }
-
-    /// The message this event becomes as the `seq`th event of the run.
-    pub fn into_message(
-        self,
-        test_id: TestId,
-        seq: u64,
-        epoch: String,
-        timestamp: u64,
-    ) -> ServerMessage {
-        match self {
-            RunEvent::Progress {
-                done_steps,
-                current_step,
-                total_steps,
-                message,
-                step,
-                load,
-            } => ServerMessage::TestProgress(TestProgress {
-                test_id,
-                seq,
-                epoch,
-                progress: percent(done_steps, total_steps),
-                current_step,
-                total_steps,
-                message,
-                step,
-                load,
-                timestamp,
-            }),
-            RunEvent::Status(status) => ServerMessage::TestStatusUpdate {
-                test_id,
-                seq,
-                epoch,
-                status,
-                timestamp,
-            },
-            RunEvent::Completed { success, results } => ServerMessage::TestCompleted {
-                test_id,
-                seq,
-                epoch,
-                success,
-                results,
-                timestamp,
-            },
-            RunEvent::Error(error) => ServerMessage::TestError {
-                test_id,
-                seq,
-                epoch,
-                error,
-                timestamp,
-            },
-        }
-    }
-}
-
-/// A fresh stream epoch: 8 random hex digits.
-pub fn new_epoch() -> String {
-    format!("{:08x}", rand::random::<u32>())
-}
-
-/// Whole percent of `done` out of `total`, clamped to 0–100.
-pub fn percent(done: u32, total: u32) -> u8 {
-    if total == 0 {
-        return 0;
-    }
-    ((u64::from(done.min(total)) * 100) / u64::from(total)) as u8
 }
 
 /// Serialises a server message once; the bytes are shared by every subscriber.

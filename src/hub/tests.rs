@@ -1,4 +1,8 @@
+//! Unit tests of the hub alone (no sockets, no store): fan-out in order after the snapshot, replay or
+//! snapshot on resume, an overflowing subscriber dropped while the others go on, rooms.
+
 use super::*;
+use crate::protocol::{event::percent, RunStatus, StepResult};
 
 /// A finished step: never coalesced, so every one reaches every subscriber.
 fn progress(n: u32) -> RunEvent {

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::outbox::{batch_frame, Item, Outbox};
-use crate::{protocol::close_code, server::now_ms};
+use crate::{clock::now_ms, protocol::close_code};
 
 /// How the reader and the server tell the writer to stop, and what it watches.
 pub(super) struct Signals {

@@ -1,3 +1,7 @@
+//! Unit tests of the wire format: the seed's message names, flat snake_case fields, which close codes
+//! stop reconnecting, batches and resume fields, the kinds of bad client message, and folding events
+//! into a snapshot.
+
 use super::*;
 
 #[test]

@@ -21,8 +21,9 @@
 use std::{path::PathBuf, time::Duration};
 
 use crate::{
-    engine::{guard::TargetPolicy, queue::RunLimits},
+    engine::guard::TargetPolicy,
     hub::{conn::ConnectionSettings, HubSettings},
+    runs::queue::RunLimits,
 };
 
 /// The demo account created when `LIVECHECK_DEMO` is on.

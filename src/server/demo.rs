@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use super::AppState;
 
 /// Upper bound of `delay_ms`, so nobody can park requests on the server for long.
-const MAX_DELAY_MS: u64 = crate::api::MAX_DELAY_MS as u64;
+const MAX_DELAY_MS: u64 = crate::protocol::api::MAX_DELAY_MS as u64;
 
 #[derive(Deserialize)]
 struct Delay {
@@ -53,12 +53,7 @@ async fn list(Query(d): Query<Delay>) -> Json<Value> {
 
 async fn create(Query(d): Query<Delay>, body: Option<Json<Value>>) -> Response {
     d.wait().await;
-    let name = body
-        .as_ref()
-        .and_then(|b| b.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or("item")
-        .to_owned();
+    let name = item_name(body.as_ref());
     (StatusCode::CREATED, Json(json!({ "id": 1, "name": name }))).into_response()
 }
 
@@ -80,16 +75,19 @@ async fn update(
     body: Option<Json<Value>>,
 ) -> Response {
     d.wait().await;
-    let name = body
-        .as_ref()
-        .and_then(|b| b.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or("item")
-        .to_owned();
+    let name = item_name(body.as_ref());
     Json(json!({ "id": id, "name": name })).into_response()
 }
 
 async fn remove(Query(d): Query<Delay>, Path(_id): Path<u64>) -> StatusCode {
     d.wait().await;
     StatusCode::NO_CONTENT
+}
+
+/// The `name` of an item sent as JSON, or "item".
+fn item_name(body: Option<&Json<Value>>) -> String {
+    body.and_then(|b| b.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("item")
+        .to_owned()
 }

@@ -18,9 +18,9 @@ use sqlx::{
 };
 
 use crate::{
-    engine::catalog::RunSource,
-    protocol::{RunSnapshot, RunStatus, ServerMessage},
-    server::now_ms,
+    clock::now_ms,
+    protocol::{api::RunOptions, RunSnapshot, RunStatus, ServerMessage},
+    suite::SuiteSource,
 };
 
 /// A user as the rest of the server sees it.
@@ -41,10 +41,23 @@ pub struct RunRecord {
     pub test_key: String,
     pub snapshot: RunSnapshot,
     pub created_at: u64,
-    /// The engine options it was started with, as JSON.
-    pub options: String,
+    /// The options it was started with.
+    pub options: RunOptions,
     /// For a suite run: what it ran.
-    pub source: Option<RunSource>,
+    pub source: Option<SuiteSource>,
+}
+
+/// A run's row as it is first written. Borrowed: starting a run copies no suite text or snapshot.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRun<'a> {
+    pub id: &'a str,
+    pub user_id: i64,
+    pub room: Option<&'a str>,
+    pub test_key: &'a str,
+    pub snapshot: &'a RunSnapshot,
+    pub created_at: u64,
+    pub options: &'a RunOptions,
+    pub source: Option<&'a SuiteSource>,
 }
 
 /// Which runs a history shows.
@@ -119,25 +132,25 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn insert_run(&self, run: &RunRecord) -> Result<()> {
+    pub async fn insert_run(&self, run: &NewRun<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO runs (id, user_id, room, test_key, name, status, created_at, snapshot, options, \
              suite_id, suite_version, suite_text, environment) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(&run.id)
+        .bind(run.id)
         .bind(run.user_id)
-        .bind(&run.room)
-        .bind(&run.test_key)
+        .bind(run.room)
+        .bind(run.test_key)
         .bind(&run.snapshot.name)
         .bind(run.snapshot.status.as_str())
         .bind(run.created_at as i64)
-        .bind(to_json(&run.snapshot))
-        .bind(&run.options)
-        .bind(run.source.as_ref().and_then(|s| s.suite_id))
-        .bind(run.source.as_ref().and_then(|s| s.suite_version))
-        .bind(run.source.as_ref().map(|s| s.text.as_str()))
-        .bind(run.source.as_ref().and_then(|s| s.environment.as_deref()))
+        .bind(to_json(run.snapshot))
+        .bind(to_json(run.options))
+        .bind(run.source.and_then(|s| s.suite_id))
+        .bind(run.source.and_then(|s| s.suite_version))
+        .bind(run.source.map(|s| s.text.as_str()))
+        .bind(run.source.and_then(|s| s.environment.as_deref()))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -196,7 +209,7 @@ impl Store {
     /// Closes runs that were queued or running when the server stopped: their state is rebuilt from
     /// the event log, they are marked `interrupted`, and they get a new epoch, because events the old
     /// process sent but did not store may have reached clients. Returns how many were closed.
-    pub async fn interrupt_unfinished_runs(&self, new_epoch: impl Fn() -> String) -> Result<u64> {
+    pub async fn interrupt_unfinished_runs(&self) -> Result<u64> {
         let rows =
             sqlx::query("SELECT id, snapshot FROM runs WHERE status IN ('queued', 'running')")
                 .fetch_all(&self.pool)
@@ -211,7 +224,7 @@ impl Store {
                 snap.apply(&event);
             }
             let seq = snap.seq + 1;
-            let epoch = new_epoch();
+            let epoch = crate::protocol::event::new_epoch();
             snap.apply(&ServerMessage::TestError {
                 test_id: snap.test_id.clone(),
                 seq,
@@ -233,7 +246,7 @@ const RUN_COLUMNS: &str = "id, user_id, room, test_key, created_at, snapshot, op
 fn run_from_row(row: sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
     let source = row
         .get::<Option<String>, _>("suite_text")
-        .map(|text| RunSource {
+        .map(|text| SuiteSource {
             suite_id: row.get("suite_id"),
             suite_version: row.get("suite_version"),
             text,
@@ -246,16 +259,18 @@ fn run_from_row(row: sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
         room: row.get("room"),
         test_key: row.get("test_key"),
         created_at: row.get::<i64, _>("created_at") as u64,
-        options: row.get("options"),
+        options: from_json(row.get("options"))?,
         snapshot: from_json(row.get("snapshot"))?,
     })
 }
 
-fn to_json(snapshot: &RunSnapshot) -> String {
-    // A RunSnapshot holds only strings, numbers and vectors: serialising it cannot fail.
-    serde_json::to_string(snapshot).unwrap_or_default()
+/// A JSON column's text. Snapshots and options hold only strings, numbers, booleans and vectors:
+/// serialising them cannot fail.
+fn to_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
-fn from_json(text: &str) -> Result<RunSnapshot> {
+/// A JSON column's value; a row that does not read back is an error, never a silent default.
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }

@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::{Result, Store};
-use crate::server::now_ms;
+use crate::clock::now_ms;
 
 impl Store {
     /// Creates a room with `user_id` as its first member. Returns false if the name is taken.

@@ -5,8 +5,8 @@ use sqlx::Row;
 
 use super::{Result, Store};
 use crate::{
-    api::{SuiteInfo, SuiteVersionInfo},
-    server::now_ms,
+    clock::now_ms,
+    protocol::api::{SuiteInfo, SuiteVersionInfo},
 };
 
 impl Store {

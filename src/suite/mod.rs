@@ -4,7 +4,9 @@
 //! A suite is either valid as a whole or refused with every problem found; nothing downstream ever sees
 //! a half-valid suite. This module only reads and checks definitions; executing them is the engines' job.
 
-mod load;
+mod load_spec;
+mod parse;
+mod source;
 mod template;
 mod validate;
 
@@ -12,11 +14,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use load::{parse_duration, Figures, LoadDef, Threshold};
+pub use load_spec::{parse_duration, Figures, LoadDef, Threshold};
+pub use parse::{parse_suite, MAX_SUITE_BYTES};
+pub use source::SuiteSource;
 pub use template::{
     json_strings, render, render_json, resolve_variables, template_vars, TemplateError,
 };
-pub use validate::{parse_suite, SuiteError};
 
 /// A whole suite.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -185,29 +188,36 @@ pub struct CaptureDef {
 }
 
 impl Suite {
-    /// The suite with the named environment's values in `variables`.
-    pub fn in_environment(mut self, name: &str) -> Result<Self, String> {
-        let Some(values) = self.environments.get(name) else {
+    /// The values the named environment gives some of `variables`.
+    pub fn environment(&self, name: &str) -> Result<&BTreeMap<String, String>, String> {
+        self.environments.get(name).ok_or_else(|| {
             let known: Vec<&str> = self.environments.keys().map(String::as_str).collect();
-            return Err(if known.is_empty() {
+            if known.is_empty() {
                 format!("environment `{name}`: the suite defines no environments")
             } else {
                 format!(
                     "environment `{name}`: the suite defines {}",
                     known.join(", ")
                 )
-            });
-        };
-        let values = values.clone();
-        self.variables.extend(values);
-        Ok(self)
+            }
+        })
     }
-}
 
-impl Suite {
-    /// The variables a run starts with: each value with the variables it uses filled in.
-    pub fn resolved_variables(&self) -> Result<BTreeMap<String, String>, String> {
-        resolve_variables(&self.variables).map_err(|(name, e)| format!("variables.{name}: {e}"))
+    /// The variables a run starts with: the suite's own, with `overrides` (an environment's values,
+    /// `--var`s, the built-in tests' `${base}`) over them, each value with the variables it uses
+    /// filled in.
+    pub fn resolved_variables(
+        &self,
+        overrides: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, String> {
+        let resolved = if overrides.is_empty() {
+            resolve_variables(&self.variables)
+        } else {
+            let mut all = self.variables.clone();
+            all.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+            resolve_variables(&all)
+        };
+        resolved.map_err(|(name, e)| format!("variables.{name}: {e}"))
     }
 }
 

@@ -1,4 +1,5 @@
-//! Reading a suite from YAML or JSON, and every check a definition must pass before it is accepted.
+//! The semantic rules a suite must pass before it is accepted (serde already checked its shape): step
+//! count, methods, URLs, timeouts, checks, captures, variables, load settings and thresholds.
 
 use std::collections::BTreeSet;
 
@@ -6,172 +7,18 @@ use super::{
     json_strings, parse_duration, resolve_variables, template_vars, CaptureDef, Checks, JsonCheck,
     LoadDef, StatusCheck, StepDef, Suite, TemplateError, TextMatch, Threshold,
 };
+use crate::protocol::api::SuiteProblem;
 
-/// One problem in a suite; the same type the API returns and the editor shows.
-pub type SuiteError = crate::api::SuiteProblem;
-
-/// Largest suite text accepted.
-pub const MAX_SUITE_BYTES: usize = 256 * 1024;
 const MAX_STEPS: usize = 500;
 const MAX_TIMEOUT_MS: u64 = 120_000;
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
-/// Parses a suite (JSON if the text starts with `{`, YAML otherwise) and validates it. Either the whole
-/// suite is valid, or every problem found is returned.
-pub fn parse_suite(text: &str) -> Result<Suite, Vec<SuiteError>> {
-    if text.len() > MAX_SUITE_BYTES {
-        return Err(vec![error(
-            "",
-            format!("a suite may be at most {MAX_SUITE_BYTES} bytes"),
-        )]);
-    }
-    let suite = if text.trim_start().starts_with('{') {
-        let mut de = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize::<_, Suite>(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            vec![SuiteError {
-                message: strip_position(&path, &e.inner().to_string()),
-                line: Some(e.inner().line()),
-                path,
-            }]
-        })?
-    } else {
-        let de = serde_yaml_ng::Deserializer::from_str(text);
-        serde_path_to_error::deserialize::<_, Suite>(de).map_err(|e| {
-            let path = e.path().to_string();
-            vec![SuiteError {
-                message: strip_position(&path, &e.inner().to_string()),
-                line: e.inner().location().map(|l| l.line()),
-                path,
-            }]
-        })?
-    };
-    let mut errors = validate(&suite);
-    if errors.is_empty() {
-        return Ok(suite);
-    }
-    for e in &mut errors {
-        e.line = e.line.or_else(|| locate(text, &e.path));
-    }
-    Err(errors)
-}
-
-/// The line (1-based) where a field path such as `steps[2].checks.status` is written, found by walking
-/// the text's block structure: each key is looked for below its parent at a deeper indentation, and
-/// `[n]` is the n-th `- ` item of a block list. Flow style (`{…}`, `[…]`) and JSON stop the walk at
-/// the deepest field found, which is still the right neighbourhood. `None` when not even the first
-/// key is found.
-fn locate(text: &str, path: &str) -> Option<usize> {
-    let lines: Vec<&str> = text.lines().collect();
-    let indent = |l: &str| l.len() - l.trim_start().len();
-    let meaningful = |l: &str| {
-        let t = l.trim_start();
-        !t.is_empty() && !t.starts_with('#')
-    };
-    // The block searched for the next segment: from line `start`, while lines are indented deeper
-    // than `parent` (a list item's first line, `- key: …`, belongs to its own block whatever its indent).
-    let mut start = 0;
-    let mut parent: Option<usize> = None;
-    let mut found = None;
-    for segment in path_segments(path) {
-        let first = start;
-        let in_block = |i: usize| {
-            let l = lines[i];
-            i == first || !meaningful(l) || parent.is_none_or(|p| indent(l) > p)
-        };
-        let mut hit = None;
-        let mut i = start;
-        let mut seen = 0;
-        let mut item_indent = None;
-        while i < lines.len() && in_block(i) {
-            let l = lines[i];
-            if meaningful(l) {
-                match segment {
-                    Segment::Key(key) => {
-                        let t = l.trim_start().trim_start_matches("- ");
-                        let written = [
-                            format!("{key}:"),
-                            format!("\"{key}\":"),
-                            format!("'{key}':"),
-                        ];
-                        if written.iter().any(|w| t.starts_with(w.as_str())) {
-                            // Children are deeper than the key's column (after any `- `).
-                            hit = Some((i, l.len() - t.len(), i + 1));
-                        }
-                    }
-                    Segment::Index(n) if l.trim_start().starts_with("- ") => {
-                        let col = indent(l);
-                        if item_indent.is_none_or(|c| c == col) {
-                            item_indent = Some(col);
-                            if seen == n {
-                                // The item's keys start on the dash's line, deeper than the dash.
-                                hit = Some((i, col, i));
-                            }
-                            seen += 1;
-                        }
-                    }
-                    Segment::Index(_) => {}
-                }
-            }
-            if hit.is_some() {
-                break;
-            }
-            i += 1;
-        }
-        let Some((line, col, next)) = hit else { break };
-        found = Some(line + 1);
-        start = next;
-        parent = Some(col);
-    }
-    found
-}
-
-#[derive(Clone, Copy)]
-enum Segment<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-/// `steps[2].checks.json[0].path` → steps, 2, checks, json, 0, path.
-fn path_segments(path: &str) -> Vec<Segment<'_>> {
-    let mut out = Vec::new();
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        let (key, rest) = part.split_once('[').unwrap_or((part, ""));
-        if !key.is_empty() {
-            out.push(Segment::Key(key));
-        }
-        for index in rest.split('[') {
-            if let Ok(n) = index.trim_end_matches(']').parse() {
-                out.push(Segment::Index(n));
-            }
-        }
-    }
-    out
-}
-
-/// Serde messages may start with the field path and end with " at line L column C"; both are
-/// reported separately.
-fn strip_position(path: &str, message: &str) -> String {
-    let message = message
-        .strip_prefix(path)
-        .and_then(|m| m.strip_prefix(": "))
-        .unwrap_or(message);
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
-}
-
-fn error(path: impl Into<String>, message: impl Into<String>) -> SuiteError {
-    SuiteError {
-        path: path.into(),
-        line: None,
-        message: message.into(),
-    }
+fn error(path: impl Into<String>, message: impl Into<String>) -> SuiteProblem {
+    SuiteProblem::new(path, message)
 }
 
 /// Every semantic rule; serde already checked the shape.
-pub fn validate(suite: &Suite) -> Vec<SuiteError> {
+pub fn validate(suite: &Suite) -> Vec<SuiteProblem> {
     let mut errors = Vec::new();
     if suite.name.trim().is_empty() {
         errors.push(error("name", "must not be empty"));
@@ -219,7 +66,7 @@ pub fn validate(suite: &Suite) -> Vec<SuiteError> {
     errors
 }
 
-fn validate_load(errors: &mut Vec<SuiteError>, load: &LoadDef) {
+fn validate_load(errors: &mut Vec<SuiteProblem>, load: &LoadDef) {
     if load.users == 0 || load.users > LoadDef::MAX_USERS {
         errors.push(error(
             "load.users",
@@ -266,7 +113,12 @@ fn validate_load(errors: &mut Vec<SuiteError>, load: &LoadDef) {
     }
 }
 
-fn validate_step(errors: &mut Vec<SuiteError>, at: &str, step: &StepDef, known: &BTreeSet<String>) {
+fn validate_step(
+    errors: &mut Vec<SuiteProblem>,
+    at: &str,
+    step: &StepDef,
+    known: &BTreeSet<String>,
+) {
     if !METHODS.contains(&step.method.to_uppercase().as_str()) {
         errors.push(error(
             format!("{at}.method"),
@@ -364,7 +216,7 @@ fn validate_step(errors: &mut Vec<SuiteError>, at: &str, step: &StepDef, known: 
     }
 }
 
-fn validate_checks(errors: &mut Vec<SuiteError>, at: &str, checks: &Checks) {
+fn validate_checks(errors: &mut Vec<SuiteProblem>, at: &str, checks: &Checks) {
     if let Some(status) = &checks.status {
         let path = format!("{at}.status");
         let valid_code = |s: u16| (100..=599).contains(&s);
@@ -412,7 +264,7 @@ fn validate_checks(errors: &mut Vec<SuiteError>, at: &str, checks: &Checks) {
     }
 }
 
-fn validate_json_check(errors: &mut Vec<SuiteError>, at: &str, check: &JsonCheck) {
+fn validate_json_check(errors: &mut Vec<SuiteProblem>, at: &str, check: &JsonCheck) {
     check_jsonpath(errors, &format!("{at}.path"), &check.path);
     let expectations = [
         check.equals.is_some(),
@@ -431,7 +283,7 @@ fn validate_json_check(errors: &mut Vec<SuiteError>, at: &str, check: &JsonCheck
     }
 }
 
-fn check_text_match(errors: &mut Vec<SuiteError>, at: &str, m: &TextMatch) {
+fn check_text_match(errors: &mut Vec<SuiteProblem>, at: &str, m: &TextMatch) {
     match (&m.equals, &m.matches) {
         (Some(_), None) => {}
         (None, Some(re)) => check_regex(errors, &format!("{at}.matches"), re),
@@ -439,13 +291,13 @@ fn check_text_match(errors: &mut Vec<SuiteError>, at: &str, m: &TextMatch) {
     }
 }
 
-fn check_regex(errors: &mut Vec<SuiteError>, at: &str, re: &str) {
+fn check_regex(errors: &mut Vec<SuiteProblem>, at: &str, re: &str) {
     if let Err(e) = regex::Regex::new(re) {
         errors.push(error(at, format!("invalid regex: {e}")));
     }
 }
 
-fn check_jsonpath(errors: &mut Vec<SuiteError>, at: &str, path: &str) {
+fn check_jsonpath(errors: &mut Vec<SuiteProblem>, at: &str, path: &str) {
     if let Err(e) = serde_json_path::JsonPath::parse(path) {
         errors.push(error(at, format!("invalid JSONPath: {e}")));
     }
@@ -453,7 +305,7 @@ fn check_jsonpath(errors: &mut Vec<SuiteError>, at: &str, path: &str) {
 
 /// Checks a template's syntax and that every variable it uses is known; returns whether it is valid.
 fn check_template(
-    errors: &mut Vec<SuiteError>,
+    errors: &mut Vec<SuiteProblem>,
     at: &str,
     template: &str,
     known: &BTreeSet<String>,
@@ -485,6 +337,7 @@ fn is_status_class(c: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::suite::parse_suite;
 
     const GOOD: &str = r#"
 name: Items

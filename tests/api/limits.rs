@@ -2,8 +2,8 @@
 //! in order when a slot frees, and can be cancelled while they wait.
 
 use livecheck::{
-    engine::queue::RunLimits,
     protocol::{RunSnapshot, RunStatus},
+    runs::queue::RunLimits,
 };
 
 use crate::helpers::*;

@@ -60,3 +60,25 @@ async fn logout_clears_the_cookie() {
     let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap();
     assert!(cookie.contains("Max-Age=0"), "{cookie}");
 }
+
+#[tokio::test]
+async fn a_page_that_does_not_exist_still_knows_who_is_signed_in() {
+    // Unknown paths are rendered by the router's fallback; it must give the page the same request
+    // context as every other page, or the session lookup fails on the server.
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let res = app
+        .http
+        .get(app.url("/no/such/page"))
+        .header("cookie", format!("livecheck_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Page not found."), "{html}");
+    assert!(
+        html.contains("<span class=\"username\">demo</span>"),
+        "the top bar names the signed-in user: {html}"
+    );
+}

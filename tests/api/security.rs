@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use crate::helpers::*;
 
 fn token_for(user_id: i64, name: &str, secs: i64) -> String {
-    let now = livecheck::server::now_ms() as i64 / 1000;
+    let now = livecheck::clock::now_ms() as i64 / 1000;
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &livecheck::auth::Claims {
@@ -104,7 +104,7 @@ async fn an_expiring_token_closes_with_4003_unless_refreshed() {
     .await;
     match next_msg(&mut refreshed).await {
         ServerMessage::TokenRefreshed { expires_at } => {
-            assert!(expires_at > livecheck::server::now_ms() / 1000 + 30)
+            assert!(expires_at > livecheck::clock::now_ms() / 1000 + 30)
         }
         other => panic!("expected token_refreshed, got {other:?}"),
     }

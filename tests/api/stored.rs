@@ -2,7 +2,7 @@
 //! restarting a suite run, history filters, and that another user sees none of it.
 
 use livecheck::{
-    api::{RunSummary, SuiteDetail, SuiteInfo, SuiteSaved},
+    protocol::api::{RunSummary, SuiteDetail, SuiteInfo, SuiteSaved},
     protocol::{RunSnapshot, RunStatus},
 };
 

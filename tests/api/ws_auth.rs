@@ -32,7 +32,7 @@ async fn upgrade_with_a_bad_token_is_refused_with_401() {
     assert_unauthorized(app.ws_with_query(Some(&forged)).await);
 
     // Correct key, but expired a minute ago.
-    let now = livecheck::server::now_ms() / 1000;
+    let now = livecheck::clock::now_ms() / 1000;
     let expired = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &Claims {

@@ -1,9 +1,9 @@
 //! The load engine's own HTTP/1.1 client for `http://` targets: each virtual user keeps one connection
 //! and drives it in its own task (no connection pool, no task per connection, no channel between
 //! tasks), which is most of what a general client costs per request. The request itself is the one
-//! the API engine prepares (same templating, headers, body and timeout) and the response is checked
-//! the same way. The target guard applies to every address a name resolves to, as in the API engine.
-//! `https://` steps go through the API engine's client instead.
+//! the shared HTTP client prepares (same templating, headers, body and timeout) and the response is checked
+//! the same way. The target guard applies to every address a name resolves to, as in the shared client.
+//! `https://` steps go through the shared client instead.
 
 use std::{future::Future, net::SocketAddr, pin::Pin, time::Duration};
 
@@ -14,8 +14,8 @@ use hyper_util::rt::TokioIo;
 use tokio::{net::TcpStream, time::Instant};
 
 use crate::engine::{
-    api::{body_text, denied, literal_ip, Prepared, Response, SendError, MAX_BODY_BYTES},
     guard::TargetPolicy,
+    http::{body_text, denied, literal_ip, Prepared, Response, SendError, MAX_BODY_BYTES},
 };
 
 type Connection = Pin<Box<dyn Future<Output = Result<(), hyper::Error>> + Send>>;
@@ -115,7 +115,7 @@ impl UserConnection {
             None => request.url.path().to_owned(),
         };
         let mut builder = hyper::Request::builder().method(request.method).uri(path);
-        // A step's own `Host` header wins, as it does with the API engine's client.
+        // A step's own `Host` header wins, as it does with the shared client.
         if !request
             .headers
             .iter()

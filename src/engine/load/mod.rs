@@ -4,7 +4,7 @@
 //! (so a load run never floods the hub, however many requests it makes), and at the end the suite's
 //! thresholds decide whether the run passed.
 //!
-//! Requests go through the API engine's client: the same templating, checks, timeouts and target guard.
+//! Requests go through the shared [`HttpClient`]: the same templating, checks, timeouts and target guard.
 
 use std::{
     borrow::Cow,
@@ -22,9 +22,8 @@ use tokio::{task::JoinSet, time::Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    api::{checks, ApiEngine},
-    catalog::Kind,
-    Engine, RunContext,
+    http::{checks, HttpClient},
+    Engine, RunContext, SuiteJob,
 };
 use crate::{
     protocol::{LoadStats, LoadSummary, RunResults, RunStatus, StepResult, ThresholdResult},
@@ -38,7 +37,7 @@ pub const REPORTS_PER_SECOND: u32 = 5;
 const MAX_LATENCY_US: u64 = 10 * 60 * 1_000_000;
 
 #[derive(Clone)]
-pub struct LoadEngine(pub Arc<ApiEngine>);
+pub struct LoadEngine(pub Arc<HttpClient>);
 
 mod http1;
 
@@ -98,8 +97,8 @@ fn ms(histogram: &Histogram<u64>, quantile: f64) -> f64 {
 
 /// Shared by the run's virtual users.
 struct Shared {
-    http: Arc<ApiEngine>,
-    suite: Suite,
+    http: Arc<HttpClient>,
+    suite: Arc<Suite>,
     /// Each step's URL, parsed once when it has no variables.
     urls: Vec<Option<reqwest::Url>>,
     /// Each step's patterns, compiled once.
@@ -128,34 +127,29 @@ impl Shared {
     }
 }
 
-async fn execute(http: Arc<ApiEngine>, ctx: RunContext) {
-    let RunContext {
-        definition,
+async fn execute(http: Arc<HttpClient>, ctx: RunContext) {
+    let Some(SuiteJob {
+        run,
+        vars,
         cancel,
         sink,
-        ..
-    } = ctx;
-    let Kind::Api(suite) = definition.kind else {
-        sink.error("the load engine was given a test that is not a suite".into())
-            .await;
+    }) = ctx.into_suite_job("load").await
+    else {
         return;
     };
-    let Some(load) = suite.load.clone() else {
+    let Some(load) = run.suite.load.clone() else {
         sink.error("the suite has no `load` section".into()).await;
         return;
     };
-    let vars = match suite.resolved_variables() {
-        Ok(vars) => vars,
-        Err(e) => return sink.error(e).await,
-    };
     let duration = load.duration();
-    let urls = suite.steps.iter().map(ApiEngine::fixed_url).collect();
+    let suite = run.suite;
+    let urls = suite.steps.iter().map(HttpClient::fixed_url).collect();
     let patterns = suite.steps.iter().map(checks::Patterns::new).collect();
     let shared = Arc::new(Shared {
         http,
         urls,
         patterns,
-        suite: *suite,
+        suite,
         vars,
         tally: Mutex::new(Tally::new()),
         remaining: AtomicU64::new(load.iterations.unwrap_or(u64::MAX)),

@@ -1,10 +1,11 @@
-//! The HTTP API engine: runs a suite's steps in order — templating, request, checks, captures — and
-//! reports each step's result. A failed step stops the run or not, as the suite says.
+//! The HTTP side of the suite engines: [`HttpClient`] turns a step into a request (variables filled
+//! in, the target guard applied, headers and body made) and sends it with a timeout and a bounded
+//! body read; [`checks`] judges the response and captures variables from it.
 //!
 //! Every request has a timeout, so an unreachable or stalled target becomes a failed step with a clear
-//! reason, never a hung run. Cancellation is checked while a request is in flight.
+//! reason, never a hung run. The reason has a short kind (`timeout`, `connect`, …) for load figures.
 
-pub(crate) mod checks;
+pub mod checks;
 
 use std::{
     collections::BTreeMap,
@@ -12,30 +13,21 @@ use std::{
     time::{Duration, Instant},
 };
 
-use futures::future::BoxFuture;
-
-use super::{
-    catalog::Kind,
-    guard::{is_denied, GuardedResolver, TargetPolicy},
-    Engine, RunContext,
-};
-use crate::{
-    protocol::{RunResults, RunStatus, StepResult},
-    suite::{render, render_json, OnFailure, StepDef, Suite},
-};
+use super::guard::{is_denied, GuardedResolver, TargetPolicy};
+use crate::suite::{render, render_json, StepDef};
 pub use checks::Response;
 
 /// Largest response body the engine reads; the rest is not needed for checks.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// Sends suites' requests: one HTTP client (connection pool, guarded resolver) for every run.
-pub struct ApiEngine {
+pub struct HttpClient {
     client: reqwest::Client,
     step_timeout: Duration,
     policy: Arc<TargetPolicy>,
 }
 
-impl ApiEngine {
+impl HttpClient {
     pub fn new(step_timeout: Duration, policy: TargetPolicy) -> Self {
         let policy = Arc::new(policy);
         let client = reqwest::Client::builder()
@@ -253,102 +245,4 @@ fn describe(e: &reqwest::Error, timeout: Duration) -> SendError {
         )
     };
     SendError { kind, message }
-}
-
-/// The API engine proper: one pass over the steps. Shares the HTTP side with the load engine.
-#[derive(Clone)]
-pub struct ApiRuns(pub Arc<ApiEngine>);
-
-impl Engine for ApiRuns {
-    fn run(&self, ctx: RunContext) -> BoxFuture<'static, ()> {
-        let engine = self.0.clone();
-        Box::pin(async move { engine.execute(ctx).await })
-    }
-}
-
-impl ApiEngine {
-    async fn execute(&self, ctx: RunContext) {
-        let RunContext {
-            definition,
-            cancel,
-            sink,
-            ..
-        } = ctx;
-        let Kind::Api(suite) = &definition.kind else {
-            sink.error("the API engine was given a test that is not an API suite".into())
-                .await;
-            return;
-        };
-        let suite: &Suite = suite;
-        let mut vars = match suite.resolved_variables() {
-            Ok(vars) => vars,
-            Err(e) => return sink.error(e).await,
-        };
-
-        let total = suite.steps.len() as u32;
-        let started = Instant::now();
-        sink.status(RunStatus::Running).await;
-
-        let mut results = RunResults::default();
-        for (i, step) in suite.steps.iter().enumerate() {
-            let index = i as u32 + 1;
-            let name = step.display_name();
-            let label = format!("{index}/{total} — {name}");
-            sink.progress(index - 1, index, total, label.clone(), None);
-            let t0 = Instant::now();
-            let outcome = tokio::select! {
-                outcome = self.send(step, &vars) => outcome,
-                _ = cancel.cancelled() => {
-                    sink.status(RunStatus::Cancelled).await;
-                    return;
-                }
-            };
-            let duration_ms = t0.elapsed().as_millis() as u64;
-            let result = match outcome {
-                Ok(response) => {
-                    let patterns = checks::Patterns::new(step);
-                    let checks = checks::evaluate(&step.checks, &patterns, &response);
-                    let failure = checks.iter().find_map(|c| c.detail.clone());
-                    let mut captured = BTreeMap::new();
-                    if failure.is_none() {
-                        checks::capture(&step.capture, &patterns, &response, &mut captured);
-                        vars.extend(captured.clone());
-                    }
-                    StepResult {
-                        index,
-                        name,
-                        passed: failure.is_none(),
-                        status: Some(response.status),
-                        duration_ms,
-                        error: failure,
-                        captured,
-                        checks,
-                    }
-                }
-                Err(error) => StepResult {
-                    index,
-                    name,
-                    passed: false,
-                    status: None,
-                    duration_ms,
-                    error: Some(error.message),
-                    captured: Default::default(),
-                    checks: Vec::new(),
-                },
-            };
-            let passed = result.passed;
-            if passed {
-                results.passed += 1;
-            } else {
-                results.failed += 1;
-            }
-            results.steps.push(result.clone());
-            sink.step_done(index, total, label, result).await;
-            if !passed && suite.on_failure == OnFailure::Stop {
-                break;
-            }
-        }
-        results.duration_ms = started.elapsed().as_millis() as u64;
-        sink.completed(results).await;
-    }
 }

@@ -1,0 +1,200 @@
+//! Runs: the built-in tests, start one, restart, cancel, read one, and the history.
+
+use tracing::error;
+
+use super::{current_user, fail, internal, state};
+use crate::{
+    api::ApiError,
+    protocol::{
+        api::{RunFilter, RunOptions, RunSummary, TestSummary},
+        RunSnapshot, RunStatus,
+    },
+    runs::{RunError, Start},
+    store::{RunQuery, RunRecord},
+};
+
+pub async fn list_tests() -> Result<Vec<TestSummary>, ApiError> {
+    current_user().await?;
+    Ok(state()?.runs.catalog().summaries().to_vec())
+}
+
+/// The optional knobs of `start_test`, as they arrive.
+pub struct RunParams {
+    pub delay_ms: Option<u32>,
+    pub events: Option<u32>,
+    pub rate: Option<u32>,
+    pub step_results: Option<bool>,
+}
+
+pub async fn start_test(
+    key: String,
+    params: RunParams,
+    room: Option<String>,
+) -> Result<RunSnapshot, ApiError> {
+    let user = current_user().await?;
+    let state = state()?;
+    let defaults = RunOptions::default();
+    let options = RunOptions {
+        delay_ms: params.delay_ms.unwrap_or(defaults.delay_ms),
+        events: params.events.unwrap_or(defaults.events),
+        rate: params.rate.unwrap_or(defaults.rate),
+        step_results: params.step_results.unwrap_or(defaults.step_results),
+    };
+    options
+        .validate()
+        .map_err(|m| fail(ApiError::BadRequest(m)))?;
+    let page = format!("/tests/{key}");
+    let snapshot = state
+        .runs
+        .start(&user, Start::BuiltIn { key, options }, non_empty(room))
+        .await
+        .map_err(|e| fail(run_error(e)))?;
+    leptos_axum::redirect(&format!("{page}?run={}", snapshot.test_id));
+    Ok(snapshot)
+}
+
+pub async fn restart_test(test_id: String) -> Result<RunSnapshot, ApiError> {
+    let user = current_user().await?;
+    let state = state()?;
+    let snapshot = state
+        .runs
+        .restart(&user, &test_id)
+        .await
+        .map_err(|e| fail(run_error(e)))?;
+    let page = match state.store.run(&snapshot.test_id).await {
+        Ok(Some(r)) if r.source.is_none() => format!("/tests/{}?run={}", r.test_key, r.id),
+        _ => format!("/runs/{}", snapshot.test_id),
+    };
+    leptos_axum::redirect(&page);
+    Ok(snapshot)
+}
+
+pub async fn cancel_test(test_id: String) -> Result<(), ApiError> {
+    let user = current_user().await?;
+    state()?
+        .runs
+        .cancel(&user, &test_id)
+        .await
+        .map_err(|e| fail(run_error(e)))
+}
+
+pub async fn get_run(test_id: String) -> Result<RunSnapshot, ApiError> {
+    let user = current_user().await?;
+    state()?
+        .runs
+        .visible_snapshot(&user, &test_id)
+        .await
+        .map_err(|e| internal("run lookup failed", e))?
+        .ok_or_else(|| fail(ApiError::NotFound))
+}
+
+/// One run the user may see, with what it ran (for comparing runs of the same suite).
+pub async fn get_run_summary(test_id: String) -> Result<RunSummary, ApiError> {
+    let user = current_user().await?;
+    let run = state()?
+        .runs
+        .visible_run(&user, &test_id)
+        .await
+        .map_err(|e| internal("run lookup failed", e))?
+        .ok_or_else(|| fail(ApiError::NotFound))?;
+    Ok(summary_of(run))
+}
+
+pub async fn recent_runs(filter: RunFilter) -> Result<Vec<RunSummary>, ApiError> {
+    let user = current_user().await?;
+    let state = state()?;
+    let bad = |m: String| fail(ApiError::BadRequest(m));
+    let status = match filter.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(RunStatus::parse(s).ok_or_else(|| bad(format!("unknown status `{s}`")))?),
+        None => None,
+    };
+    let day = |field: &str, value: &Option<String>| -> Result<Option<u64>, ApiError> {
+        match value.as_deref().filter(|v| !v.is_empty()) {
+            Some(v) => day_start_ms(v)
+                .map(Some)
+                .ok_or_else(|| bad(format!("{field}: `{v}` is not a date like 2026-11-28"))),
+            None => Ok(None),
+        }
+    };
+    let query = RunQuery {
+        status,
+        suite_id: filter.suite,
+        from_ms: day("from", &filter.from)?,
+        // `to` is inclusive: up to the start of the next day.
+        until_ms: day("to", &filter.to)?.map(|t| t + 86_400_000),
+        limit: 100,
+    };
+    let runs = state
+        .runs
+        .recent(&user, &query)
+        .await
+        .map_err(|e| internal("listing runs failed", e))?;
+    Ok(runs.into_iter().map(summary_of).collect())
+}
+
+fn summary_of(r: RunRecord) -> RunSummary {
+    let (suite_id, suite_version, environment) = match r.source {
+        Some(s) => (s.suite_id, s.suite_version, s.environment),
+        None => (None, None, None),
+    };
+    RunSummary {
+        snapshot: r.snapshot,
+        test_key: r.test_key,
+        created_at: r.created_at,
+        suite_id,
+        suite_version,
+        environment,
+    }
+}
+
+/// Midnight UTC of `YYYY-MM-DD`, in milliseconds since the epoch.
+fn day_start_ms(date: &str) -> Option<u64> {
+    let mut parts = date.splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400_000).ok()
+}
+
+/// An optional form field: empty means absent.
+pub(super) fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.is_empty())
+}
+
+pub(super) fn run_error(e: RunError) -> ApiError {
+    match e {
+        RunError::UnknownTest | RunError::UnknownRun | RunError::UnknownRoom => ApiError::NotFound,
+        RunError::QueueFull => ApiError::BadRequest(RunError::QueueFull.to_string()),
+        RunError::InvalidSuite(problems) => ApiError::InvalidSuite(problems),
+        RunError::Database(e) => {
+            error!(error = %e, "run bookkeeping failed");
+            ApiError::Internal
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_days_since_the_epoch() {
+        assert_eq!(day_start_ms("1970-01-01"), Some(0));
+        assert_eq!(day_start_ms("2026-11-28"), Some(1_795_824_000_000));
+        assert_eq!(day_start_ms("2024-03-01"), Some(1_709_251_200_000));
+        for bad in ["", "2026-13-01", "2026-11", "yesterday", "1969-12-31"] {
+            assert_eq!(day_start_ms(bad), None, "{bad}");
+        }
+    }
+}

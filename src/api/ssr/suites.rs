@@ -1,0 +1,123 @@
+//! Suites: check a text, save a version, list and read the caller's, and run one (sent or stored).
+
+use super::{
+    current_user, fail, internal,
+    runs::{non_empty, run_error},
+    state,
+};
+use crate::{
+    api::ApiError,
+    auth::AuthUser,
+    protocol::{
+        api::{SuiteDetail, SuiteInfo, SuiteProblem, SuiteSaved},
+        RunSnapshot,
+    },
+    runs::Start,
+    suite::{parse_suite, SuiteSource},
+};
+
+pub async fn run_suite(
+    text: String,
+    room: Option<String>,
+    environment: Option<String>,
+) -> Result<RunSnapshot, ApiError> {
+    let user = current_user().await?;
+    let source = SuiteSource {
+        suite_id: None,
+        suite_version: None,
+        text,
+        environment,
+    };
+    start(&user, source, room).await
+}
+
+pub async fn run_saved_suite(
+    id: i64,
+    version: Option<i64>,
+    environment: Option<String>,
+    room: Option<String>,
+) -> Result<RunSnapshot, ApiError> {
+    let user = current_user().await?;
+    let (info, text, _) = state()?
+        .store
+        .suite_version(user.id, id, version)
+        .await
+        .map_err(|e| internal("reading a suite failed", e))?
+        .ok_or_else(|| fail(ApiError::NotFound))?;
+    let source = SuiteSource {
+        suite_id: Some(id),
+        suite_version: Some(info.version),
+        text,
+        environment: non_empty(environment),
+    };
+    start(&user, source, room).await
+}
+
+/// Validates and starts a suite run; the browser is sent to the run's page.
+async fn start(
+    user: &AuthUser,
+    source: SuiteSource,
+    room: Option<String>,
+) -> Result<RunSnapshot, ApiError> {
+    let snapshot = state()?
+        .runs
+        .start(user, Start::Suite(source), non_empty(room))
+        .await
+        .map_err(|e| fail(run_error(e)))?;
+    leptos_axum::redirect(&format!("/runs/{}", snapshot.test_id));
+    Ok(snapshot)
+}
+
+pub async fn check_suite(text: String) -> Result<Vec<SuiteProblem>, ApiError> {
+    current_user().await?;
+    Ok(parse_suite(&text).err().unwrap_or_default())
+}
+
+pub async fn save_suite(id: Option<i64>, text: String) -> Result<SuiteSaved, ApiError> {
+    let user = current_user().await?;
+    let suite = parse_suite(&text).map_err(|errors| fail(ApiError::InvalidSuite(errors)))?;
+    match state()?
+        .store
+        .save_suite(user.id, id, &suite.name, &text)
+        .await
+    {
+        Ok(Some((id, version))) => {
+            // The browser goes to the saved (newest) version in the editor.
+            leptos_axum::redirect(&format!("/suites/{id}"));
+            Ok(SuiteSaved { id, version })
+        }
+        Ok(None) => Err(fail(ApiError::NotFound)),
+        Err(e) => Err(internal("saving a suite failed", e)),
+    }
+}
+
+pub async fn list_suites() -> Result<Vec<SuiteInfo>, ApiError> {
+    let user = current_user().await?;
+    state()?
+        .store
+        .suites_of(user.id)
+        .await
+        .map_err(|e| internal("listing suites failed", e))
+}
+
+pub async fn get_suite(id: i64, version: Option<i64>) -> Result<SuiteDetail, ApiError> {
+    let user = current_user().await?;
+    let (info, text, versions) = state()?
+        .store
+        .suite_version(user.id, id, version)
+        .await
+        .map_err(|e| internal("reading a suite failed", e))?
+        .ok_or_else(|| fail(ApiError::NotFound))?;
+    // Stored texts were valid when saved.
+    let parsed = parse_suite(&text).ok();
+    Ok(SuiteDetail {
+        environments: parsed
+            .as_ref()
+            .map(|s| s.environments.keys().cloned().collect())
+            .unwrap_or_default(),
+        load: parsed.is_some_and(|s| s.load.is_some()),
+        info,
+        text,
+        versions,
+    })
+}

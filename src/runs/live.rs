@@ -1,0 +1,107 @@
+//! A run in progress on this server: its [`LiveTarget`] (events go to the run's hub topic, state to its
+//! store row) and the task that drives it — wait in the queue if it must, execute the engine, then make
+//! the finished run durable before the hub forgets it.
+
+use std::future::Future;
+
+use futures::future::BoxFuture;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use super::{queue, Runs};
+use crate::{
+    engine::{EventSink, EventTarget},
+    hub::Hub,
+    protocol::{RunEvent, RunStatus},
+    store::Store,
+};
+
+/// The server's target: the run's hub topic, and its row in the store.
+pub struct LiveTarget {
+    pub test_id: String,
+    pub hub: Hub,
+    pub store: Store,
+}
+
+impl EventTarget for LiveTarget {
+    fn publish(&self, event: RunEvent) {
+        self.hub.publish(&self.test_id, event);
+    }
+
+    fn checkpoint(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Some(snapshot) = self.hub.live_snapshot(&self.test_id) {
+                if let Err(e) = self.store.save_snapshot(&snapshot).await {
+                    warn!(error = %e, "could not save the run's state");
+                }
+            }
+        })
+    }
+}
+
+/// Everything the task of one run holds.
+pub struct Task<F> {
+    pub runs: Runs,
+    pub test_id: String,
+    pub entry: queue::Entry,
+    pub cancel: CancellationToken,
+    pub sink: EventSink,
+    pub total_steps: u32,
+    /// The engine's run, not started yet.
+    pub run: F,
+}
+
+impl<F: Future<Output = ()>> Task<F> {
+    /// Waits for a slot (reporting the place in the queue), runs the engine, then closes the run.
+    pub async fn drive(self) {
+        let Task {
+            runs,
+            test_id,
+            entry,
+            cancel,
+            sink,
+            total_steps,
+            run,
+        } = self;
+        let slot = match entry {
+            queue::Entry::Now(slot) => Some(slot),
+            queue::Entry::Queued { ahead, ticket } => {
+                info!(ahead, "run queued");
+                let queued = |ahead: usize| {
+                    let runs = if ahead == 1 { "run" } else { "runs" };
+                    sink.progress(
+                        0,
+                        0,
+                        total_steps,
+                        format!("Queued: waiting for a free slot ({ahead} {runs} ahead)"),
+                        None,
+                    );
+                };
+                queued(ahead);
+                let mut place = ticket.ahead();
+                let admitted = ticket.admitted();
+                tokio::pin!(admitted);
+                loop {
+                    tokio::select! {
+                        slot = &mut admitted => break Some(slot),
+                        _ = cancel.cancelled() => {
+                            sink.status(RunStatus::Cancelled).await;
+                            break None;
+                        }
+                        Ok(()) = place.changed() => {
+                            let ahead = *place.borrow_and_update();
+                            queued(ahead);
+                        }
+                    }
+                }
+            }
+        };
+        if let Some(slot) = slot {
+            info!("run started");
+            run.await;
+            drop(slot);
+        }
+        runs.finished(&test_id).await;
+        info!("run finished");
+    }
+}

@@ -1,0 +1,355 @@
+//! The life of a run on this server: starting one from what the user asked for (a built-in test, a
+//! stored suite, a suite sent with the request), the queue and the concurrency limits, the live event
+//! target (hub + store), cancel and restart, and the one rule that finds a run and decides who may see
+//! it ([`Runs::find_visible`]; the hub's connections ask it through [`RunDirectory`]).
+//!
+//! - [`catalog`]: the built-in tests, parsed once at start-up;
+//! - [`queue`]: admission under the global and per-user limits, FIFO;
+//! - [`live`]: the event target of a run in progress, and the task that drives it.
+
+pub mod catalog;
+mod live;
+pub mod queue;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+use futures::future::BoxFuture;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::{
+    auth::AuthUser,
+    clock::now_ms,
+    engine::Engines,
+    engine::{EventSink, RunContext, SuiteRun, Workload},
+    hub::{Hub, RunAccess, RunDirectory, Visible},
+    protocol::{
+        api::{RunOptions, SuiteProblem, SUITE_TEST_KEY},
+        event::new_epoch,
+        RunSnapshot, ServerMessage,
+    },
+    store::{NewRun, RunQuery, RunRecord, Store},
+    suite::SuiteSource,
+};
+use catalog::Catalog;
+
+/// What a user asks to run.
+#[derive(Debug, Clone)]
+pub enum Start {
+    /// A built-in test, by key, with its options.
+    BuiltIn { key: String, options: RunOptions },
+    /// A suite: sent with the request, or a stored version; in an environment, if chosen.
+    Suite(SuiteSource),
+}
+
+/// Errors from starting or controlling runs.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("no such test")]
+    UnknownTest,
+    #[error("no such run")]
+    UnknownRun,
+    #[error("no such room")]
+    UnknownRoom,
+    #[error(
+        "you already have {} runs waiting; cancel some or wait for them to start",
+        queue::MAX_WAITING_PER_USER
+    )]
+    QueueFull,
+    /// The suite was refused; nothing ran.
+    #[error("the suite is invalid")]
+    InvalidSuite(Vec<SuiteProblem>),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Starts, finds and cancels runs. Cheap to clone.
+#[derive(Clone)]
+pub struct Runs {
+    hub: Hub,
+    store: Store,
+    engines: Engines,
+    catalog: Arc<Catalog>,
+    /// The app's own address: the built-in tests' `${base}`.
+    app_url: Arc<str>,
+    /// Concurrent-run limits and the queue.
+    admission: queue::Admission,
+    /// Cancellation handles of the runs in progress; std mutex, never held across `.await`.
+    active: Arc<Mutex<HashMap<String, CancellationToken>>>,
+}
+
+impl Runs {
+    pub fn new(
+        hub: Hub,
+        store: Store,
+        engines: Engines,
+        app_url: String,
+        limits: queue::RunLimits,
+    ) -> Self {
+        Self {
+            hub,
+            store,
+            engines,
+            catalog: Arc::new(Catalog::new()),
+            app_url: app_url.into(),
+            admission: queue::Admission::new(limits),
+            active: Arc::default(),
+        }
+    }
+
+    /// The built-in tests.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Creates a run for the user (in `room`, if given: the user must be a member) and starts it, or
+    /// queues it behind the concurrency limits. The run is subscribable (hub) and listed (store)
+    /// before this returns.
+    pub async fn start(
+        &self,
+        user: &AuthUser,
+        what: Start,
+        room: Option<String>,
+    ) -> Result<RunSnapshot, RunError> {
+        let (test_key, name, workload, options, source) = match what {
+            Start::BuiltIn { key, options } => {
+                let test = self.catalog.find(&key).ok_or(RunError::UnknownTest)?;
+                let workload = test.workload(&self.app_url, &options);
+                (test.key, test.name.clone(), workload, options, None)
+            }
+            Start::Suite(source) => {
+                let parsed = source.parse().map_err(RunError::InvalidSuite)?;
+                let workload = Workload::Suite(SuiteRun {
+                    suite: Arc::new(parsed.suite),
+                    variables: parsed.environment_variables,
+                });
+                let options = RunOptions::default();
+                (
+                    SUITE_TEST_KEY,
+                    parsed.run_name,
+                    workload,
+                    options,
+                    Some(source),
+                )
+            }
+        };
+        if let Some(room) = &room {
+            if !self.store.is_member(room, user.id).await? {
+                return Err(RunError::UnknownRoom);
+            }
+        }
+        if !self.admission.may_wait(user.id) {
+            return Err(RunError::QueueFull);
+        }
+        let test_id = uuid::Uuid::new_v4().simple().to_string();
+        let total_steps = workload.total_steps(&options);
+        let snapshot = RunSnapshot::queued(test_id.clone(), new_epoch(), name, total_steps);
+        self.store
+            .insert_run(&NewRun {
+                id: &test_id,
+                user_id: user.id,
+                room: room.as_deref(),
+                test_key,
+                snapshot: &snapshot,
+                created_at: now_ms(),
+                options: &options,
+                source: source.as_ref(),
+            })
+            .await?;
+        // Open in the hub before anyone hears of it: a room member subscribes at once.
+        self.hub.open_run(
+            RunAccess {
+                owner: user.id,
+                room: room.clone(),
+            },
+            snapshot.clone(),
+        );
+        if let Some(room) = room {
+            self.hub.room_broadcast(
+                &room,
+                &ServerMessage::RoomRunStarted {
+                    room: room.clone(),
+                    test_id: test_id.clone(),
+                    name: snapshot.name.clone(),
+                    started_by: user.username.clone(),
+                },
+            );
+        }
+        self.launch(user, test_id, workload, options, total_steps);
+        Ok(snapshot)
+    }
+
+    /// Spawns the task of a run that is open in the hub and stored.
+    fn launch(
+        &self,
+        user: &AuthUser,
+        test_id: String,
+        workload: Workload,
+        options: RunOptions,
+        total_steps: u32,
+    ) {
+        let cancel = CancellationToken::new();
+        self.active_runs().insert(test_id.clone(), cancel.clone());
+        let sink = EventSink::new(live::LiveTarget {
+            test_id: test_id.clone(),
+            hub: self.hub.clone(),
+            store: self.store.clone(),
+        });
+        let engine = self.engines.for_workload(&workload);
+        let run = engine.run(RunContext {
+            workload,
+            options,
+            cancel: cancel.clone(),
+            sink: sink.clone(),
+        });
+        let span = tracing::info_span!("run", run = %test_id, user = user.id);
+        let task = live::Task {
+            runs: self.clone(),
+            entry: self.admission.enter(user.id),
+            test_id,
+            cancel,
+            sink,
+            total_steps,
+            run,
+        };
+        tokio::spawn(task.drive().instrument(span));
+    }
+
+    /// A run's task ended: everything it published is stored before the hub forgets it (later
+    /// subscribers are answered from the store).
+    async fn finished(&self, test_id: &str) {
+        self.active_runs().remove(test_id);
+        if let Some(log) = self.hub.event_log() {
+            log.flush().await;
+        }
+        self.hub.close_run(test_id);
+    }
+
+    /// Starts a new run of what a run the user may see ran: the same test with the same options, or
+    /// the same suite text in the same environment; in the same room.
+    pub async fn restart(&self, user: &AuthUser, test_id: &str) -> Result<RunSnapshot, RunError> {
+        let run = self
+            .visible_run(user, test_id)
+            .await?
+            .ok_or(RunError::UnknownRun)?;
+        let what = match run.source {
+            Some(source) => Start::Suite(source),
+            None => Start::BuiltIn {
+                key: run.test_key,
+                options: run.options,
+            },
+        };
+        match self.start(user, what, run.room).await {
+            // Stored texts were valid when they ran.
+            Err(RunError::InvalidSuite(_)) => Err(RunError::UnknownTest),
+            other => other,
+        }
+    }
+
+    /// Cancels a run in progress that the user may see (their own, or their room's).
+    pub async fn cancel(&self, user: &AuthUser, test_id: &str) -> Result<(), RunError> {
+        let Some(Visible::Live) = self.find_visible(user, test_id).await? else {
+            return Err(RunError::UnknownRun);
+        };
+        match self.active_runs().get(test_id) {
+            Some(token) => {
+                token.cancel();
+                Ok(())
+            }
+            None => Err(RunError::UnknownRun),
+        }
+    }
+
+    /// The one rule: the run `test_id` if it exists (live in the hub, else stored) and `user` owns it
+    /// or is a member of its room. `None` means "no such run" and "not yours" alike.
+    pub async fn find_visible(
+        &self,
+        user: &AuthUser,
+        test_id: &str,
+    ) -> Result<Option<Visible>, sqlx::Error> {
+        let (access, found) = match self.hub.access(test_id) {
+            Some(access) => (access, Visible::Live),
+            None => match self.store.run(test_id).await? {
+                Some(run) => {
+                    let access = RunAccess {
+                        owner: run.user_id,
+                        room: run.room.clone(),
+                    };
+                    (access, Visible::Stored(Box::new(run)))
+                }
+                None => return Ok(None),
+            },
+        };
+        let allowed = self
+            .store
+            .may_see_run(user.id, access.owner, access.room.as_deref())
+            .await?;
+        Ok(allowed.then_some(found))
+    }
+
+    /// A run the user may see, as it is now: live while it runs, stored after.
+    pub async fn visible_snapshot(
+        &self,
+        user: &AuthUser,
+        test_id: &str,
+    ) -> Result<Option<RunSnapshot>, sqlx::Error> {
+        match self.find_visible(user, test_id).await? {
+            None => Ok(None),
+            Some(Visible::Stored(run)) => Ok(Some(run.snapshot)),
+            Some(Visible::Live) => match self.hub.live_snapshot(test_id) {
+                Some(snapshot) => Ok(Some(snapshot)),
+                // It finished between the two looks.
+                None => Ok(self.store.run(test_id).await?.map(|r| r.snapshot)),
+            },
+        }
+    }
+
+    /// A run the user may see, with what it ran; its snapshot is the live one while it runs.
+    pub async fn visible_run(
+        &self,
+        user: &AuthUser,
+        test_id: &str,
+    ) -> Result<Option<RunRecord>, sqlx::Error> {
+        Ok(match self.find_visible(user, test_id).await? {
+            None => None,
+            Some(Visible::Stored(run)) => Some(*run),
+            Some(Visible::Live) => self.store.run(test_id).await?.map(|run| self.fresh(run)),
+        })
+    }
+
+    /// The runs the user may see (their own and their rooms'), newest first, filtered; runs in
+    /// progress with their live snapshots.
+    pub async fn recent(
+        &self,
+        user: &AuthUser,
+        query: &RunQuery,
+    ) -> Result<Vec<RunRecord>, sqlx::Error> {
+        let runs = self.store.recent_runs(user.id, query).await?;
+        Ok(runs.into_iter().map(|run| self.fresh(run)).collect())
+    }
+
+    /// A stored row with the hub's fresher snapshot while the run is live.
+    fn fresh(&self, mut run: RunRecord) -> RunRecord {
+        if let Some(live) = self.hub.live_snapshot(&run.id) {
+            run.snapshot = live;
+        }
+        run
+    }
+
+    fn active_runs(&self) -> MutexGuard<'_, HashMap<String, CancellationToken>> {
+        self.active.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl RunDirectory for Runs {
+    fn find_visible<'a>(
+        &'a self,
+        user: &'a AuthUser,
+        test_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Visible>, sqlx::Error>> {
+        Box::pin(Runs::find_visible(self, user, test_id))
+    }
+}

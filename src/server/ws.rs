@@ -1,0 +1,96 @@
+//! `GET /ws`: the WebSocket upgrade in front of the hub. It checks the `Origin`, authenticates from
+//! `?token=`, a `bearer.<jwt>` subprotocol or the session cookie, and only then upgrades; the hub's
+//! [`Connection`] takes it from there. A foreign origin gets 403 and a missing or bad token 401; no
+//! socket is opened for either.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Query, State, WebSocketUpgrade},
+    http::{header, HeaderMap},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+use super::{error::AppError, AppState};
+use crate::{
+    auth::{self, AuthUser},
+    hub::conn::Connection,
+};
+
+/// Largest WebSocket message a client may send. Client messages are small commands; anything bigger
+/// is refused by the socket layer (close code 1009) before it is buffered whole.
+pub const MAX_CLIENT_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// The subprotocol a non-browser client offers beside `bearer.<jwt>`; the server answers with it.
+pub const WS_PROTOCOL: &str = "livecheck.v1";
+
+#[derive(Deserialize)]
+pub struct WsQuery {
+    token: Option<String>,
+}
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<WsQuery>,
+    ws: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    if !origin_allowed(&headers, &state.config.allowed_origins) {
+        return Err(AppError::ForbiddenOrigin);
+    }
+    let token = query
+        .token
+        .or_else(|| bearer_protocol(&headers))
+        .or_else(|| auth::session_token(&headers))
+        .ok_or(AppError::Unauthorized(auth::AuthError::Missing))?;
+    let user: AuthUser = state.keys.verify(&token)?;
+    let connection = Connection {
+        hub: state.hub.clone(),
+        runs: Arc::new(state.runs.clone()),
+        store: state.store.clone(),
+        keys: state.keys.clone(),
+        user,
+        settings: state.config.connection.clone(),
+    };
+    let shutdown = state.shutdown.clone();
+    Ok(ws
+        .protocols([WS_PROTOCOL])
+        .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
+        .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
+        // Small socket buffers: most connections are idle most of the time, and tungstenite's
+        // defaults (128 KiB each way) would dominate the memory of every one of them.
+        .read_buffer_size(1024)
+        .write_buffer_size(0)
+        .on_upgrade(move |socket| connection.run(socket, shutdown))
+        .into_response())
+}
+
+/// A browser page may open a socket only from the server's own origin or a configured one
+/// (cross-site WebSocket hijacking). Clients that send no `Origin` are not browsers and pass.
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if allowed.iter().any(|a| a.eq_ignore_ascii_case(origin)) {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    match (origin.split_once("://"), host) {
+        (Some((_, authority)), Some(host)) => authority.eq_ignore_ascii_case(host),
+        _ => false,
+    }
+}
+
+/// The token in a `Sec-WebSocket-Protocol: livecheck.v1, bearer.<jwt>` offer.
+fn bearer_protocol(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| p.trim().strip_prefix("bearer.").map(str::to_owned))
+}
