@@ -14,7 +14,7 @@ ulimit -n "$(ulimit -Hn)"
 
 start_livecheck() {
   local data; data=$(mktemp -d /tmp/hub-bench-data.XXXXXX)
-  LEPTOS_SITE_ADDR=127.0.0.1:3300 LEPTOS_SITE_ROOT=target/site LIVECHECK_DATA_DIR="$data" \
+  LEPTOS_SITE_ADDR=127.0.0.1:3300 LEPTOS_SITE_ROOT=target/site LIVECHECK_DATA_DIR="$data" LIVECHECK_DEMO=true \
     LIVECHECK_JWT_SECRET="$SECRET" RUST_LOG=warn target/release/livecheck >"$RESULTS/livecheck.log" 2>&1 &
   SERVER_PID=$!; ADDR=127.0.0.1:3300
   wait_for_port 3300

@@ -45,6 +45,9 @@ export default defineConfig({
       LIVECHECK_DATA_DIR: DATA_DIR,
       // Known to the tests, so they can mint a session that expires while a page is open.
       LIVECHECK_JWT_SECRET: process.env.E2E_JWT_SECRET ?? 'end-to-end-test-secret-0123456789abcdef',
+      // As `./run serve` does: the demo account, and suites may call this host's demo API.
+      LIVECHECK_DEMO: 'true',
+      LIVECHECK_TARGET_ALLOW: '127.0.0.0/8,::1',
       RUST_LOG: 'warn',
     },
   },

@@ -11,16 +11,18 @@
 //!    nothing of the crate.
 //! 2. `suite` (ssr): the YAML/JSON suite format, validation with lines, `${var}` templating;
 //!    `auth` (ssr): password hashes, JWTs, the session cookie; `report` (ssr): JUnit XML of a run.
-//! 3. `store` (ssr): SQLite through sqlx — users, runs, rooms, suites, the event log;
-//!    `engine` (ssr): the engines (HTTP steps, load, synthetic) behind one `Engine` contract, and the
-//!    target guard.
-//! 4. `hub` (ssr): WebSocket connections, subscriptions, rooms, and the fan-out of run events.
-//! 5. `runs` (ssr): the life of a run — start from a built-in test or a suite, the queue and limits,
+//! 3. `store` (ssr): SQLite through sqlx — users, tokens, runs, rooms, suites, the event log, the
+//!    audit log; `engine` (ssr): the engines (HTTP steps, load, synthetic) behind one `Engine`
+//!    contract, and the target guard.
+//! 4. `accounts` (ssr): whether a credential holds (role, disabled, token version, access tokens),
+//!    sign-in throttling, users and tokens.
+//! 5. `hub` (ssr): WebSocket connections, subscriptions, rooms, and the fan-out of run events.
+//! 6. `runs` (ssr): the life of a run — start from a built-in test or a suite, the queue and limits,
 //!    the live event target, cancel and restart, and the one rule of who may see a run.
-//! 6. [`api`]: the Leptos server functions, and nothing else.
-//! 7. [`app`]: the UI (shell, routes, pages, `RealTimeProgressBar`); [`client`]: the browser side of
+//! 7. [`api`]: the Leptos server functions, and nothing else.
+//! 8. [`app`]: the UI (shell, routes, pages, `RealTimeProgressBar`); [`client`]: the browser side of
 //!    the live connection (hydrate only; its state machine is plain Rust).
-//! 8. `server` (ssr): configuration, state, the router, start-up; `headless` (ssr): `livecheck run`.
+//! 9. `server` (ssr): configuration, state, the router, start-up; `headless` (ssr): `livecheck run`.
 
 // Leptos views are deeply nested types; the default limit (128) is too low for the run page.
 #![recursion_limit = "256"]
@@ -30,6 +32,8 @@ pub mod app;
 pub mod client;
 pub mod protocol;
 
+#[cfg(feature = "ssr")]
+pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod auth;
 #[cfg(feature = "ssr")]

@@ -1,13 +1,13 @@
 //! The `livecheck` binary: `livecheck` (or `livecheck serve`) serves the web app until Ctrl-C or
-//! SIGTERM; `livecheck run suite.yaml` runs one suite in the terminal without the server. Everything
-//! else lives in the library.
+//! SIGTERM; `livecheck run suite.yaml` runs one suite in the terminal (or, with `--server`, one stored
+//! on a server); `livecheck user …` manages accounts. Everything else lives in the library.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use livecheck::{
     headless::{self, RunArgs},
-    server,
+    server::{self, user_cli::UserCommand},
 };
 
 #[derive(Parser)]
@@ -24,11 +24,15 @@ enum Command {
     /// Run a suite file in the terminal, without the server. Exit status: 0 passed, 1 a check or
     /// threshold failed, 2 the suite or the arguments are invalid, 130 interrupted.
     Run(RunArgs),
+    /// Manage accounts on the configured database (LIVECHECK_DATA_DIR).
+    #[command(subcommand)]
+    User(UserCommand),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command.unwrap_or(Command::Serve) {
         Command::Serve => server::process::main(),
         Command::Run(args) => headless::main(args),
+        Command::User(command) => server::user_cli::main(command),
     }
 }

@@ -1,10 +1,11 @@
 //! Server functions: the typed calls the UI makes (sign in, start a test, save a suite, read a run),
 //! and nothing else. The data they exchange is defined in [`crate::protocol::api`].
 //!
-//! The signatures compile for both sides; the bodies run only on the server, in [`ssr`], split by
-//! topic (sessions, runs, suites, rooms). Every function has a fixed `endpoint` under `/api/` so other
-//! clients (the integration tests, curl) can call it too: arguments as form fields, results as JSON.
-//! Errors are [`ApiError`], whose messages are safe to show.
+//! The signatures compile for both sides; the bodies run only on the server, in `ssr`, split by
+//! topic (sessions, runs, suites, rooms, accounts, administration). This file declares signing in,
+//! runs and suites; [`account`], [`admin`] and [`rooms`] the rest. Every function has a fixed
+//! `endpoint` under `/api/` so other clients (the integration tests, curl) can call it too: arguments
+//! as form fields, results as JSON. Errors are [`ApiError`], whose messages are safe to show.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
@@ -15,8 +16,15 @@ use crate::protocol::{
     RunSnapshot,
 };
 
+pub mod account;
+pub mod admin;
+pub mod rooms;
 #[cfg(feature = "ssr")]
 mod ssr;
+
+pub use account::*;
+pub use admin::*;
+pub use rooms::*;
 #[cfg(feature = "ssr")]
 pub use ssr::ApiState;
 
@@ -27,6 +35,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("wrong username or password")]
     BadCredentials,
+    /// Signed in, but the role or token does not allow it.
+    #[error("you are not allowed to do that")]
+    Forbidden,
     #[error("not found")]
     NotFound,
     #[error("{0}")]
@@ -36,9 +47,36 @@ pub enum ApiError {
     /// A suite was refused; each problem says where (field path, line) and why.
     #[error("the suite is invalid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     InvalidSuite(Vec<SuiteProblem>),
+    /// Too many attempts; try again after this many seconds.
+    #[error("too many attempts; try again in {0} s")]
+    RateLimited(u64),
+    /// The request is larger than the server accepts.
+    #[error("the request is too large")]
+    TooLarge,
+    /// The server is overloaded for the moment.
+    #[error("the server is busy; try again shortly")]
+    Busy,
     /// The call did not reach the server or its answer was unreadable.
     #[error("could not reach the server ({0})")]
     Transport(String),
+}
+
+#[cfg(feature = "ssr")]
+impl ApiError {
+    /// The HTTP status API clients see.
+    pub fn status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode as S;
+        match self {
+            ApiError::Unauthorized | ApiError::BadCredentials => S::UNAUTHORIZED,
+            ApiError::Forbidden => S::FORBIDDEN,
+            ApiError::NotFound => S::NOT_FOUND,
+            ApiError::BadRequest(_) | ApiError::InvalidSuite(_) => S::BAD_REQUEST,
+            ApiError::RateLimited(_) => S::TOO_MANY_REQUESTS,
+            ApiError::TooLarge => S::PAYLOAD_TOO_LARGE,
+            ApiError::Busy => S::SERVICE_UNAVAILABLE,
+            ApiError::Internal | ApiError::Transport(_) => S::INTERNAL_SERVER_ERROR,
+        }
+    }
 }
 
 impl leptos::server_fn::error::FromServerFnError for ApiError {
@@ -46,11 +84,18 @@ impl leptos::server_fn::error::FromServerFnError for ApiError {
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;
-        match value {
+        let err = match value {
+            // A body over the limit, read as a stream (a declared length over it never gets here).
+            E::Deserialization(m) | E::Args(m) if m.contains("length limit exceeded") => {
+                ApiError::TooLarge
+            }
             E::Args(m) | E::MissingArg(m) => ApiError::BadRequest(m),
             E::ServerError(_) | E::MiddlewareError(_) | E::Registration(_) => ApiError::Internal,
             other => ApiError::Transport(other.to_string()),
-        }
+        };
+        #[cfg(feature = "ssr")]
+        ssr::set_status(&err);
+        err
     }
 }
 
@@ -65,11 +110,11 @@ pub async fn login(
     ssr::session::login(username, password, next).await
 }
 
-/// Clears the session cookie and sends the browser to the login page.
+/// Signs out everywhere (every session of the user ends, their sockets close), clears the cookie and
+/// sends the browser to the login page.
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), ApiError> {
-    ssr::session::logout();
-    Ok(())
+    ssr::session::logout().await
 }
 
 /// The signed-in user, or `None`.
@@ -78,6 +123,7 @@ pub async fn me() -> Result<Option<UserInfo>, ApiError> {
     Ok(ssr::session::session_user().await?.map(|u| UserInfo {
         id: u.id,
         username: u.username,
+        role: u.role,
     }))
 }
 
@@ -107,24 +153,6 @@ pub async fn start_test(
     ssr::runs::start_test(key, options, room).await
 }
 
-/// Creates a room with the caller as its first member.
-#[server(endpoint = "create_room")]
-pub async fn create_room(name: String) -> Result<(), ApiError> {
-    ssr::rooms::create_room(name).await
-}
-
-/// Adds a user to a room the caller is a member of.
-#[server(endpoint = "add_room_member")]
-pub async fn add_room_member(room: String, username: String) -> Result<(), ApiError> {
-    ssr::rooms::add_room_member(room, username).await
-}
-
-/// The rooms the caller is a member of.
-#[server(endpoint = "rooms")]
-pub async fn my_rooms() -> Result<Vec<String>, ApiError> {
-    ssr::rooms::my_rooms().await
-}
-
 /// Validates a suite (YAML or JSON, see docs/suites.md) and starts a run of it (in `room`, if given).
 /// An invalid suite is refused with every problem found; nothing is run.
 #[server(endpoint = "run_suite")]
@@ -149,7 +177,15 @@ pub async fn save_suite(id: Option<i64>, text: String) -> Result<SuiteSaved, Api
     ssr::suites::save_suite(id, text).await
 }
 
-/// The caller's stored suites, most recently saved first.
+/// Shares one of the caller's suites into one of their rooms (`shared: false` stops sharing it):
+/// the room's members may run it and its viewers watch those runs; its admins may save new versions.
+#[server(endpoint = "share_suite")]
+pub async fn share_suite(id: i64, room: String, shared: Option<bool>) -> Result<(), ApiError> {
+    ssr::suites::share_suite(id, room, shared.unwrap_or(true)).await
+}
+
+/// The suites the caller may see (theirs and those shared into their rooms), most recently saved
+/// first.
 #[server(endpoint = "suites")]
 pub async fn list_suites() -> Result<Vec<SuiteInfo>, ApiError> {
     ssr::suites::list_suites().await

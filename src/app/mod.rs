@@ -1,9 +1,12 @@
 //! The Leptos UI: the HTML shell, the routes, and the pages. Pages render on the server from data
 //! fetched with server functions, then hydrate; live updates come from the page's [`Live`] connection.
 
+mod account;
+mod admin;
 mod home;
 mod login;
 mod progress;
+mod rooms;
 mod run_page;
 mod runs;
 mod suites;
@@ -19,7 +22,7 @@ use leptos_router::{
 use crate::{
     api::{self, Login, Logout},
     client::Live,
-    protocol::api::UserInfo,
+    protocol::api::{Role, UserInfo},
 };
 pub use progress::RealTimeProgressBar;
 
@@ -51,6 +54,20 @@ pub struct AuthActions {
 
 /// The signed-in user, shared by every page.
 pub type Session = Resource<Result<Option<UserInfo>, api::ApiError>>;
+
+/// The signed-in user's role, once the session is known (`None` when signed out).
+fn role() -> Option<Role> {
+    expect_context::<Session>()
+        .get()
+        .and_then(Result::ok)
+        .flatten()
+        .map(|u| u.role)
+}
+
+/// Whether the signed-in user may start runs and write suites (not a viewer).
+fn may_run() -> bool {
+    role().is_some_and(Role::may_run)
+}
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -88,6 +105,10 @@ pub fn App() -> impl IntoView {
                     <A href="/" attr:class="brand">"livecheck"</A>
                     <A href="/suites">"Suites"</A>
                     <A href="/runs">"Runs"</A>
+                    <A href="/rooms">"Rooms"</A>
+                    <Show when=move || role() == Some(Role::Admin)>
+                        <A href="/admin">"Admin"</A>
+                    </Show>
                 </nav>
                 <UserMenu/>
             </header>
@@ -103,6 +124,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/runs/:id") view=run_page::RunPage ssr=SsrMode::Async/>
                     <Route path=path!("/suites") view=suites::SuitesPage ssr=SsrMode::Async/>
                     <Route path=path!("/suites/:id") view=suites::SuiteEditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/rooms") view=rooms::RoomsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/rooms/:name") view=rooms::RoomPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
@@ -121,6 +146,8 @@ fn UserMenu() -> impl IntoView {
                     Ok(Some(me)) => view! {
                         <div class="user">
                             <span class="username">{me.username}</span>
+                            <span class="role">{me.role.as_str()}</span>
+                            <A href="/account">"Account"</A>
                             <ActionForm action=actions.logout>
                                 <button type="submit" class="link">"Sign out"</button>
                             </ActionForm>

@@ -83,16 +83,18 @@ fn Bar(
             </div>
             {move || run.error.get().map(|e| view! { <p class="error" role="alert" data-testid="run-error">{e}</p> })}
             <div class="actions">
-                <Show when=move || !status.get().is_finished()>
+                <Show when=move || super::may_run() && !status.get().is_finished()>
                     <ActionForm action=cancel attr:class="inline">
                         <input type="hidden" name="test_id" value=move || id.get_value()/>
                         <button type="submit">"Cancel"</button>
                     </ActionForm>
                 </Show>
-                <ActionForm action=restart attr:class="inline">
-                    <input type="hidden" name="test_id" value=move || id.get_value()/>
-                    <button type="submit" disabled=move || restart.pending().get()>"Restart"</button>
-                </ActionForm>
+                <Show when=super::may_run>
+                    <ActionForm action=restart attr:class="inline">
+                        <input type="hidden" name="test_id" value=move || id.get_value()/>
+                        <button type="submit" disabled=move || restart.pending().get()>"Restart"</button>
+                    </ActionForm>
+                </Show>
                 // Clear shows the test without a run: the same page, no `?run=`.
                 <A href=move || location.pathname.get() attr:role="button" attr:class="button">"Clear"</A>
             </div>

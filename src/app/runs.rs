@@ -125,3 +125,37 @@ pub fn RunList(
         </section>
     }
 }
+
+/// A moment as `2026-11-29 14:05 UTC` (milliseconds since the Unix epoch).
+pub fn date(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
+    // The civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_read_as_utc() {
+        assert_eq!(super::date(0), "1970-01-01 00:00 UTC");
+        assert_eq!(
+            super::date(1_795_824_000_000 + 3_661_000),
+            "2026-11-28 01:01 UTC"
+        );
+        assert_eq!(super::date(1_709_251_200_000), "2024-03-01 00:00 UTC");
+    }
+}

@@ -7,9 +7,9 @@ use leptos_router::{
     hooks::{use_params_map, use_query_map},
 };
 
-use super::RequireUser;
+use super::{may_run, RequireUser};
 use crate::{
-    api::{self, ApiError, CheckSuite, RunSavedSuite, SaveSuite},
+    api::{self, ApiError, CheckSuite, RunSavedSuite, SaveSuite, ShareSuite},
     protocol::api::{SuiteDetail, SuiteProblem},
 };
 
@@ -42,7 +42,9 @@ fn SuiteList() -> impl IntoView {
         <section class="card">
             <div class="progress-head">
                 <h1>"Suites"</h1>
-                <A href="/suites/new" attr:class="button primary">"New suite"</A>
+                <Show when=may_run>
+                    <A href="/suites/new" attr:class="button primary">"New suite"</A>
+                </Show>
             </div>
             <Suspense fallback=|| view! { <p>"Loading suites…"</p> }>
                 {move || Suspend::new(async move {
@@ -52,12 +54,14 @@ fn SuiteList() -> impl IntoView {
                         }.into_any(),
                         Ok(list) => view! {
                             <table class="runs" data-testid="suites">
-                                <thead><tr><th>"Suite"</th><th>"Version"</th><th>"Runs"</th></tr></thead>
+                                <thead><tr><th>"Suite"</th><th>"Version"</th><th>"Owner"</th><th>"Shared in"</th><th>"Runs"</th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|s| view! {
                                         <tr>
                                             <td><A href=format!("/suites/{}", s.id)>{s.name}</A></td>
                                             <td>{format!("v{}", s.version)}</td>
+                                            <td>{s.owner}</td>
+                                            <td>{s.rooms.join(", ")}</td>
                                             <td><A href=format!("/runs?suite={}", s.id)>"History"</A></td>
                                         </tr>
                                     }).collect_view()}
@@ -175,6 +179,13 @@ fn Editor(detail: Option<SuiteDetail>) -> impl IntoView {
         .map(|d| d.versions.clone())
         .unwrap_or_default();
     let is_load = detail.as_ref().is_some_and(|d| d.load);
+    // A new suite is the caller's; a stored one says whether they may save it.
+    let editable = detail.as_ref().is_none_or(|d| d.info.editable) && may_run();
+    let shared_in = detail
+        .as_ref()
+        .map(|d| d.info.rooms.clone())
+        .unwrap_or_default();
+    let owner = detail.as_ref().map(|d| d.info.owner.clone());
 
     view! {
         <section class="card editor" data-testid="suite-editor">
@@ -191,6 +202,13 @@ fn Editor(detail: Option<SuiteDetail>) -> impl IntoView {
                         let current = Some(v.version) == version;
                         view! { <A href=href attr:class=if current { "current" } else { "" }>{format!("v{}", v.version)}</A>" " }
                     }).collect_view()}
+                </p>
+            })}
+            {owner.clone().map(|o| view! {
+                <p class="muted" data-testid="suite-owner">
+                    {format!("By {o}")}
+                    {(!shared_in.is_empty()).then(|| format!(" · shared in {}", shared_in.join(", ")))}
+                    {(!editable).then_some(" · read only")}
                 </p>
             })}
             {(version.is_some() && version != latest).then(|| view! {
@@ -229,7 +247,9 @@ fn Editor(detail: Option<SuiteDetail>) -> impl IntoView {
                     </div>
                 </div>
                 <div class="actions">
-                    <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
+                    {editable.then(|| view! {
+                        <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
+                    })}
                     <button type="button" on:click=move |_| {
                         check.dispatch(CheckSuite { text: text.get_untracked() });
                     }>"Check"</button>
@@ -249,7 +269,7 @@ fn Editor(detail: Option<SuiteDetail>) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             </Show>
-            {id.map(|id| view! {
+            {id.filter(|_| may_run()).map(|id| view! {
                 <ActionForm action=run attr:class="start">
                     <input type="hidden" name="id" value=id.to_string()/>
                     {version.map(|v| view! { <input type="hidden" name="version" value=v.to_string()/> })}
@@ -269,6 +289,37 @@ fn Editor(detail: Option<SuiteDetail>) -> impl IntoView {
                 </ActionForm>
             })}
             {move || run.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            {id.filter(|_| may_run()).map(|id| view! { <Share id/> })}
         </section>
+    }
+}
+
+/// Shares the suite into one of the caller's rooms (only its owner may; the server says so if not).
+#[component]
+fn Share(id: i64) -> impl IntoView {
+    let share = ServerAction::<ShareSuite>::new();
+    let rooms = Resource::new(|| (), |_| api::my_rooms());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let rooms = rooms.await.unwrap_or_default();
+                (!rooms.is_empty()).then(|| view! {
+                    <ActionForm action=share attr:class="start">
+                        <input type="hidden" name="id" value=id.to_string()/>
+                        <label>
+                            "Share into room "
+                            <select name="room">
+                                {rooms.into_iter().map(|r| view! { <option value=r.clone()>{r.clone()}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        <button type="submit">"Share"</button>
+                    </ActionForm>
+                })
+            })}
+        </Suspense>
+        {move || share.value().get().map(|r| match r {
+            Ok(()) => view! { <p class="ok" role="status">"Shared: the room's members can run it now."</p> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        })}
     }
 }

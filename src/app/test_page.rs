@@ -3,8 +3,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{progress::RealTimeProgressBar, RequireUser};
-use crate::api::{self, StartTest};
+use super::{may_run, progress::RealTimeProgressBar, RequireUser};
+use crate::{
+    api::{self, StartTest},
+    protocol::api::RunOptions,
+};
 
 #[component]
 pub fn TestPage() -> impl IntoView {
@@ -42,6 +45,8 @@ fn TestDetail() -> impl IntoView {
                 let Some(test) = tests.into_iter().find(|t| t.key == key.get()) else {
                     return view! { <p class="notice">"No such test."</p> }.into_any();
                 };
+                let key = test.key.clone();
+                let synthetic = test.key == "synthetic";
                 view! {
                     <section class="card">
                         <h1>{test.name.clone()}</h1>
@@ -49,12 +54,32 @@ fn TestDetail() -> impl IntoView {
                         <ol class="steps-plan">
                             {test.steps.iter().map(|s| view! { <li><code>{s.clone()}</code></li> }).collect_view()}
                         </ol>
+                        <Show when=may_run fallback=|| view! {
+                            <p class="muted" data-testid="viewer-note">"As a viewer you watch runs; you do not start them."</p>
+                        }>
+                            <StartForm key=key.clone() synthetic start/>
+                        </Show>
+                        {start_error}
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
+        {move || run.get().map(|test_id| view! {
+            <RealTimeProgressBar test_id show_details=true/>
+        })}
+    }
+}
+
+/// The Start form of a test, with the knobs it has.
+#[component]
+fn StartForm(key: String, synthetic: bool, start: ServerAction<StartTest>) -> impl IntoView {
+    view! {
                         <ActionForm action=start attr:class="start">
-                            <input type="hidden" name="key" value=test.key.clone()/>
-                            {if test.key == "synthetic" {
+                            <input type="hidden" name="key" value=key/>
+                            {if synthetic {
                                 view! {
-                                    <label>"Events " <input type="number" name="events" value="200" min="1" max="1000000"/></label>
-                                    <label>"Events per second " <input type="number" name="rate" value="20" min="1" max="1000000"/></label>
+                                    <label>"Events " <input type="number" name="events" value="200" min="1" max=RunOptions::MAX_EVENTS.to_string()/></label>
+                                    <label>"Events per second " <input type="number" name="rate" value="20" min="1" max=RunOptions::MAX_RATE.to_string()/></label>
                                 }.into_any()
                             } else {
                                 view! {
@@ -68,13 +93,5 @@ fn TestDetail() -> impl IntoView {
                                 "Start"
                             </button>
                         </ActionForm>
-                        {start_error}
-                    </section>
-                }.into_any()
-            })}
-        </Suspense>
-        {move || run.get().map(|test_id| view! {
-            <RealTimeProgressBar test_id show_details=true/>
-        })}
     }
 }

@@ -1,8 +1,9 @@
-//! Who is asking: password hashes (argon2id), session tokens (JWT, HS256 only, `exp` enforced) and the
-//! session cookie.
+//! Who is asking: password hashes (argon2id), session tokens (JWT, HS256 only, `exp` enforced), the
+//! session cookie, and the secrets of personal access tokens.
 //!
-//! Nothing here touches the database or the network; callers look users up in the store and hand the
-//! results in. Every failure collapses into [`AuthError`] so clients never learn which part was wrong.
+//! Nothing here touches the database or the network; the `accounts` layer checks a verified token
+//! against the user's row (role, disabled, token version). Every failure collapses into [`AuthError`]
+//! so clients never learn which part was wrong.
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
@@ -12,10 +13,16 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_secs;
+use crate::{clock::now_secs, protocol::api::Role};
 
-/// Name of the HttpOnly cookie that carries the session JWT.
+mod tokens;
+pub use tokens::{hash_token_secret, is_token_secret, new_token_secret, TokenScopes};
+
+/// Name of the HttpOnly cookie that carries the session JWT over plain HTTP.
 pub const SESSION_COOKIE: &str = "livecheck_session";
+/// Its name over HTTPS: the `__Host-` prefix makes browsers insist on `Secure`, `Path=/` and no
+/// `Domain`, so no other host (a sibling subdomain) can set or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-livecheck_session";
 
 /// Why a request is not authenticated. The variants exist for logs; clients see one message.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +31,10 @@ pub enum AuthError {
     Missing,
     #[error("invalid session token: {0}")]
     Invalid(#[from] jsonwebtoken::errors::Error),
+    /// Signed and unexpired, but ended since: signed out, password changed, account disabled or
+    /// deleted, or an access token revoked or expired.
+    #[error("the session or token is no longer valid")]
+    Revoked,
 }
 
 /// The claims inside a session token.
@@ -33,8 +44,29 @@ pub struct Claims {
     pub sub: String,
     /// The user's name, so pages can greet without a database read.
     pub name: String,
+    /// The user's token version when the token was issued; raising it ends every session.
+    #[serde(default)]
+    pub ver: i64,
     pub iat: u64,
     pub exp: u64,
+}
+
+/// What a signed, unexpired session token says (still to be checked against the user's row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionClaims {
+    pub user_id: i64,
+    pub username: String,
+    pub version: i64,
+    pub expires_at: u64,
+}
+
+/// How a user proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A session token from signing in, issued at this token version.
+    Session { version: i64 },
+    /// A personal access token.
+    Token { id: i64, scopes: TokenScopes },
 }
 
 /// The authenticated user behind a request or a connection.
@@ -42,8 +74,27 @@ pub struct Claims {
 pub struct AuthUser {
     pub id: i64,
     pub username: String,
-    /// When the token expires, seconds since the Unix epoch.
+    pub role: Role,
+    /// When the credential expires, seconds since the Unix epoch.
     pub expires_at: u64,
+    pub credential: Credential,
+}
+
+impl AuthUser {
+    /// Whether this credential may start, cancel and restart runs and write suites: not a viewer,
+    /// and a token only with the `run` scope.
+    pub fn may_run(&self) -> bool {
+        self.role.may_run()
+            && match &self.credential {
+                Credential::Session { .. } => true,
+                Credential::Token { scopes, .. } => scopes.run,
+            }
+    }
+
+    /// Whether this credential may manage users and settings: an admin, signed in (never a token).
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin && matches!(self.credential, Credential::Session { .. })
+    }
 }
 
 /// Signs and verifies session tokens with one HS256 secret.
@@ -74,12 +125,13 @@ impl Keys {
         self.ttl_secs
     }
 
-    /// Issues a token for the user, valid for the configured lifetime.
-    pub fn issue(&self, user_id: i64, username: &str) -> Result<String, AuthError> {
+    /// Issues a token for the user at its current token `version`, valid for the configured lifetime.
+    pub fn issue(&self, user_id: i64, username: &str, version: i64) -> Result<String, AuthError> {
         let now = now_secs();
         let claims = Claims {
             sub: user_id.to_string(),
             name: username.to_owned(),
+            ver: version,
             iat: now,
             exp: now + self.ttl_secs,
         };
@@ -90,41 +142,60 @@ impl Keys {
         )?)
     }
 
-    pub fn verify(&self, token: &str) -> Result<AuthUser, AuthError> {
+    /// Checks the signature, the algorithm and the expiry.
+    pub fn verify(&self, token: &str) -> Result<SessionClaims, AuthError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)?;
-        let id = data.claims.sub.parse().map_err(|_| {
+        let user_id = data.claims.sub.parse().map_err(|_| {
             AuthError::Invalid(jsonwebtoken::errors::ErrorKind::InvalidSubject.into())
         })?;
-        Ok(AuthUser {
-            id,
+        Ok(SessionClaims {
+            user_id,
             username: data.claims.name,
+            version: data.claims.ver,
             expires_at: data.claims.exp,
         })
     }
-
-    /// Authenticates a request from its session cookie.
-    pub fn from_headers(&self, headers: &HeaderMap) -> Result<AuthUser, AuthError> {
-        let token = session_token(headers).ok_or(AuthError::Missing)?;
-        self.verify(&token)
-    }
 }
 
-/// The session token in the request's cookies, if any.
+/// The session token in the request's cookies (either name), if any.
 pub fn session_token(headers: &HeaderMap) -> Option<String> {
-    headers
+    let cookies: Vec<cookie::Cookie<'_>> = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(cookie::Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|c| c.name() == SESSION_COOKIE)
+        .collect();
+    [SECURE_SESSION_COOKIE, SESSION_COOKIE]
+        .iter()
+        .find_map(|name| cookies.iter().find(|c| c.name() == *name))
         .map(|c| c.value().to_owned())
 }
 
+/// The credential of a request: the session cookie, or `Authorization: Bearer <token>` (a session
+/// token or a personal access token).
+pub fn request_credential(headers: &HeaderMap) -> Option<String> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_owned());
+    bearer.or_else(|| session_token(headers))
+}
+
 /// `Set-Cookie` value that stores the session: HttpOnly (no script can read it), SameSite=Strict (no
-/// other site can make the browser send it), Path=/ so the WebSocket upgrade carries it too.
+/// other site can make the browser send it), Path=/ so the WebSocket upgrade carries it too. With
+/// `secure` (HTTPS) it is `Secure` and named with the `__Host-` prefix.
 pub fn session_cookie(token: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
-    let c = cookie::Cookie::build((SESSION_COOKIE, token.to_owned()))
+    let name = if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    };
+    let c = cookie::Cookie::build((name, token.to_owned()))
         .http_only(true)
         .same_site(cookie::SameSite::Strict)
         .path("/")
@@ -136,8 +207,14 @@ pub fn session_cookie(token: &str, max_age_secs: u64, secure: bool) -> HeaderVal
 }
 
 /// `Set-Cookie` value that removes the session.
-pub fn clear_session_cookie() -> HeaderValue {
-    HeaderValue::from_static("livecheck_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+pub fn clear_session_cookie(secure: bool) -> HeaderValue {
+    if secure {
+        HeaderValue::from_static(
+            "__Host-livecheck_session=; HttpOnly; SameSite=Strict; Path=/; Secure; Max-Age=0",
+        )
+    } else {
+        HeaderValue::from_static("livecheck_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+    }
 }
 
 /// Hashes a password with argon2id and a random salt (PHC string). CPU-heavy: call from a blocking task.
@@ -166,9 +243,12 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_reject_tampering() {
         let keys = Keys::new(b"0123456789abcdef0123456789abcdef", 60);
-        let token = keys.issue(7, "demo").unwrap();
-        let user = keys.verify(&token).unwrap();
-        assert_eq!((user.id, user.username.as_str()), (7, "demo"));
+        let token = keys.issue(7, "demo", 3).unwrap();
+        let claims = keys.verify(&token).unwrap();
+        assert_eq!(
+            (claims.user_id, claims.username.as_str(), claims.version),
+            (7, "demo", 3)
+        );
 
         let other = Keys::new(b"another secret, another server!!", 60);
         assert!(other.verify(&token).is_err());

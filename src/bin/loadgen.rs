@@ -109,6 +109,7 @@ fn mint_token(secret: &str) -> String {
     let claims = livecheck::auth::Claims {
         sub: "1".into(),
         name: "demo".into(),
+        ver: 0,
         iat: now,
         exp: now + 3600,
     };

@@ -1,6 +1,9 @@
-//! Which addresses user-supplied suites may send requests to. Link-local and cloud-metadata addresses
-//! are denied by default (a suite must not be a way to read the server's cloud credentials); operators
-//! extend the deny list or exempt ranges with `LIVECHECK_TARGET_DENY` / `LIVECHECK_TARGET_ALLOW`.
+//! Which addresses user-supplied suites may send requests to. Loopback, link-local and cloud-metadata
+//! addresses are denied by default: a suite must not be a way to read services on the livecheck host
+//! itself or the server's cloud credentials. Private ranges stay allowed (testing internal APIs is the
+//! product's job). Operators extend the deny list or exempt ranges with `LIVECHECK_TARGET_DENY` /
+//! `LIVECHECK_TARGET_ALLOW`. The built-in demo tests reach the server's own `/demo` API through one
+//! exempt socket address ([`TargetPolicy::with_exempt`]), which opens nothing to user suites.
 //!
 //! The check runs on every address a host name resolves to (a reqwest resolver), so a name that points
 //! at a denied address is refused too, not just IP literals.
@@ -13,13 +16,16 @@ use std::{
 use ipnet::IpNet;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-/// The ranges denied unless allowed: IPv4/IPv6 link-local (which holds 169.254.169.254, the metadata
-/// service of most clouds), the unspecified addresses, Alibaba's metadata address, AWS's IPv6 one,
+/// The ranges denied unless allowed: loopback (127.0.0.0/8, ::1), "this network" (0.0.0.0/8, which
+/// Linux connects to the host itself), IPv4/IPv6 link-local (which holds 169.254.169.254, the metadata
+/// service of most clouds), the unspecified IPv6 address, Alibaba's metadata address, AWS's IPv6 one,
 /// Azure's platform address (168.63.129.16) and Oracle Cloud's legacy one (192.0.0.192).
 pub const DEFAULT_DENY: &[&str] = &[
+    "127.0.0.0/8",
+    "::1/128",
+    "0.0.0.0/8",
     "169.254.0.0/16",
     "fe80::/10",
-    "0.0.0.0/32",
     "::/128",
     "100.100.100.200/32",
     "fd00:ec2::254/128",
@@ -32,6 +38,8 @@ pub const DEFAULT_DENY: &[&str] = &[
 pub struct TargetPolicy {
     deny: Vec<IpNet>,
     allow: Vec<IpNet>,
+    /// Exact addresses allowed whatever the lists say (the server's own, for its built-in tests).
+    exempt: Vec<SocketAddr>,
 }
 
 impl Default for TargetPolicy {
@@ -39,6 +47,7 @@ impl Default for TargetPolicy {
         Self {
             deny: DEFAULT_DENY.iter().filter_map(|n| n.parse().ok()).collect(),
             allow: Vec::new(),
+            exempt: Vec::new(),
         }
     }
 }
@@ -50,6 +59,28 @@ impl TargetPolicy {
         policy.deny.extend(parse_list(extra_deny)?);
         policy.allow = parse_list(allow)?;
         Ok(policy)
+    }
+
+    /// The same policy with loopback allowed: for `livecheck run`, where the suite runs as its own
+    /// user on their own machine.
+    pub fn allowing_loopback(mut self) -> Self {
+        self.allow.extend(
+            ["127.0.0.0/8", "::1/128"]
+                .iter()
+                .filter_map(|n| n.parse::<IpNet>().ok()),
+        );
+        self
+    }
+
+    /// The same policy, with one socket address allowed whatever the lists say.
+    pub fn with_exempt(mut self, addr: SocketAddr) -> Self {
+        self.exempt.push(addr);
+        self
+    }
+
+    /// Whether requests may go to `addr`: an exempt address, or an allowed IP.
+    pub fn permits_socket(&self, addr: SocketAddr) -> bool {
+        self.exempt.contains(&addr) || self.permits(addr.ip())
     }
 
     /// Whether requests may go to `ip`. An IPv6 address that carries an IPv4 one (IPv4-mapped
@@ -87,7 +118,7 @@ fn parse_list(list: &str) -> Result<Vec<IpNet>, String> {
 /// The error a refused address produces; the engine turns it into the step's message.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "the target address is not allowed (link-local, cloud metadata or denied by configuration)"
+    "the target address is not allowed (loopback, link-local, cloud metadata or denied by configuration)"
 )]
 pub struct Denied;
 
@@ -129,7 +160,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn metadata_and_link_local_are_denied_loopback_is_not() {
+    fn loopback_link_local_and_metadata_are_denied_private_ranges_are_not() {
         let p = TargetPolicy::default();
         for denied in [
             "169.254.169.254",
@@ -140,12 +171,33 @@ mod tests {
             "100.100.100.200",
             "168.63.129.16",
             "192.0.0.192",
+            "127.0.0.1",
+            "127.9.9.9",
+            "::1",
+            "::ffff:127.0.0.1",
+            "0.0.0.0",
+            "::",
         ] {
             assert!(!p.permits(denied.parse().unwrap()), "{denied}");
         }
-        for ok in ["127.0.0.1", "::1", "93.184.216.34", "10.0.0.1"] {
+        for ok in [
+            "93.184.216.34",
+            "10.0.0.1",
+            "192.168.1.1",
+            "172.16.0.1",
+            "fd12::1",
+        ] {
             assert!(p.permits(ok.parse().unwrap()), "{ok}");
         }
+    }
+
+    #[test]
+    fn an_exempt_socket_address_opens_that_port_only() {
+        let own: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let p = TargetPolicy::default().with_exempt(own);
+        assert!(p.permits_socket(own));
+        assert!(!p.permits_socket("127.0.0.1:3001".parse().unwrap()));
+        assert!(!p.permits("127.0.0.1".parse().unwrap()));
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub mod load;
 pub mod steps;
 pub mod synthetic;
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{collections::BTreeMap, net::SocketAddr, sync::Arc, time::Duration};
 
 use futures::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
@@ -97,13 +97,18 @@ pub enum Workload {
 pub struct SuiteRun {
     pub suite: Arc<Suite>,
     pub variables: BTreeMap<String, String>,
+    /// A built-in test of the server's own: it may call the server's own address, which the target
+    /// guard denies to every user suite.
+    pub built_in: bool,
 }
 
 impl SuiteRun {
-    pub fn new(suite: Arc<Suite>) -> Self {
+    /// A user's suite.
+    pub fn new(suite: Arc<Suite>, variables: BTreeMap<String, String>) -> Self {
         Self {
             suite,
-            variables: BTreeMap::new(),
+            variables,
+            built_in: false,
         }
     }
 
@@ -125,19 +130,31 @@ impl Workload {
     }
 }
 
-/// One instance of each engine, sharing one HTTP client. Cheap to clone.
+/// One instance of each engine. User suites share one HTTP client under the target guard; the
+/// built-in tests have their own, which may also reach the server's own address. Cheap to clone.
 #[derive(Clone)]
 pub struct Engines {
     steps: steps::StepsEngine,
     load: load::LoadEngine,
+    built_in: steps::StepsEngine,
 }
 
 impl Engines {
-    pub fn new(http: http::HttpClient) -> Self {
-        let http = Arc::new(http);
+    /// `own_address`: where the server listens, for its built-in tests (`None` without a server).
+    pub fn new(
+        step_timeout: Duration,
+        policy: guard::TargetPolicy,
+        own_address: Option<SocketAddr>,
+    ) -> Self {
+        let built_in = match own_address {
+            Some(addr) => policy.clone().with_exempt(addr),
+            None => policy.clone(),
+        };
+        let http = Arc::new(http::HttpClient::new(step_timeout, policy));
         Self {
             steps: steps::StepsEngine(http.clone()),
             load: load::LoadEngine(http),
+            built_in: steps::StepsEngine(Arc::new(http::HttpClient::new(step_timeout, built_in))),
         }
     }
 
@@ -145,6 +162,7 @@ impl Engines {
     pub fn for_workload(&self, workload: &Workload) -> &dyn Engine {
         match workload {
             Workload::Suite(run) if run.suite.load.is_some() => &self.load,
+            Workload::Suite(run) if run.built_in => &self.built_in,
             Workload::Suite(_) => &self.steps,
             Workload::Synthetic => &synthetic::SyntheticEngine,
         }

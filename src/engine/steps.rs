@@ -58,19 +58,31 @@ async fn execute(http: Arc<HttpClient>, ctx: RunContext) {
         let duration_ms = t0.elapsed().as_millis() as u64;
         let result = match outcome {
             Ok(response) => {
-                let patterns = checks::Patterns::new(step);
-                let checks = checks::evaluate(&step.checks, &patterns, &response);
-                let failure = checks.iter().find_map(|c| c.detail.clone());
-                let mut captured = BTreeMap::new();
-                if failure.is_none() {
-                    checks::capture(&step.capture, &patterns, &response, &mut captured);
-                    vars.extend(captured.clone());
-                }
+                let status = response.status;
+                let suite = run.suite.clone();
+                let judged = checks::judge(response.body.len(), move || {
+                    let step = &suite.steps[i];
+                    let patterns = checks::Patterns::new(step);
+                    let checks = checks::evaluate(&step.checks, &patterns, &response);
+                    let mut captured = BTreeMap::new();
+                    let failure = match checks.iter().find_map(|c| c.detail.clone()) {
+                        Some(failure) => Some(failure),
+                        None => checks::capture(&step.capture, &patterns, &response, &mut captured)
+                            .err(),
+                    };
+                    (checks, failure, captured)
+                })
+                .await;
+                let (checks, failure, captured) = judged.unwrap_or_else(|| {
+                    let failure = "the response could not be checked".to_owned();
+                    (Vec::new(), Some(failure), BTreeMap::new())
+                });
+                vars.extend(captured.iter().map(|(k, v)| (k.clone(), v.clone())));
                 StepResult {
                     index,
                     name,
                     passed: failure.is_none(),
-                    status: Some(response.status),
+                    status: Some(status),
                     duration_ms,
                     error: failure,
                     captured,

@@ -27,10 +27,11 @@ use super::{
     outbox::{Item, Outbox},
     replay,
     writer::{write_loop, Signals},
-    Hub, RunDirectory, Subscription, Visible,
+    Hub, RunDirectory, SocketSlot, Subscription, Visible,
 };
 use crate::{
-    auth::{AuthUser, Keys},
+    accounts::Accounts,
+    auth::AuthUser,
     clock::now_ms,
     protocol::{
         close_code, parse_client_message, ClientMessage, ErrorCode, RunSnapshot, ServerMessage,
@@ -76,9 +77,14 @@ pub struct Connection {
     /// Finds runs and decides who may see them.
     pub runs: Arc<dyn RunDirectory>,
     pub store: Store,
-    pub keys: Arc<Keys>,
+    /// Checks the credential again when the account changes (sign-out, password, disabled).
+    pub accounts: Accounts,
+    /// What the socket authenticated with: a session token or a personal access token.
+    pub credential: String,
     pub user: AuthUser,
     pub settings: ConnectionSettings,
+    /// Counts the socket against the user's limit while it is open.
+    pub _slot: SocketSlot,
 }
 
 impl Connection {
@@ -142,9 +148,11 @@ impl Connection {
             .in_current_span(),
         );
 
+        let mut changes = self.accounts.changes(&self.user);
         let mut session = Session {
             id,
             conn: &self,
+            credential: self.credential.clone(),
             outbox: outbox.clone(),
             subscriptions: HashSet::new(),
             rooms: HashSet::new(),
@@ -163,6 +171,17 @@ impl Connection {
             let frame = tokio::select! {
                 frame = stream.next() => frame,
                 _ = &mut writer_closed => break,
+                Ok(()) = changes.changed() => {
+                    if session.credential_holds().await {
+                        continue;
+                    }
+                    info!("the session ended; closing with 4001");
+                    let _ = close_reason.set((
+                        close_code::UNAUTHORIZED,
+                        "the session ended; sign in again",
+                    ));
+                    break;
+                }
             };
             // Any frame from the client is a sign of life for the heartbeat.
             missed_pongs.store(0, Ordering::Relaxed);
@@ -236,6 +255,8 @@ impl Connection {
 struct Session<'a> {
     id: u64,
     conn: &'a Connection,
+    /// The credential now in force (a `refresh_token` replaces it).
+    credential: String,
     outbox: Arc<Outbox>,
     subscriptions: HashSet<String>,
     rooms: HashSet<String>,
@@ -274,7 +295,7 @@ impl Session<'_> {
                 timestamp,
                 server_time: now_ms(),
             }),
-            ClientMessage::RefreshToken { token } => self.refresh(&token),
+            ClientMessage::RefreshToken { token } => self.refresh(token).await,
         }
     }
 
@@ -358,7 +379,7 @@ impl Session<'_> {
         if !self.rooms.contains(&room) && self.rooms.len() >= self.conn.settings.max_rooms {
             let max = self.conn.settings.max_rooms;
             return self.refuse(
-                ErrorCode::TooManySubscriptions,
+                ErrorCode::TooManyRooms,
                 format!("a connection may be in at most {max} rooms"),
             );
         }
@@ -374,10 +395,11 @@ impl Session<'_> {
         });
     }
 
-    fn refresh(&mut self, token: &str) {
-        match self.conn.keys.verify(token) {
+    async fn refresh(&mut self, token: String) {
+        match self.conn.accounts.authenticate(&token).await {
             Ok(user) if user.id == self.conn.user.id => {
                 self.expiry.send_replace(user.expires_at);
+                self.credential = token;
                 self.reply(&ServerMessage::TokenRefreshed {
                     expires_at: user.expires_at,
                 });
@@ -387,6 +409,14 @@ impl Session<'_> {
                 "the token is invalid, expired, or for another user".into(),
             ),
         }
+    }
+
+    /// Whether the credential in force still authenticates the same user (after an account change).
+    async fn credential_holds(&self) -> bool {
+        matches!(
+            self.conn.accounts.authenticate(&self.credential).await,
+            Ok(user) if user.id == self.conn.user.id
+        )
     }
 
     fn cleanup(&mut self) {

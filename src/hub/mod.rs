@@ -10,7 +10,8 @@
 //! rule for who may see a run) before it subscribes, and the store before it joins a room; the hub
 //! only keeps the facts needed for it.
 //!
-//! Locking: two std `Mutex`es (runs, rooms), never held together and never across an `.await`.
+//! Locking: std `Mutex`es (runs, rooms, socket counts), never held together and never across an
+//! `.await`.
 
 pub mod conn;
 mod directory;
@@ -95,6 +96,8 @@ pub struct Hub {
 struct Inner {
     runs: Mutex<HashMap<TestId, Topic>>,
     rooms: Mutex<HashMap<String, Room>>,
+    /// Open sockets per user.
+    sockets: Mutex<HashMap<i64, usize>>,
     next_connection_id: AtomicU64,
     settings: HubSettings,
     /// Where events go to be persisted; `None` in tests and benchmarks of the hub alone.
@@ -113,6 +116,7 @@ impl Hub {
             inner: Arc::new(Inner {
                 runs: Mutex::default(),
                 rooms: Mutex::default(),
+                sockets: Mutex::default(),
                 next_connection_id: AtomicU64::new(0),
                 settings,
                 log,
@@ -125,6 +129,21 @@ impl Hub {
             .next_connection_id
             .fetch_add(1, Ordering::Relaxed)
             + 1
+    }
+
+    /// Counts a new socket of `user`, unless they already have `max` open. The count drops with the
+    /// returned guard.
+    pub fn open_socket(&self, user: i64, max: usize) -> Option<SocketSlot> {
+        let mut sockets = lock(&self.inner.sockets);
+        let open = sockets.entry(user).or_default();
+        if *open >= max {
+            return None;
+        }
+        *open += 1;
+        Some(SocketSlot {
+            hub: self.clone(),
+            user,
+        })
     }
 
     /// The event log, so the runner can wait for a finished run's events to be stored.
@@ -324,6 +343,24 @@ impl Hub {
     /// Live runs and rooms with members, for tests and metrics.
     pub fn sizes(&self) -> (usize, usize) {
         (lock(&self.inner.runs).len(), lock(&self.inner.rooms).len())
+    }
+}
+
+/// One open socket of a user, counted until dropped.
+pub struct SocketSlot {
+    hub: Hub,
+    user: i64,
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        let mut sockets = lock(&self.hub.inner.sockets);
+        if let Some(open) = sockets.get_mut(&self.user) {
+            *open = open.saturating_sub(1);
+            if *open == 0 {
+                sockets.remove(&self.user);
+            }
+        }
     }
 }
 

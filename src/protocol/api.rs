@@ -43,6 +43,15 @@ pub struct SuiteInfo {
     /// The latest version (or the one shown).
     pub version: i64,
     pub updated_at: u64,
+    /// Who owns it.
+    #[serde(default)]
+    pub owner: String,
+    /// The rooms it is shared into (their members may run it, their viewers watch).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rooms: Vec<String>,
+    /// Whether the caller may save new versions (its owner, or an admin of a room it is shared into).
+    #[serde(default)]
+    pub editable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,11 +80,130 @@ pub struct SuiteSaved {
     pub version: i64,
 }
 
+/// What an account may do. Admins manage users and settings and read the audit log; members write
+/// suites and start runs; viewers watch the runs of their rooms and download reports, and start
+/// nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    #[default]
+    Member,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Member, Role::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Member => "member",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Whether the role may write suites and start, cancel or restart runs.
+    pub fn may_run(self) -> bool {
+        self != Role::Viewer
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the sign-in page needs to know about this server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteInfo {
+    /// The demo account exists (only when the operator asked for it): the page may name it.
+    pub demo_account: bool,
+    /// Anyone may create their own account.
+    pub registration_open: bool,
+}
+
+/// An account, as the admin pages list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: u64,
+}
+
+/// Settings an admin may change while the server runs, and what the server looks like.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminSettings {
+    pub registration_open: bool,
+    /// Runs and their events older than this are purged (0: kept forever). Set by the operator.
+    pub retention_days: u32,
+    /// The database's size on disk.
+    pub database_bytes: u64,
+}
+
+/// A personal access token, as its page lists it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    /// `read` or `read,run`.
+    pub scopes: String,
+    pub created_at: u64,
+    pub expires_at: u64,
+    pub last_used_at: Option<u64>,
+    pub revoked: bool,
+}
+
+/// A token just created: the only time its secret is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewToken {
+    pub info: TokenInfo,
+    pub secret: String,
+}
+
+/// A member of a room and their role in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomMember {
+    pub username: String,
+    /// `admin` (manages members and shared suites) or `member`.
+    pub room_role: String,
+}
+
+/// A room the caller is in: its members and the suites shared into it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomDetail {
+    pub name: String,
+    /// Whether the caller administers the room.
+    pub admin: bool,
+    pub members: Vec<RoomMember>,
+    pub suites: Vec<SuiteInfo>,
+}
+
+/// One audit log entry, as the admin page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub at: u64,
+    pub actor: String,
+    pub ip: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: Option<String>,
+}
+
 /// The signed-in user, as pages show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserInfo {
     pub id: i64,
     pub username: String,
+    #[serde(default)]
+    pub role: Role,
 }
 
 /// A built-in test the user can start.
@@ -157,8 +285,10 @@ impl Default for RunOptions {
 impl RunOptions {
     /// Upper bounds, so one request cannot occupy the server for long.
     pub const MAX_DELAY_MS: u32 = MAX_DELAY_MS;
-    pub const MAX_EVENTS: u32 = 1_000_000;
-    pub const MAX_RATE: u32 = 1_000_000;
+    pub const MAX_EVENTS: u32 = 100_000;
+    pub const MAX_RATE: u32 = 10_000;
+    /// Step results are kept with the run: only this many events may carry one.
+    pub const MAX_STEP_RESULTS: u32 = 20_000;
 
     /// Checks the bounds; the message names the field.
     pub fn validate(&self) -> Result<(), String> {
@@ -170,6 +300,12 @@ impl RunOptions {
         }
         if self.rate == 0 || self.rate > Self::MAX_RATE {
             return Err(format!("rate must be between 1 and {}", Self::MAX_RATE));
+        }
+        if self.step_results && self.events > Self::MAX_STEP_RESULTS {
+            return Err(format!(
+                "step_results: at most {} events may carry a step result",
+                Self::MAX_STEP_RESULTS
+            ));
         }
         Ok(())
     }

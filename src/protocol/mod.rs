@@ -201,6 +201,8 @@ pub enum ErrorCode {
     NotFound,
     /// The connection is subscribed to too many runs.
     TooManySubscriptions,
+    /// The connection is in too many rooms.
+    TooManyRooms,
     /// Too many messages in a short time; this one was dropped.
     RateLimited,
     /// `refresh_token` carried a token that is invalid, expired, or for another user.
@@ -218,6 +220,7 @@ impl ErrorCode {
             Self::InvalidMessage => "invalid_message",
             Self::NotFound => "not_found",
             Self::TooManySubscriptions => "too_many_subscriptions",
+            Self::TooManyRooms => "too_many_rooms",
             Self::RateLimited => "rate_limited",
             Self::InvalidToken => "invalid_token",
             Self::Internal => "internal",

@@ -33,6 +33,7 @@ impl BuiltIn {
                     ("base".to_owned(), app_url.to_owned()),
                     ("delay_ms".to_owned(), options.delay_ms.to_string()),
                 ]),
+                built_in: true,
             }),
             None => Workload::Synthetic,
         }

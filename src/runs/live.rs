@@ -2,7 +2,7 @@
 //! store row) and the task that drives it — wait in the queue if it must, execute the engine, then make
 //! the finished run durable before the hub forgets it.
 
-use std::future::Future;
+use std::{future::Future, time::Duration};
 
 use futures::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
@@ -47,6 +47,8 @@ pub struct Task<F> {
     pub cancel: CancellationToken,
     pub sink: EventSink,
     pub total_steps: u32,
+    /// Longest the engine may execute.
+    pub max_run: Duration,
     /// The engine's run, not started yet.
     pub run: F,
 }
@@ -61,6 +63,7 @@ impl<F: Future<Output = ()>> Task<F> {
             cancel,
             sink,
             total_steps,
+            max_run,
             run,
         } = self;
         let slot = match entry {
@@ -98,7 +101,19 @@ impl<F: Future<Output = ()>> Task<F> {
         };
         if let Some(slot) = slot {
             info!("run started");
-            run.await;
+            tokio::pin!(run);
+            let in_time = tokio::time::timeout(max_run, &mut run).await.is_ok();
+            if !in_time {
+                // The engine stops at its next await point and reports the cancellation.
+                warn!("run stopped at the time limit");
+                cancel.cancel();
+                run.await;
+                sink.error(format!(
+                    "stopped: a run may take at most {} s on this server",
+                    max_run.as_secs()
+                ))
+                .await;
+            }
             drop(slot);
         }
         runs.finished(&test_id).await;

@@ -14,6 +14,7 @@ pub mod queue;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, MutexGuard},
+    time::Duration,
 };
 
 use futures::future::BoxFuture;
@@ -59,11 +60,58 @@ pub enum RunError {
         queue::MAX_WAITING_PER_USER
     )]
     QueueFull,
+    /// The user's role (or token) does not allow it.
+    #[error("not allowed")]
+    Forbidden,
+    /// Starting it would spend more than the user's daily budget; the message says how much is left.
+    #[error("{0}")]
+    OverBudget(String),
     /// The suite was refused; nothing ran.
     #[error("the suite is invalid")]
     InvalidSuite(Vec<SuiteProblem>),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+/// How much running one user may do, and how long any run may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunPolicy {
+    /// Runs executing at once, in all and per user.
+    pub limits: queue::RunLimits,
+    /// Longest any run may execute; it is then stopped.
+    pub max_run: Duration,
+    /// Work one user may start in 24 hours, in virtual-user seconds (a load run costs its users
+    /// times its seconds, a synthetic run one per 100 events, any other run one per step). 0: none.
+    pub daily_budget: u64,
+}
+
+impl Default for RunPolicy {
+    fn default() -> Self {
+        Self {
+            limits: queue::RunLimits::default(),
+            max_run: Duration::from_secs(3600),
+            daily_budget: 360_000,
+        }
+    }
+}
+
+/// What a run may cost its user, in virtual-user seconds (see [`RunPolicy::daily_budget`]).
+fn cost(workload: &Workload, options: &RunOptions, max_run: Duration) -> u64 {
+    match workload {
+        Workload::Suite(run) => match &run.suite.load {
+            Some(load) => {
+                let seconds = load
+                    .duration()
+                    .unwrap_or(max_run)
+                    .min(max_run)
+                    .as_secs()
+                    .max(1);
+                u64::from(load.users) * seconds
+            }
+            None => run.suite.steps.len() as u64,
+        },
+        Workload::Synthetic => u64::from(options.events) / 100 + 1,
+    }
 }
 
 /// Starts, finds and cancels runs. Cheap to clone.
@@ -75,6 +123,7 @@ pub struct Runs {
     catalog: Arc<Catalog>,
     /// The app's own address: the built-in tests' `${base}`.
     app_url: Arc<str>,
+    policy: RunPolicy,
     /// Concurrent-run limits and the queue.
     admission: queue::Admission,
     /// Cancellation handles of the runs in progress; std mutex, never held across `.await`.
@@ -87,7 +136,7 @@ impl Runs {
         store: Store,
         engines: Engines,
         app_url: String,
-        limits: queue::RunLimits,
+        policy: RunPolicy,
     ) -> Self {
         Self {
             hub,
@@ -95,7 +144,8 @@ impl Runs {
             engines,
             catalog: Arc::new(Catalog::new()),
             app_url: app_url.into(),
-            admission: queue::Admission::new(limits),
+            admission: queue::Admission::new(policy.limits),
+            policy,
             active: Arc::default(),
         }
     }
@@ -114,6 +164,9 @@ impl Runs {
         what: Start,
         room: Option<String>,
     ) -> Result<RunSnapshot, RunError> {
+        if !user.may_run() {
+            return Err(RunError::Forbidden);
+        }
         let (test_key, name, workload, options, source) = match what {
             Start::BuiltIn { key, options } => {
                 let test = self.catalog.find(&key).ok_or(RunError::UnknownTest)?;
@@ -122,10 +175,10 @@ impl Runs {
             }
             Start::Suite(source) => {
                 let parsed = source.parse().map_err(RunError::InvalidSuite)?;
-                let workload = Workload::Suite(SuiteRun {
-                    suite: Arc::new(parsed.suite),
-                    variables: parsed.environment_variables,
-                });
+                let workload = Workload::Suite(SuiteRun::new(
+                    Arc::new(parsed.suite),
+                    parsed.environment_variables,
+                ));
                 let options = RunOptions::default();
                 (
                     SUITE_TEST_KEY,
@@ -144,6 +197,8 @@ impl Runs {
         if !self.admission.may_wait(user.id) {
             return Err(RunError::QueueFull);
         }
+        let cost = cost(&workload, &options, self.policy.max_run);
+        self.within_budget(user, cost).await?;
         let test_id = uuid::Uuid::new_v4().simple().to_string();
         let total_steps = workload.total_steps(&options);
         let snapshot = RunSnapshot::queued(test_id.clone(), new_epoch(), name, total_steps);
@@ -157,6 +212,7 @@ impl Runs {
                 created_at: now_ms(),
                 options: &options,
                 source: source.as_ref(),
+                cost,
             })
             .await?;
         // Open in the hub before anyone hears of it: a room member subscribes at once.
@@ -180,6 +236,26 @@ impl Runs {
         }
         self.launch(user, test_id, workload, options, total_steps);
         Ok(snapshot)
+    }
+
+    /// Refuses a run that would take the user over their daily budget.
+    async fn within_budget(&self, user: &AuthUser, cost: u64) -> Result<(), RunError> {
+        let budget = self.policy.daily_budget;
+        if budget == 0 {
+            return Ok(());
+        }
+        let spent = self
+            .store
+            .cost_since(user.id, now_ms().saturating_sub(86_400_000))
+            .await?;
+        if spent.saturating_add(cost) > budget {
+            return Err(RunError::OverBudget(format!(
+                "this run would cost {cost} virtual-user seconds, and {} of your daily {budget} \
+                 are left; try a smaller run or wait",
+                budget.saturating_sub(spent)
+            )));
+        }
+        Ok(())
     }
 
     /// Spawns the task of a run that is open in the hub and stored.
@@ -213,6 +289,7 @@ impl Runs {
             cancel,
             sink,
             total_steps,
+            max_run: self.policy.max_run,
             run,
         };
         tokio::spawn(task.drive().instrument(span));
@@ -228,13 +305,43 @@ impl Runs {
         self.hub.close_run(test_id);
     }
 
-    /// Starts a new run of what a run the user may see ran: the same test with the same options, or
-    /// the same suite text in the same environment; in the same room.
+    /// Who may cancel or restart a run: its owner, an admin of its room, or a site admin. Room
+    /// members and viewers watch; a restart re-runs the owner's exact text and environment, so it is
+    /// not for everyone who can see the run.
+    async fn may_control(
+        &self,
+        user: &AuthUser,
+        owner: i64,
+        room: Option<&str>,
+    ) -> Result<bool, RunError> {
+        if !user.may_run() {
+            return Ok(false);
+        }
+        if owner == user.id || user.is_admin() {
+            return Ok(true);
+        }
+        Ok(match room {
+            Some(room) => {
+                self.store.room_role(room, user.id).await?.as_deref()
+                    == Some(crate::store::rooms::ROOM_ADMIN)
+            }
+            None => false,
+        })
+    }
+
+    /// Starts a new run of what a run ran: the same test with the same options, or the same suite
+    /// text in the same environment; in the same room. See [`Runs::may_control`] for who may.
     pub async fn restart(&self, user: &AuthUser, test_id: &str) -> Result<RunSnapshot, RunError> {
         let run = self
             .visible_run(user, test_id)
             .await?
             .ok_or(RunError::UnknownRun)?;
+        if !self
+            .may_control(user, run.user_id, run.room.as_deref())
+            .await?
+        {
+            return Err(RunError::Forbidden);
+        }
         let what = match run.source {
             Some(source) => Start::Suite(source),
             None => Start::BuiltIn {
@@ -249,11 +356,18 @@ impl Runs {
         }
     }
 
-    /// Cancels a run in progress that the user may see (their own, or their room's).
+    /// Cancels a run in progress (see [`Runs::may_control`] for who may).
     pub async fn cancel(&self, user: &AuthUser, test_id: &str) -> Result<(), RunError> {
         let Some(Visible::Live) = self.find_visible(user, test_id).await? else {
             return Err(RunError::UnknownRun);
         };
+        let access = self.hub.access(test_id).ok_or(RunError::UnknownRun)?;
+        if !self
+            .may_control(user, access.owner, access.room.as_deref())
+            .await?
+        {
+            return Err(RunError::Forbidden);
+        }
         match self.active_runs().get(test_id) {
             Some(token) => {
                 token.cancel();

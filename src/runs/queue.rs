@@ -10,7 +10,7 @@ use std::{
 use tokio::sync::{oneshot, watch};
 
 /// Runs one user may have waiting in the queue.
-pub const MAX_WAITING_PER_USER: usize = 100;
+pub const MAX_WAITING_PER_USER: usize = 10;
 
 /// The two limits (both at least 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

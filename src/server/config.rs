@@ -6,39 +6,47 @@
 //! | `LEPTOS_SITE_ROOT` | `target/site` | folder with the wasm bundle, CSS and public assets |
 //! | `LIVECHECK_DATA_DIR` | `data` | folder for the SQLite database and the generated JWT secret |
 //! | `LIVECHECK_JWT_SECRET` | generated | HS256 secret (at least 32 bytes); generated and kept in the data dir if unset |
-//! | `LIVECHECK_TOKEN_TTL_SECS` | `43200` | session lifetime (12 h) |
-//! | `LIVECHECK_SECURE_COOKIES` | `false` | mark the session cookie `Secure` (set it behind HTTPS) |
-//! | `LIVECHECK_DEMO` | `true` | create the demo account `demo` / `demo-password` at start-up |
+//! | `LIVECHECK_TOKEN_TTL_SECS` | `43200` | session lifetime (12 h), 60 s to 30 days |
+//! | `LIVECHECK_PUBLIC_URL` | (none) | the address users reach the server at, e.g. `https://livecheck.example`: other `Host`s are refused, `Origin`s are checked against it, and `https` makes the cookie `Secure` and `__Host-` |
+//! | `LIVECHECK_SECURE_COOKIES` | `false` | mark the session cookie `Secure` (set behind HTTPS; implied by an `https` public URL) |
+//! | `LIVECHECK_TRUST_PROXY` | `false` | take the client's address from `X-Forwarded-For` (only behind a proxy that sets it) |
+//! | `LIVECHECK_DEMO` | `false` | create the demo account `demo` / `demo-password` (an admin) at start-up; `./run serve` sets it |
+//! | `LIVECHECK_ADMIN_USER` / `LIVECHECK_ADMIN_PASSWORD` | (none) | create this admin at start-up if it does not exist (the first admin of a fresh database) |
 //! | `LIVECHECK_HEARTBEAT_SECS` | `30` | WebSocket ping interval; two missed pongs close the connection |
 //! | `LIVECHECK_STEP_TIMEOUT_MS` | `10000` | per-request timeout of the API engine |
 //! | `LIVECHECK_ALLOWED_ORIGINS` | (none) | comma-separated origins allowed to open WebSockets besides the server's own |
 //! | `LIVECHECK_METRICS` | `true` | serve Prometheus metrics at `/metrics` |
-//! | `LIVECHECK_TARGET_DENY` | (none) | comma-separated CIDRs suites may not call, besides link-local and cloud metadata |
-//! | `LIVECHECK_TARGET_ALLOW` | (none) | comma-separated CIDRs exempt from the deny list |
+//! | `LIVECHECK_TARGET_DENY` | (none) | comma-separated CIDRs suites may not call, besides loopback, link-local and cloud metadata |
+//! | `LIVECHECK_TARGET_ALLOW` | (none) | comma-separated CIDRs exempt from the deny list (e.g. `127.0.0.0/8` to test services on the host) |
 //! | `LIVECHECK_MAX_RUNS` | `16` | runs executing at once; more wait in a queue (status `queued`) |
-//! | `LIVECHECK_MAX_RUNS_PER_USER` | `4` | runs of one user executing at once |
+//! | `LIVECHECK_MAX_RUNS_PER_USER` | `4` | runs of one user executing at once (10 more may wait) |
+//! | `LIVECHECK_MAX_RUN_SECS` | `3600` | longest any run may execute; it is then stopped |
+//! | `LIVECHECK_DAILY_BUDGET` | `360000` | virtual-user seconds one user may start per 24 h (0: unlimited) |
+//! | `LIVECHECK_RETENTION_DAYS` | `30` | runs and their events older than this are deleted (0: kept forever) |
+//! | `LIVECHECK_MAX_SOCKETS_PER_USER` | `20` | WebSockets one user may have open at once |
 
 use std::{path::PathBuf, time::Duration};
 
 use crate::{
     engine::guard::TargetPolicy,
     hub::{conn::ConnectionSettings, HubSettings},
-    runs::queue::RunLimits,
+    runs::{queue::RunLimits, RunPolicy},
 };
 
-/// The demo account created when `LIVECHECK_DEMO` is on.
-pub const DEMO_USERNAME: &str = "demo";
-pub const DEMO_PASSWORD: &str = "demo-password";
-/// A room the demo account is a member of.
-pub const DEMO_ROOM: &str = "demo-team";
+pub use crate::accounts::{DEMO_PASSWORD, DEMO_ROOM, DEMO_USERNAME};
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub data_dir: PathBuf,
     pub jwt_secret: Option<String>,
     pub token_ttl_secs: u64,
+    /// Where users reach the server (`LIVECHECK_PUBLIC_URL`).
+    pub public_url: Option<PublicUrl>,
     pub secure_cookies: bool,
+    pub trust_proxy: bool,
     pub seed_demo: bool,
+    /// The first admin, created at start-up if missing.
+    pub admin: Option<(String, String)>,
     pub connection: ConnectionSettings,
     pub hub: HubSettings,
     pub step_timeout: Duration,
@@ -49,6 +57,63 @@ pub struct Config {
     pub targets: TargetPolicy,
     /// How many runs execute at once, in all and per user.
     pub run_limits: RunLimits,
+    /// Longest any run may execute.
+    pub max_run: Duration,
+    /// Virtual-user seconds one user may start per 24 hours (0: unlimited).
+    pub daily_budget: u64,
+    /// Days runs are kept (0: forever).
+    pub retention_days: u32,
+    /// WebSockets one user may have open at once.
+    pub max_sockets_per_user: usize,
+}
+
+/// The scheme, host and port users reach the server at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    pub https: bool,
+    /// `host` or `host:port` as a `Host` header carries it (no default port).
+    pub authority: String,
+}
+
+impl PublicUrl {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim().trim_end_matches('/');
+        let (scheme, rest) = text
+            .split_once("://")
+            .ok_or_else(|| format!("`{text}` is not a URL like https://livecheck.example"))?;
+        let https = match scheme.to_ascii_lowercase().as_str() {
+            "https" => true,
+            "http" => false,
+            _ => return Err(format!("`{text}`: the scheme must be http or https")),
+        };
+        let authority = rest.to_ascii_lowercase();
+        let default_port = if https { ":443" } else { ":80" };
+        let authority = authority
+            .strip_suffix(default_port)
+            .unwrap_or(&authority)
+            .to_owned();
+        if authority.is_empty() || authority.contains(['/', '?', '#', '@']) {
+            return Err(format!("`{text}`: give only a scheme, a host and a port"));
+        }
+        Ok(Self { https, authority })
+    }
+
+    /// The origin browsers send from pages of this server, e.g. `https://livecheck.example`.
+    pub fn origin(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.authority)
+    }
+}
+
+impl Config {
+    /// How much running one user may do.
+    pub fn run_policy(&self) -> RunPolicy {
+        RunPolicy {
+            limits: self.run_limits,
+            max_run: self.max_run,
+            daily_budget: self.daily_budget,
+        }
+    }
 }
 
 /// A variable was set to something unusable.
@@ -65,8 +130,11 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             jwt_secret: None,
             token_ttl_secs: 12 * 3600,
+            public_url: None,
             secure_cookies: false,
-            seed_demo: true,
+            trust_proxy: false,
+            seed_demo: false,
+            admin: None,
             connection: ConnectionSettings::default(),
             hub: HubSettings::default(),
             step_timeout: Duration::from_secs(10),
@@ -74,6 +142,10 @@ impl Default for Config {
             metrics: true,
             targets: TargetPolicy::default(),
             run_limits: RunLimits::default(),
+            max_run: RunPolicy::default().max_run,
+            daily_budget: RunPolicy::default().daily_budget,
+            retention_days: 30,
+            max_sockets_per_user: 20,
         }
     }
 }
@@ -98,14 +170,40 @@ impl Config {
                 });
             }
         }
+        let public_url = match std::env::var("LIVECHECK_PUBLIC_URL") {
+            Ok(url) if !url.trim().is_empty() => {
+                Some(PublicUrl::parse(&url).map_err(|problem| ConfigError {
+                    name: "LIVECHECK_PUBLIC_URL",
+                    problem,
+                })?)
+            }
+            _ => None,
+        };
+        let admin = match (
+            std::env::var("LIVECHECK_ADMIN_USER"),
+            std::env::var("LIVECHECK_ADMIN_PASSWORD"),
+        ) {
+            (Ok(user), Ok(password)) if !user.is_empty() => Some((user, password)),
+            (Ok(user), _) if !user.is_empty() => {
+                return Err(ConfigError {
+                    name: "LIVECHECK_ADMIN_PASSWORD",
+                    problem: "LIVECHECK_ADMIN_USER is set, so its password must be too".into(),
+                })
+            }
+            _ => None,
+        };
         Ok(Self {
             data_dir: std::env::var_os("LIVECHECK_DATA_DIR")
                 .map(PathBuf::from)
                 .unwrap_or(d.data_dir),
             jwt_secret,
-            token_ttl_secs: parse("LIVECHECK_TOKEN_TTL_SECS", d.token_ttl_secs)?,
-            secure_cookies: parse("LIVECHECK_SECURE_COOKIES", d.secure_cookies)?,
+            token_ttl_secs: in_range("LIVECHECK_TOKEN_TTL_SECS", d.token_ttl_secs, 60..=2_592_000)?,
+            secure_cookies: parse("LIVECHECK_SECURE_COOKIES", d.secure_cookies)?
+                || public_url.as_ref().is_some_and(|u| u.https),
+            public_url,
+            trust_proxy: parse("LIVECHECK_TRUST_PROXY", d.trust_proxy)?,
             seed_demo: parse("LIVECHECK_DEMO", d.seed_demo)?,
+            admin,
             connection,
             hub: d.hub,
             // The same bound as a suite's own `timeout_ms`.
@@ -139,6 +237,18 @@ impl Config {
                     1..=100_000,
                 )?,
             },
+            max_run: Duration::from_secs(in_range(
+                "LIVECHECK_MAX_RUN_SECS",
+                d.max_run.as_secs(),
+                1..=86_400,
+            )?),
+            daily_budget: parse("LIVECHECK_DAILY_BUDGET", d.daily_budget)?,
+            retention_days: in_range("LIVECHECK_RETENTION_DAYS", d.retention_days, 0..=36_500)?,
+            max_sockets_per_user: in_range(
+                "LIVECHECK_MAX_SOCKETS_PER_USER",
+                d.max_sockets_per_user,
+                1..=100_000,
+            )?,
         })
     }
 }

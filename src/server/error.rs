@@ -7,7 +7,7 @@ use axum::{
     Json,
 };
 
-use crate::auth::AuthError;
+use crate::{accounts::AuthFailure, auth::AuthError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -17,6 +17,12 @@ pub enum AppError {
     /// A browser page from another site tried to open a WebSocket.
     #[error("origin not allowed")]
     ForbiddenOrigin,
+    /// Signed in, but the role or token does not allow it.
+    #[error("not allowed")]
+    Forbidden,
+    /// The user already has this many sockets open.
+    #[error("too many open connections for this user (at most {0})")]
+    TooManySockets(usize),
     /// The thing does not exist, or the caller may not see it (the same answer on purpose).
     #[error("not found")]
     NotFound,
@@ -31,7 +37,8 @@ impl AppError {
     pub fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
+            Self::ForbiddenOrigin | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::TooManySockets(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -48,5 +55,14 @@ impl IntoResponse for AppError {
         }
         let body = Json(serde_json::json!({ "error": self.to_string() }));
         (self.status_code(), body).into_response()
+    }
+}
+
+impl From<AuthFailure> for AppError {
+    fn from(e: AuthFailure) -> Self {
+        match e {
+            AuthFailure::Unauthenticated(e) => AppError::Unauthorized(e),
+            AuthFailure::Database(e) => AppError::Database(e),
+        }
     }
 }

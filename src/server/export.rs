@@ -1,5 +1,6 @@
-//! Downloads of a run: `GET /runs/{id}/junit.xml` (for CI tools) and `GET /runs/{id}/json` (the run's
-//! snapshot). Same rule as everywhere: the run's owner or a member of its room; anyone else gets 404.
+//! Downloads: a run as `GET /runs/{id}/junit.xml` (for CI tools) or `GET /runs/{id}/json` (its
+//! snapshot), with the same rule as everywhere (the run's owner or a member of its room; anyone else
+//! gets 404); and the audit log as JSON lines, `GET /admin/audit.jsonl`, for admins.
 
 use axum::{
     extract::{Path, State},
@@ -7,6 +8,9 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
+
+use axum::extract::Query;
+use serde::Deserialize;
 
 use super::{error::AppError, AppState};
 use crate::{protocol::RunSnapshot, report::junit_xml};
@@ -48,10 +52,61 @@ async fn visible_run(
     headers: &HeaderMap,
     id: &str,
 ) -> Result<RunSnapshot, AppError> {
-    let user = state.keys.from_headers(headers)?;
+    let user = state.accounts.from_headers(headers).await?;
     state
         .runs
         .visible_snapshot(&user, id)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// The audit page's filters.
+#[derive(Deserialize)]
+pub struct AuditFilter {
+    actor: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+pub async fn audit_jsonl(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(filter): Query<AuditFilter>,
+) -> Result<Response, AppError> {
+    let user = state.accounts.from_headers(&headers).await?;
+    if !user.is_admin() {
+        return Err(AppError::Forbidden);
+    }
+    let day = |field: &str, value: &Option<String>| match value.as_deref().filter(|v| !v.is_empty())
+    {
+        Some(v) => crate::clock::day_start_ms(v)
+            .map(Some)
+            .ok_or_else(|| AppError::BadRequest(format!("{field}: `{v}` is not a date"))),
+        None => Ok(None),
+    };
+    let query = crate::store::AuditQuery {
+        actor: filter.actor.filter(|a| !a.is_empty()),
+        action: filter.action.filter(|a| !a.is_empty()),
+        from_ms: day("from", &filter.from)?,
+        until_ms: day("to", &filter.to)?.map(|t| t + 86_400_000),
+        limit: 100_000,
+    };
+    let entries = state.store.audit_entries(&query).await?;
+    let mut body = String::new();
+    for entry in &entries {
+        body.push_str(&serde_json::to_string(entry).unwrap_or_default());
+        body.push('\n');
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/jsonl; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"audit.jsonl\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

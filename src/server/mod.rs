@@ -3,42 +3,55 @@
 //! tests call [`build_state`] and [`serve`] on port 0.
 //!
 //! - [`config`]: every setting, from the environment;
-//! - [`setup`]: the data directory, the JWT secret and the demo account at start-up;
+//! - [`setup`]: the data directory, the JWT secret, the first admin and the demo account at start-up,
+//!   and the retention sweep;
 //! - [`process`]: the process around the server (logging, runtime, signals);
-//! - `ws`: the WebSocket upgrade (origin check, authentication) in front of the hub;
-//! - [`export`]: run downloads; [`demo`]: the built-in demo target API; `metrics`: `/metrics`.
+//! - [`user_cli`]: `livecheck user add|passwd|role|disable|list` for operators;
+//! - [`origin`]: the `Host` and `Origin` checks every request passes;
+//! - `ws`: the WebSocket upgrade (origin check, authentication, per-user cap) in front of the hub;
+//! - [`rest`]: the versioned REST API for CI (`/api/v1`);
+//! - [`export`]: run and audit downloads; [`demo`]: the built-in demo target API; `metrics`: `/metrics`.
 
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod export;
 mod metrics;
+pub mod origin;
 pub mod process;
+pub mod rest;
 mod setup;
+pub mod user_cli;
 mod ws;
 
 use std::{io, net::SocketAddr, sync::Arc};
 
-use axum::{routing::get, serve::ListenerExt, Router};
+use axum::{extract::DefaultBodyLimit, middleware, routing::get, serve::ListenerExt, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_http::trace::TraceLayer;
+use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
 use tracing::{info, warn};
 
 use crate::{
+    accounts::Accounts,
     api::ApiState,
     app::{shell, App},
     auth::Keys,
-    engine::{http::HttpClient, Engines},
+    engine::Engines,
     hub::Hub,
     runs::Runs,
     store::{EventLog, Store},
 };
 pub use config::Config;
+use origin::OriginPolicy;
 pub use setup::StartError;
 pub use ws::{MAX_CLIENT_MESSAGE_BYTES, WS_PROTOCOL};
+
+/// Largest request body any route accepts; a larger declared length is answered 413 before the body
+/// is read. Suites are smaller still (`suite::MAX_SUITE_BYTES`).
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 
 /// State shared by every request and connection. Cheap to clone: everything inside is an `Arc` or a
 /// pool handle.
@@ -47,9 +60,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub store: Store,
-    pub keys: Arc<Keys>,
+    pub accounts: Accounts,
     pub hub: Hub,
     pub runs: Runs,
+    pub origins: Arc<OriginPolicy>,
     /// Fired on shutdown so open WebSockets close with "going away" instead of hanging the exit.
     pub shutdown: CancellationToken,
 }
@@ -59,9 +73,12 @@ impl AppState {
     fn api(&self) -> ApiState {
         ApiState {
             store: self.store.clone(),
-            keys: self.keys.clone(),
+            accounts: self.accounts.clone(),
             runs: self.runs.clone(),
             secure_cookies: self.config.secure_cookies,
+            demo: self.config.seed_demo,
+            trust_proxy: self.config.trust_proxy,
+            retention_days: self.config.retention_days,
         }
     }
 }
@@ -75,6 +92,9 @@ pub async fn build_state(
 ) -> Result<AppState, StartError> {
     let (store, secret) = setup::prepare(&config).await?;
     let keys = Arc::new(Keys::new(&secret, config.token_ttl_secs));
+    let accounts = Accounts::new(store.clone(), keys);
+    setup::accounts(&config, &accounts, &store).await?;
+    setup::spawn_retention(&store, config.retention_days);
     if config.metrics {
         metrics::install();
     }
@@ -85,21 +105,27 @@ pub async fn build_state(
     } else {
         addr
     };
-    let engines = Engines::new(HttpClient::new(config.step_timeout, config.targets.clone()));
+    let engines = Engines::new(config.step_timeout, config.targets.clone(), Some(target));
     let runs = Runs::new(
         hub.clone(),
         store.clone(),
         engines,
         format!("http://{target}"),
-        config.run_limits,
+        config.run_policy(),
     );
+    let origins = Arc::new(OriginPolicy {
+        public: config.public_url.clone(),
+        https: config.secure_cookies,
+        allowed: config.allowed_origins.clone(),
+    });
     Ok(AppState {
         leptos_options,
         config: Arc::new(config),
         store,
-        keys,
+        accounts,
         hub,
         runs,
+        origins,
         shutdown: CancellationToken::new(),
     })
 }
@@ -116,6 +142,8 @@ pub fn router(state: AppState) -> Router {
         .route("/ws", get(ws::upgrade))
         .route("/runs/{id}/junit.xml", get(export::junit))
         .route("/runs/{id}/json", get(export::json))
+        .route("/admin/audit.jsonl", get(export::audit_jsonl))
+        .nest("/api/v1", rest::router())
         .nest("/demo", demo::router())
         .leptos_routes_with_context(
             &state,
@@ -133,6 +161,10 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(api.clone()),
             shell,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), origin::check))
+        // One explicit limit for every body: 413 on a declared length over it, before reading.
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
         // Spans name the path only: a query may carry `?token=<jwt>`, which must never reach a log.
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -157,10 +189,13 @@ pub async fn serve(
             warn!(error = %e, "could not set TCP_NODELAY");
         }
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            closing.cancel();
-        })
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        closing.cancel();
+    })
+    .await
 }

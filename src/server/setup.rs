@@ -1,12 +1,18 @@
 //! What a server does once before it listens: the data directory, the database (with runs cut off by
-//! the last shutdown marked `interrupted`), the JWT secret, and the demo account when asked for.
+//! the last shutdown marked `interrupted`), the JWT secret, the first admin and the demo account when
+//! asked for; and the retention sweep that runs while it serves.
 
 use std::{io, path::Path};
 
 use tracing::{info, warn};
 
 use super::config::{self, Config};
-use crate::{auth, store::Store};
+use crate::{
+    accounts::{AccountError, Accounts},
+    clock::now_ms,
+    protocol::api::Role,
+    store::Store,
+};
 
 /// Failures while starting up.
 #[derive(Debug, thiserror::Error)]
@@ -15,8 +21,8 @@ pub enum StartError {
     DataDir(String, io::Error),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
-    #[error("could not hash the demo password")]
-    DemoUser,
+    #[error("creating an account at start-up: {0}")]
+    Account(#[from] AccountError),
     #[error("listener: {0}")]
     Io(#[from] io::Error),
 }
@@ -34,9 +40,6 @@ pub async fn prepare(config: &Config) -> Result<(Store, Vec<u8>), StartError> {
             "marked runs cut off by the last shutdown as interrupted"
         );
     }
-    if config.seed_demo {
-        seed_demo(&store).await?;
-    }
     let secret = match &config.jwt_secret {
         Some(secret) => secret.clone().into_bytes(),
         None => load_or_create_secret(data_dir).map_err(dir_error)?,
@@ -44,25 +47,47 @@ pub async fn prepare(config: &Config) -> Result<(Store, Vec<u8>), StartError> {
     Ok((store, secret))
 }
 
-/// The demo account and its room, so a fresh install has something to sign in with.
-async fn seed_demo(store: &Store) -> Result<(), StartError> {
-    if store.user_by_name(config::DEMO_USERNAME).await?.is_some() {
-        return Ok(());
+/// The first admin (`LIVECHECK_ADMIN_USER`) and the demo account (an admin too) with its room, when
+/// the operator asked for them.
+pub async fn accounts(
+    config: &Config,
+    accounts: &Accounts,
+    store: &Store,
+) -> Result<(), StartError> {
+    if let Some((username, password)) = &config.admin {
+        accounts.ensure_admin(username, password).await?;
+        info!(username, "the admin from LIVECHECK_ADMIN_USER is ready");
     }
-    let hash = tokio::task::spawn_blocking(|| auth::hash_password(config::DEMO_PASSWORD))
-        .await
-        .map_err(|_| StartError::DemoUser)?
-        .map_err(|_| StartError::DemoUser)?;
-    if store
-        .create_user_if_missing(config::DEMO_USERNAME, &hash)
-        .await?
-    {
+    if config.seed_demo && store.user_by_name(config::DEMO_USERNAME).await?.is_none() {
+        accounts
+            .create_user(config::DEMO_USERNAME, config::DEMO_PASSWORD, Role::Admin)
+            .await?;
         info!(username = config::DEMO_USERNAME, "created the demo account");
-    }
-    if let Some(demo) = store.user_by_name(config::DEMO_USERNAME).await? {
-        store.create_room(config::DEMO_ROOM, demo.id).await?;
+        if let Some(demo) = store.user_by_name(config::DEMO_USERNAME).await? {
+            store.create_room(config::DEMO_ROOM, demo.id).await?;
+        }
     }
     Ok(())
+}
+
+/// Deletes runs (and their events) older than `days` once an hour; 0 keeps them forever.
+pub fn spawn_retention(store: &Store, days: u32) {
+    if days == 0 {
+        return;
+    }
+    let store = store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let cutoff = now_ms().saturating_sub(u64::from(days) * 86_400_000);
+            match store.purge_runs(cutoff).await {
+                Ok(0) => {}
+                Ok(n) => info!(runs = n, days, "deleted runs past the retention period"),
+                Err(e) => warn!(error = %e, "the retention sweep failed"),
+            }
+        }
+    });
 }
 
 /// Reads the JWT secret kept in the data directory, creating it (random, owner-only) on first start.

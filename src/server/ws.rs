@@ -1,7 +1,8 @@
 //! `GET /ws`: the WebSocket upgrade in front of the hub. It checks the `Origin`, authenticates from
-//! `?token=`, a `bearer.<jwt>` subprotocol or the session cookie, and only then upgrades; the hub's
-//! [`Connection`] takes it from there. A foreign origin gets 403 and a missing or bad token 401; no
-//! socket is opened for either.
+//! `?token=`, a `bearer.<token>` subprotocol, `Authorization: Bearer` or the session cookie (a
+//! session token or a personal access token), counts the user's open sockets, and only then upgrades;
+//! the hub's [`Connection`] takes it from there. A foreign origin gets 403, a missing or bad token
+//! 401, a user at their socket limit 429; no socket is opened for any of them.
 
 use std::sync::Arc;
 
@@ -36,22 +37,28 @@ pub async fn upgrade(
     Query(query): Query<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
-    if !origin_allowed(&headers, &state.config.allowed_origins) {
+    if !state.origins.origin_ok(&headers) {
         return Err(AppError::ForbiddenOrigin);
     }
-    let token = query
+    let credential = query
         .token
         .or_else(|| bearer_protocol(&headers))
-        .or_else(|| auth::session_token(&headers))
+        .or_else(|| auth::request_credential(&headers))
         .ok_or(AppError::Unauthorized(auth::AuthError::Missing))?;
-    let user: AuthUser = state.keys.verify(&token)?;
+    let user: AuthUser = state.accounts.authenticate(&credential).await?;
+    let slot = state
+        .hub
+        .open_socket(user.id, state.config.max_sockets_per_user)
+        .ok_or(AppError::TooManySockets(state.config.max_sockets_per_user))?;
     let connection = Connection {
         hub: state.hub.clone(),
         runs: Arc::new(state.runs.clone()),
         store: state.store.clone(),
-        keys: state.keys.clone(),
+        accounts: state.accounts.clone(),
+        credential,
         user,
         settings: state.config.connection.clone(),
+        _slot: slot,
     };
     let shutdown = state.shutdown.clone();
     Ok(ws
@@ -64,25 +71,6 @@ pub async fn upgrade(
         .write_buffer_size(0)
         .on_upgrade(move |socket| connection.run(socket, shutdown))
         .into_response())
-}
-
-/// A browser page may open a socket only from the server's own origin or a configured one
-/// (cross-site WebSocket hijacking). Clients that send no `Origin` are not browsers and pass.
-fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
-    };
-    let Ok(origin) = origin.to_str() else {
-        return false;
-    };
-    if allowed.iter().any(|a| a.eq_ignore_ascii_case(origin)) {
-        return true;
-    }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    match (origin.split_once("://"), host) {
-        (Some((_, authority)), Some(host)) => authority.eq_ignore_ascii_case(host),
-        _ => false,
-    }
 }
 
 /// The token in a `Sec-WebSocket-Protocol: livecheck.v1, bearer.<jwt>` offer.

@@ -1,14 +1,21 @@
-//! SQLite persistence through sqlx: users, runs, rooms and the run event log.
+//! SQLite persistence through sqlx: users and their tokens, runs, rooms, suites, the run event log,
+//! the audit log and live settings.
 //!
 //! Owns the schema (the `migrations/` folder, applied at start-up) and every SQL statement. Callers get
 //! plain Rust values; no other module writes SQL. Queries use the runtime API (no `DATABASE_URL` needed
 //! at compile time).
 
+mod audit;
 mod events;
-mod rooms;
+pub mod rooms;
 mod suites;
+mod tokens;
+mod users;
 
+pub use audit::AuditQuery;
 pub use events::EventLog;
+pub use tokens::TokenRecord;
+pub use users::UserRecord;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -22,14 +29,6 @@ use crate::{
     protocol::{api::RunOptions, RunSnapshot, RunStatus, ServerMessage},
     suite::SuiteSource,
 };
-
-/// A user as the rest of the server sees it.
-#[derive(Debug, Clone)]
-pub struct UserRecord {
-    pub id: i64,
-    pub username: String,
-    pub password_hash: String,
-}
 
 /// A run's row.
 #[derive(Debug, Clone)]
@@ -58,6 +57,8 @@ pub struct NewRun<'a> {
     pub created_at: u64,
     pub options: &'a RunOptions,
     pub source: Option<&'a SuiteSource>,
+    /// What the run may cost its user (see the daily budget).
+    pub cost: u64,
 }
 
 /// Which runs a history shows.
@@ -102,41 +103,11 @@ impl Store {
         Ok(Self { pool })
     }
 
-    pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
-        let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = ?")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| UserRecord {
-            id: r.get("id"),
-            username: r.get("username"),
-            password_hash: r.get("password_hash"),
-        }))
-    }
-
-    /// Inserts a user unless one with that name exists. Returns whether a row was added.
-    pub async fn create_user_if_missing(
-        &self,
-        username: &str,
-        password_hash: &str,
-    ) -> Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) \
-             ON CONFLICT(username) DO NOTHING",
-        )
-        .bind(username)
-        .bind(password_hash)
-        .bind(now_ms() as i64)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
     pub async fn insert_run(&self, run: &NewRun<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO runs (id, user_id, room, test_key, name, status, created_at, snapshot, options, \
-             suite_id, suite_version, suite_text, environment) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             suite_id, suite_version, suite_text, environment, cost, variables) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(run.id)
         .bind(run.user_id)
@@ -151,6 +122,12 @@ impl Store {
         .bind(run.source.and_then(|s| s.suite_version))
         .bind(run.source.map(|s| s.text.as_str()))
         .bind(run.source.and_then(|s| s.environment.as_deref()))
+        .bind(run.cost as i64)
+        .bind(
+            run.source
+                .filter(|s| !s.variables.is_empty())
+                .map(|s| to_json(&s.variables)),
+        )
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -206,6 +183,29 @@ impl Store {
         rows.into_iter().map(run_from_row).collect()
     }
 
+    /// What the user's runs created since `since_ms` may cost, together.
+    pub async fn cost_since(&self, user_id: i64, since_ms: u64) -> Result<u64> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(cost), 0) AS spent FROM runs WHERE user_id = ? AND created_at >= ?",
+        )
+        .bind(user_id)
+        .bind(since_ms as i64)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get::<i64, _>("spent").max(0) as u64)
+    }
+
+    /// Deletes finished runs created before `before_ms`, with their events. Returns how many.
+    pub async fn purge_runs(&self, before_ms: u64) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM runs WHERE created_at < ? AND status NOT IN ('queued', 'running')",
+        )
+        .bind(before_ms as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Closes runs that were queued or running when the server stopped: their state is rebuilt from
     /// the event log, they are marked `interrupted`, and they get a new epoch, because events the old
     /// process sent but did not store may have reached clients. Returns how many were closed.
@@ -241,9 +241,13 @@ impl Store {
 }
 
 const RUN_COLUMNS: &str = "id, user_id, room, test_key, created_at, snapshot, options, \
-     suite_id, suite_version, suite_text, environment";
+     suite_id, suite_version, suite_text, environment, variables";
 
 fn run_from_row(row: sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
+    let variables = match row.get::<Option<&str>, _>("variables") {
+        Some(json) => from_json(json)?,
+        None => Default::default(),
+    };
     let source = row
         .get::<Option<String>, _>("suite_text")
         .map(|text| SuiteSource {
@@ -251,6 +255,7 @@ fn run_from_row(row: sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
             suite_version: row.get("suite_version"),
             text,
             environment: row.get("environment"),
+            variables,
         });
     Ok(RunRecord {
         source,

@@ -1,9 +1,14 @@
-//! Rooms and their members.
+//! Rooms and their members. A room is a team space: its members see the runs started in it and may
+//! run the suites shared into it; its admins (the creator first) manage members and those suites.
 
 use sqlx::Row;
 
 use super::{Result, Store};
-use crate::clock::now_ms;
+use crate::{clock::now_ms, protocol::api::RoomMember};
+
+/// A member's role in a room.
+pub const ROOM_ADMIN: &str = "admin";
+pub const ROOM_MEMBER: &str = "member";
 
 impl Store {
     /// Creates a room with `user_id` as its first member. Returns false if the name is taken.
@@ -22,7 +27,7 @@ impl Store {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO room_members (room_id, user_id) SELECT id, ? FROM rooms WHERE name = ?",
+            "INSERT INTO room_members (room_id, user_id, role) SELECT id, ?, 'admin' FROM rooms WHERE name = ?",
         )
         .bind(user_id)
         .bind(name)
@@ -93,6 +98,84 @@ impl Store {
         .bind(user_id)
         .fetch_all(&self.pool)
         .await?;
+        Ok(rows.into_iter().map(|r| r.get("name")).collect())
+    }
+
+    /// The user's role in the room (`admin` or `member`), if a member.
+    pub async fn room_role(&self, room: &str, user_id: i64) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT m.role FROM room_members m JOIN rooms r ON r.id = m.room_id \
+             WHERE r.name = ? AND m.user_id = ?",
+        )
+        .bind(room)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.get("role")))
+    }
+
+    /// The room's members, admins first.
+    pub async fn room_members(&self, room: &str) -> Result<Vec<RoomMember>> {
+        let rows = sqlx::query(
+            "SELECT u.username, m.role FROM room_members m JOIN rooms r ON r.id = m.room_id \
+             JOIN users u ON u.id = m.user_id WHERE r.name = ? ORDER BY m.role = 'admin' DESC, u.username",
+        )
+        .bind(room)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| RoomMember {
+                username: r.get("username"),
+                room_role: r.get("role"),
+            })
+            .collect())
+    }
+
+    /// Sets a member's role in the room; returns whether they are a member.
+    pub async fn set_room_role(&self, room: &str, username: &str, role: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE room_members SET role = ? WHERE room_id = (SELECT id FROM rooms WHERE name = ?) \
+             AND user_id = (SELECT id FROM users WHERE username = ?)",
+        )
+        .bind(role)
+        .bind(room)
+        .bind(username)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Removes a member; returns whether they were one.
+    pub async fn remove_member(&self, room: &str, username: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM room_members WHERE room_id = (SELECT id FROM rooms WHERE name = ?) \
+             AND user_id = (SELECT id FROM users WHERE username = ?)",
+        )
+        .bind(room)
+        .bind(username)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Admins of the room.
+    pub async fn room_admins(&self, room: &str) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM room_members m JOIN rooms r ON r.id = m.room_id \
+             WHERE r.name = ? AND m.role = 'admin'",
+        )
+        .bind(room)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get("n"))
+    }
+
+    /// Every room, for site admins.
+    pub async fn all_rooms(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT name FROM rooms ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(|r| r.get("name")).collect())
     }
 }

@@ -4,8 +4,10 @@
 //! A suite is either valid as a whole or refused with every problem found; nothing downstream ever sees
 //! a half-valid suite. This module only reads and checks definitions; executing them is the engines' job.
 
+mod expansion;
 mod load_spec;
 mod parse;
+mod patterns;
 mod source;
 mod template;
 mod validate;
@@ -16,9 +18,11 @@ use serde::{Deserialize, Serialize};
 
 pub use load_spec::{parse_duration, Figures, LoadDef, Threshold};
 pub use parse::{parse_suite, MAX_SUITE_BYTES};
+pub use patterns::{compile_json_schema, compile_regex};
 pub use source::SuiteSource;
 pub use template::{
     json_strings, render, render_json, resolve_variables, template_vars, TemplateError,
+    MAX_RENDERED_BYTES, MAX_VALUE_BYTES, MAX_VARIABLES_BYTES,
 };
 
 /// A whole suite.

@@ -27,6 +27,7 @@ pub fn parse_suite(text: &str) -> Result<Suite, Vec<SuiteProblem>> {
             }]
         })?
     } else {
+        super::expansion::check(text).map_err(|message| vec![SuiteProblem::new("", message)])?;
         let de = serde_yaml_ng::Deserializer::from_str(text);
         serde_path_to_error::deserialize::<_, Suite>(de).map_err(|e| {
             let path = e.path().to_string();

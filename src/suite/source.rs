@@ -14,9 +14,12 @@ pub struct SuiteSource {
     pub text: String,
     /// One of the suite's `environments`, if chosen.
     pub environment: Option<String>,
+    /// Values given when the run started (REST API, CLI), over the suite's and the environment's.
+    pub variables: BTreeMap<String, String>,
 }
 
-/// A source parsed: the suite, the variables its environment sets, and the name its runs show.
+/// A source parsed: the suite, the variables its environment and the caller set, and the name its
+/// runs show.
 #[derive(Debug, Clone)]
 pub struct ParsedSource {
     pub suite: Suite,
@@ -28,7 +31,7 @@ impl SuiteSource {
     /// The text parsed and validated, in the chosen environment.
     pub fn parse(&self) -> Result<ParsedSource, Vec<SuiteProblem>> {
         let suite = parse_suite(&self.text)?;
-        let (environment_variables, run_name) = match self.environment() {
+        let (mut environment_variables, run_name) = match self.environment() {
             Some(env) => {
                 let values = suite
                     .environment(env)
@@ -38,6 +41,7 @@ impl SuiteSource {
             }
             None => (BTreeMap::new(), suite.name.clone()),
         };
+        environment_variables.extend(self.variables.iter().map(|(k, v)| (k.clone(), v.clone())));
         Ok(ParsedSource {
             suite,
             environment_variables,

@@ -1,6 +1,18 @@
 //! `${name}` templating. Names are letters, digits, `_`, `-` and `.`; `$$` is a literal `$`.
+//!
+//! Everything templating makes is bounded: a variable's value, all of a run's variables together,
+//! and whatever one template (a URL, a header, a whole JSON body) renders to. Variables that use
+//! other variables could otherwise double in size at each step and exhaust the server's memory from
+//! a suite of a few hundred bytes.
 
 use std::collections::BTreeMap;
+
+/// Longest value one variable may hold once its templates are filled in.
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+/// Most bytes a run's variables may hold together.
+pub const MAX_VARIABLES_BYTES: usize = 1024 * 1024;
+/// Longest text one template may render to (a URL, a header, a body).
+pub const MAX_RENDERED_BYTES: usize = 1024 * 1024;
 
 /// A template that cannot be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -13,6 +25,12 @@ pub enum TemplateError {
     BadName(String),
     #[error("variable `{0}` refers to itself (directly or through other variables)")]
     Cycle(String),
+    /// What it renders to would be over the limit (in bytes).
+    #[error("the value would be longer than {0} bytes, the most allowed")]
+    TooLarge(usize),
+    /// The run's variables together would be over the limit (in bytes).
+    #[error("the variables together would be longer than {0} bytes, the most allowed")]
+    TooLargeTogether(usize),
 }
 
 /// The variable names a template uses, in order (checked for syntax).
@@ -27,46 +45,70 @@ pub fn template_vars(template: &str) -> Result<Vec<String>, TemplateError> {
     Ok(names)
 }
 
-/// Replaces every `${name}` with its value.
+/// Replaces every `${name}` with its value; the result is at most [`MAX_RENDERED_BYTES`].
 pub fn render(template: &str, vars: &BTreeMap<String, String>) -> Result<String, TemplateError> {
-    let mut out = String::with_capacity(template.len());
+    let mut budget = MAX_RENDERED_BYTES;
+    render_within(template, vars, &mut budget)
+}
+
+/// [`render`], taking the output's length from `budget` (bytes left for everything rendered so far).
+fn render_within(
+    template: &str,
+    vars: &BTreeMap<String, String>,
+    budget: &mut usize,
+) -> Result<String, TemplateError> {
+    let limit = *budget;
+    let mut out = String::with_capacity(template.len().min(limit));
     walk(template, |piece| {
-        match piece {
-            Piece::Text(t) => out.push_str(t),
-            Piece::Var(name) => out.push_str(
-                vars.get(name)
-                    .ok_or_else(|| TemplateError::Unknown(name.to_owned()))?,
-            ),
-        }
+        let text = match piece {
+            Piece::Text(t) => t,
+            Piece::Var(name) => vars
+                .get(name)
+                .ok_or_else(|| TemplateError::Unknown(name.to_owned()))?,
+        };
+        *budget = budget
+            .checked_sub(text.len())
+            .ok_or(TemplateError::TooLarge(limit))?;
+        out.push_str(text);
         Ok(())
     })?;
     Ok(out)
 }
 
 /// A JSON body with `${name}` filled in in every string (keys and values). A string that is exactly
-/// one `${name}` stays a string: JSON bodies get text, as headers and URLs do.
+/// one `${name}` stays a string: JSON bodies get text, as headers and URLs do. All the strings
+/// rendered together are at most [`MAX_RENDERED_BYTES`].
 pub fn render_json(
     value: &serde_json::Value,
     vars: &BTreeMap<String, String>,
 ) -> Result<serde_json::Value, TemplateError> {
+    let mut budget = MAX_RENDERED_BYTES;
+    render_json_within(value, vars, &mut budget)
+}
+
+fn render_json_within(
+    value: &serde_json::Value,
+    vars: &BTreeMap<String, String>,
+    budget: &mut usize,
+) -> Result<serde_json::Value, TemplateError> {
     use serde_json::Value;
     Ok(match value {
-        Value::String(s) if s.contains('$') => Value::String(render(s, vars)?),
+        Value::String(s) if s.contains('$') => Value::String(render_within(s, vars, budget)?),
         Value::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|v| render_json(v, vars))
+                .map(|v| render_json_within(v, vars, budget))
                 .collect::<Result<_, _>>()?,
         ),
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| {
                     let k = if k.contains('$') {
-                        render(k, vars)?
+                        render_within(k, vars, budget)?
                     } else {
                         k.clone()
                     };
-                    Ok((k, render_json(v, vars)?))
+                    Ok((k, render_json_within(v, vars, budget)?))
                 })
                 .collect::<Result<_, TemplateError>>()?,
         ),
@@ -94,38 +136,56 @@ pub fn json_strings(value: &serde_json::Value, out: &mut Vec<String>) {
 pub fn resolve_variables(
     vars: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>, (String, TemplateError)> {
-    fn resolve<'a>(
-        name: &'a str,
+    struct Resolver<'a> {
         vars: &'a BTreeMap<String, String>,
-        done: &mut BTreeMap<String, String>,
-        visiting: &mut Vec<&'a str>,
-    ) -> Result<(), (String, TemplateError)> {
-        if done.contains_key(name) {
-            return Ok(());
-        }
-        let Some(template) = vars.get(name) else {
-            return Ok(()); // reported by `render` of whoever uses it
-        };
-        if visiting.contains(&name) {
-            return Err((name.to_owned(), TemplateError::Cycle(name.to_owned())));
-        }
-        visiting.push(name);
-        let uses = template_vars(template).map_err(|e| (name.to_owned(), e))?;
-        for used in &uses {
-            if let Some((key, _)) = vars.get_key_value(used.as_str()) {
-                resolve(key, vars, done, visiting)?;
+        done: BTreeMap<String, String>,
+        visiting: Vec<&'a str>,
+        /// Bytes the variables not yet resolved may still take.
+        left: usize,
+    }
+    impl<'a> Resolver<'a> {
+        fn resolve(&mut self, name: &'a str) -> Result<(), (String, TemplateError)> {
+            if self.done.contains_key(name) {
+                return Ok(());
             }
+            let Some(template) = self.vars.get(name) else {
+                return Ok(()); // reported by `render` of whoever uses it
+            };
+            let fail = |e| (name.to_owned(), e);
+            if self.visiting.contains(&name) {
+                return Err(fail(TemplateError::Cycle(name.to_owned())));
+            }
+            self.visiting.push(name);
+            for used in template_vars(template).map_err(fail)? {
+                if let Some((key, _)) = self.vars.get_key_value(used.as_str()) {
+                    self.resolve(key)?;
+                }
+            }
+            self.visiting.pop();
+            let mut budget = MAX_VALUE_BYTES.min(self.left);
+            let value = render_within(template, &self.done, &mut budget).map_err(|e| {
+                fail(match e {
+                    TemplateError::TooLarge(_) if self.left < MAX_VALUE_BYTES => {
+                        TemplateError::TooLargeTogether(MAX_VARIABLES_BYTES)
+                    }
+                    e => e,
+                })
+            })?;
+            self.left -= value.len();
+            self.done.insert(name.to_owned(), value);
+            Ok(())
         }
-        visiting.pop();
-        let value = render(template, done).map_err(|e| (name.to_owned(), e))?;
-        done.insert(name.to_owned(), value);
-        Ok(())
     }
-    let mut done = BTreeMap::new();
+    let mut resolver = Resolver {
+        vars,
+        done: BTreeMap::new(),
+        visiting: Vec::new(),
+        left: MAX_VARIABLES_BYTES,
+    };
     for name in vars.keys() {
-        resolve(name, vars, &mut done, &mut Vec::new())?;
+        resolver.resolve(name)?;
     }
-    Ok(done)
+    Ok(resolver.done)
 }
 
 enum Piece<'a> {

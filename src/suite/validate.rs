@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 
 use super::{
-    json_strings, parse_duration, resolve_variables, template_vars, CaptureDef, Checks, JsonCheck,
-    LoadDef, StatusCheck, StepDef, Suite, TemplateError, TextMatch, Threshold,
+    compile_json_schema, compile_regex, json_strings, parse_duration, resolve_variables,
+    template_vars, CaptureDef, Checks, JsonCheck, LoadDef, StatusCheck, StepDef, Suite,
+    TemplateError, TextMatch, Threshold,
 };
 use crate::protocol::api::SuiteProblem;
 
@@ -46,14 +47,28 @@ pub fn validate(suite: &Suite) -> Vec<SuiteProblem> {
             check_template(&mut errors, &at, value, &known);
         }
     }
-    if let Err((name, e @ TemplateError::Cycle(_))) = resolve_variables(&suite.variables) {
-        errors.push(error(format!("variables.{name}"), e.to_string()));
+    // Unknown names and bad syntax are reported where they are written (check_template); what only
+    // resolving shows is reported on the variable: cycles, and values too large.
+    let resolving = |e: &TemplateError| {
+        matches!(
+            e,
+            TemplateError::Cycle(_)
+                | TemplateError::TooLarge(_)
+                | TemplateError::TooLargeTogether(_)
+        )
+    };
+    if let Err((name, e)) = resolve_variables(&suite.variables) {
+        if resolving(&e) {
+            errors.push(error(format!("variables.{name}"), e.to_string()));
+        }
     }
     for (env, values) in &suite.environments {
         let mut vars = suite.variables.clone();
-        vars.extend(values.clone());
-        if let Err((_, e @ TemplateError::Cycle(_))) = resolve_variables(&vars) {
-            errors.push(error(format!("environments.{env}"), e.to_string()));
+        vars.extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if let Err((_, e)) = resolve_variables(&vars) {
+            if resolving(&e) {
+                errors.push(error(format!("environments.{env}"), e.to_string()));
+            }
         }
     }
     for (i, step) in suite.steps.iter().enumerate() {
@@ -252,7 +267,7 @@ fn validate_checks(errors: &mut Vec<SuiteProblem>, at: &str, checks: &Checks) {
         check_regex(errors, &format!("{at}.body_regex"), re);
     }
     if let Some(schema) = &checks.json_schema {
-        if let Err(e) = jsonschema::validator_for(schema) {
+        if let Err(e) = compile_json_schema(schema) {
             errors.push(error(
                 format!("{at}.json_schema"),
                 format!("invalid JSON schema: {e}"),
@@ -292,7 +307,7 @@ fn check_text_match(errors: &mut Vec<SuiteProblem>, at: &str, m: &TextMatch) {
 }
 
 fn check_regex(errors: &mut Vec<SuiteProblem>, at: &str, re: &str) {
-    if let Err(e) = regex::Regex::new(re) {
+    if let Err(e) = compile_regex(re) {
         errors.push(error(at, format!("invalid regex: {e}")));
     }
 }

@@ -25,6 +25,8 @@ fn start(data: &Path) -> Server {
         .env("LEPTOS_SITE_ROOT", data.join("site"))
         .env("LIVECHECK_DATA_DIR", data)
         .env("LIVECHECK_JWT_SECRET", JWT_SECRET)
+        // As `./run serve` asks: the demo account the test signs in with.
+        .env("LIVECHECK_DEMO", "true")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())

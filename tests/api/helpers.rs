@@ -6,6 +6,8 @@ use futures::{SinkExt, StreamExt};
 use leptos::prelude::LeptosOptions;
 use livecheck::{
     auth,
+    engine::guard::TargetPolicy,
+    protocol::api::Role,
     protocol::{RunSnapshot, RunStatus, ServerMessage},
     server::{self, AppState, Config},
 };
@@ -55,9 +57,13 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let data = tempfile::tempdir().expect("temp dir");
+    // What `./run serve` asks for: the demo account, and suites may call services on this host
+    // (the tests' own targets). Tests of the binary's defaults set them back.
     let mut config = Config {
         data_dir: data.path().to_path_buf(),
         jwt_secret: Some(JWT_SECRET.into()),
+        seed_demo: true,
+        targets: TargetPolicy::from_lists("", "127.0.0.0/8,::1").unwrap(),
         ..Config::default()
     };
     configure(&mut config);
@@ -123,6 +129,18 @@ impl TestApp {
             .create_user_if_missing(username, &hash)
             .await
             .unwrap());
+    }
+
+    /// Creates an account with a role directly in the store.
+    pub async fn create_user_with_role(&self, username: &str, password: &str, role: Role) {
+        let hash = auth::hash_password(password).unwrap();
+        assert!(self
+            .state
+            .store
+            .create_user(username, &hash, role)
+            .await
+            .unwrap()
+            .is_some());
     }
 
     /// Calls a server function with the session cookie; returns status and body.

@@ -4,6 +4,7 @@
 mod crash;
 mod headless;
 mod helpers;
+mod holes;
 mod limits;
 mod live_run;
 mod load;
@@ -15,4 +16,5 @@ mod rooms;
 mod security;
 mod stored;
 mod suites;
+mod team;
 mod ws_auth;

@@ -16,6 +16,7 @@ fn token_for(user_id: i64, name: &str, secs: i64) -> String {
         &livecheck::auth::Claims {
             sub: user_id.to_string(),
             name: name.into(),
+            ver: 0,
             iat: now as u64,
             exp: (now + secs) as u64,
         },

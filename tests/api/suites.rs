@@ -333,7 +333,7 @@ async fn the_guard_judges_the_addresses_a_host_name_resolves_to_in_both_engines(
     assert_eq!(
         once.steps[0].error.as_deref(),
         Some(
-            "the target address is not allowed (link-local, cloud metadata or denied by configuration)"
+            "the target address is not allowed (loopback, link-local, cloud metadata or denied by configuration)"
         )
     );
 

@@ -27,7 +27,7 @@ async fn upgrade_with_a_bad_token_is_refused_with_401() {
 
     // Signed with another key.
     let forged = Keys::new(b"some-other-secret-0123456789abcdef", 60)
-        .issue(1, "demo")
+        .issue(1, "demo", 0)
         .unwrap();
     assert_unauthorized(app.ws_with_query(Some(&forged)).await);
 
@@ -38,6 +38,7 @@ async fn upgrade_with_a_bad_token_is_refused_with_401() {
         &Claims {
             sub: "1".into(),
             name: "demo".into(),
+            ver: 0,
             iat: now - 120,
             exp: now - 60,
         },

@@ -1,32 +1,50 @@
 //! Server-side bodies of the server functions, by topic: [`session`] (sign in and out, who is
-//! asking), [`runs`] (start, restart, cancel, read, list), [`suites`] (check, save, read, run) and
-//! [`rooms`]. They read the [`ApiState`] from Leptos context (provided by the router for pages and
-//! server-function calls alike) and the request from `leptos_axum::extract`.
+//! asking), [`runs`] (start, restart, cancel, read, list), [`suites`] (check, save, read, share, run),
+//! [`rooms`], [`account`] (registration, password, tokens) and [`admin`]. They read the [`ApiState`]
+//! from Leptos context (provided by the router for pages and server-function calls alike) and the
+//! request from `leptos_axum::extract`.
 
+pub mod account;
+pub mod admin;
 pub mod rooms;
 pub mod runs;
 pub mod session;
 pub mod suites;
 
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
 
-use axum::http::StatusCode;
+use axum::{
+    extract::ConnectInfo,
+    http::{header, HeaderMap, HeaderValue},
+};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
-use tracing::error;
+use tracing::{error, warn};
 
 use super::ApiError;
-use crate::{auth::Keys, runs::Runs, store::Store};
+use crate::{
+    accounts::{AccountError, Accounts},
+    auth::AuthUser,
+    protocol::api::AuditRecord,
+    runs::Runs,
+    store::Store,
+};
 pub use session::current_user;
 
 /// What the server functions work with. Cheap to clone.
 #[derive(Clone)]
 pub struct ApiState {
     pub store: Store,
-    pub keys: Arc<Keys>,
+    pub accounts: Accounts,
     pub runs: Runs,
-    /// Mark the session cookie `Secure`.
+    /// Mark the session cookie `Secure` (and give it the `__Host-` name).
     pub secure_cookies: bool,
+    /// The demo account was asked for (`LIVECHECK_DEMO`).
+    pub demo: bool,
+    /// Take the client's address from `X-Forwarded-For` (behind a trusted proxy).
+    pub trust_proxy: bool,
+    /// Days runs are kept (0: forever), for the admin page.
+    pub retention_days: u32,
 }
 
 fn state() -> Result<ApiState, ApiError> {
@@ -36,17 +54,21 @@ fn state() -> Result<ApiState, ApiError> {
     })
 }
 
-/// Records the error's HTTP status on the response (for API clients) and returns it.
-fn fail(err: ApiError) -> ApiError {
-    let status = match &err {
-        ApiError::Unauthorized | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
-        ApiError::NotFound => StatusCode::NOT_FOUND,
-        ApiError::BadRequest(_) | ApiError::InvalidSuite(_) => StatusCode::BAD_REQUEST,
-        ApiError::Internal | ApiError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+/// Records the error's HTTP status on the response (for API clients).
+pub(super) fn set_status(err: &ApiError) {
     if let Some(response) = use_context::<ResponseOptions>() {
-        response.set_status(status);
+        response.set_status(err.status());
+        if let ApiError::RateLimited(secs) = err {
+            if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+                response.insert_header(header::RETRY_AFTER, value);
+            }
+        }
     }
+}
+
+/// [`set_status`], then the error.
+fn fail(err: ApiError) -> ApiError {
+    set_status(&err);
     err
 }
 
@@ -54,4 +76,84 @@ fn fail(err: ApiError) -> ApiError {
 fn internal(what: &str, e: sqlx::Error) -> ApiError {
     error!(error = %e, "{what}");
     fail(ApiError::Internal)
+}
+
+/// An account operation's refusal, as the caller sees it.
+fn account_error(e: AccountError) -> ApiError {
+    fail(match e {
+        AccountError::BadCredentials => ApiError::BadCredentials,
+        AccountError::RateLimited(secs) => ApiError::RateLimited(secs),
+        AccountError::Busy => ApiError::Busy,
+        AccountError::Invalid(message) => ApiError::BadRequest(message),
+        AccountError::NotFound => ApiError::NotFound,
+        AccountError::Database(e) => return internal("account bookkeeping failed", e),
+    })
+}
+
+/// The signed-in user, if they may write suites and start runs (not a viewer, not a read token).
+async fn runner() -> Result<AuthUser, ApiError> {
+    let user = current_user().await?;
+    if user.may_run() {
+        Ok(user)
+    } else {
+        Err(fail(ApiError::Forbidden))
+    }
+}
+
+/// The signed-in user, if an admin.
+async fn admin() -> Result<AuthUser, ApiError> {
+    let user = current_user().await?;
+    if user.is_admin() {
+        Ok(user)
+    } else {
+        Err(fail(ApiError::Forbidden))
+    }
+}
+
+/// The client's address: the peer, or behind a trusted proxy the last `X-Forwarded-For` hop.
+async fn client_ip(trust_proxy: bool) -> Option<IpAddr> {
+    if trust_proxy {
+        let headers: HeaderMap = leptos_axum::extract().await.ok()?;
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+            .next_back();
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    let ConnectInfo(peer) = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()?;
+    Some(peer.ip())
+}
+
+/// Appends to the audit log: `actor` did `action` to `target`. Never fails the request.
+async fn audit(
+    state: &ApiState,
+    actor: Option<&AuthUser>,
+    actor_name: &str,
+    action: &str,
+    target: Option<String>,
+    detail: Option<String>,
+) {
+    let record = AuditRecord {
+        at: 0,
+        actor: actor_name.to_owned(),
+        ip: client_ip(state.trust_proxy).await.map(|ip| ip.to_string()),
+        action: action.to_owned(),
+        target,
+        detail,
+    };
+    if let Err(e) = state.store.audit(actor.map(|u| u.id), &record).await {
+        warn!(error = %e, action, "could not write the audit log");
+    }
+}
+
+/// An optional form field: empty means absent.
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.is_empty())
 }

@@ -2,7 +2,8 @@
 
 use tracing::error;
 
-use super::{current_user, fail, internal, state};
+use super::{audit, current_user, fail, internal, non_empty, runner, state};
+use crate::clock::day_start_ms;
 use crate::{
     api::ApiError,
     protocol::{
@@ -31,7 +32,7 @@ pub async fn start_test(
     params: RunParams,
     room: Option<String>,
 ) -> Result<RunSnapshot, ApiError> {
-    let user = current_user().await?;
+    let user = runner().await?;
     let state = state()?;
     let defaults = RunOptions::default();
     let options = RunOptions {
@@ -44,11 +45,22 @@ pub async fn start_test(
         .validate()
         .map_err(|m| fail(ApiError::BadRequest(m)))?;
     let page = format!("/tests/{key}");
+    let detail = Some(format!("test {key}"));
     let snapshot = state
         .runs
         .start(&user, Start::BuiltIn { key, options }, non_empty(room))
         .await
         .map_err(|e| fail(run_error(e)))?;
+    let target = Some(format!("run {}", snapshot.test_id));
+    audit(
+        &state,
+        Some(&user),
+        &user.username,
+        "run_start",
+        target,
+        detail,
+    )
+    .await;
     leptos_axum::redirect(&format!("{page}?run={}", snapshot.test_id));
     Ok(snapshot)
 }
@@ -61,6 +73,17 @@ pub async fn restart_test(test_id: String) -> Result<RunSnapshot, ApiError> {
         .restart(&user, &test_id)
         .await
         .map_err(|e| fail(run_error(e)))?;
+    let target = Some(format!("run {}", snapshot.test_id));
+    let detail = Some(format!("restart of run {test_id}"));
+    audit(
+        &state,
+        Some(&user),
+        &user.username,
+        "run_restart",
+        target,
+        detail,
+    )
+    .await;
     let page = match state.store.run(&snapshot.test_id).await {
         Ok(Some(r)) if r.source.is_none() => format!("/tests/{}?run={}", r.test_key, r.id),
         _ => format!("/runs/{}", snapshot.test_id),
@@ -71,11 +94,23 @@ pub async fn restart_test(test_id: String) -> Result<RunSnapshot, ApiError> {
 
 pub async fn cancel_test(test_id: String) -> Result<(), ApiError> {
     let user = current_user().await?;
-    state()?
+    let state = state()?;
+    state
         .runs
         .cancel(&user, &test_id)
         .await
-        .map_err(|e| fail(run_error(e)))
+        .map_err(|e| fail(run_error(e)))?;
+    let target = Some(format!("run {test_id}"));
+    audit(
+        &state,
+        Some(&user),
+        &user.username,
+        "run_cancel",
+        target,
+        None,
+    )
+    .await;
+    Ok(())
 }
 
 pub async fn get_run(test_id: String) -> Result<RunSnapshot, ApiError> {
@@ -147,54 +182,16 @@ fn summary_of(r: RunRecord) -> RunSummary {
     }
 }
 
-/// Midnight UTC of `YYYY-MM-DD`, in milliseconds since the epoch.
-fn day_start_ms(date: &str) -> Option<u64> {
-    let mut parts = date.splitn(3, '-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: i64 = parts.next()?.parse().ok()?;
-    let d: i64 = parts.next()?.parse().ok()?;
-    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days * 86_400_000).ok()
-}
-
-/// An optional form field: empty means absent.
-pub(super) fn non_empty(value: Option<String>) -> Option<String> {
-    value.filter(|v| !v.is_empty())
-}
-
 pub(super) fn run_error(e: RunError) -> ApiError {
     match e {
         RunError::UnknownTest | RunError::UnknownRun | RunError::UnknownRoom => ApiError::NotFound,
+        RunError::Forbidden => ApiError::Forbidden,
+        RunError::OverBudget(message) => ApiError::BadRequest(message),
         RunError::QueueFull => ApiError::BadRequest(RunError::QueueFull.to_string()),
         RunError::InvalidSuite(problems) => ApiError::InvalidSuite(problems),
         RunError::Database(e) => {
             error!(error = %e, "run bookkeeping failed");
             ApiError::Internal
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_days_since_the_epoch() {
-        assert_eq!(day_start_ms("1970-01-01"), Some(0));
-        assert_eq!(day_start_ms("2026-11-28"), Some(1_795_824_000_000));
-        assert_eq!(day_start_ms("2024-03-01"), Some(1_709_251_200_000));
-        for bad in ["", "2026-13-01", "2026-11", "yesterday", "1969-12-31"] {
-            assert_eq!(day_start_ms(bad), None, "{bad}");
         }
     }
 }

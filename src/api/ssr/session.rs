@@ -5,27 +5,32 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use tracing::{error, info};
 
-use super::{fail, state};
+use super::{account_error, audit, client_ip, fail, internal, state, ApiState};
 use crate::{
+    accounts::AuthFailure,
     api::ApiError,
     auth::{self, AuthUser},
     protocol::api::UserInfo,
 };
 
-/// The user behind the current request, from the session cookie; 401 without one.
+/// The user behind the current request (session cookie or bearer token); 401 without one.
 pub async fn current_user() -> Result<AuthUser, ApiError> {
     session_user()
         .await?
         .ok_or_else(|| fail(ApiError::Unauthorized))
 }
 
-/// The user behind the current request, if its session cookie is valid.
+/// The user behind the current request, if its credential is valid.
 pub async fn session_user() -> Result<Option<AuthUser>, ApiError> {
     let state = state()?;
     let headers: HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| ApiError::Internal)?;
-    Ok(state.keys.from_headers(&headers).ok())
+    match state.accounts.from_headers(&headers).await {
+        Ok(user) => Ok(Some(user)),
+        Err(AuthFailure::Unauthenticated(_)) => Ok(None),
+        Err(AuthFailure::Database(e)) => Err(internal("session lookup failed", e)),
+    }
 }
 
 pub async fn login(
@@ -35,43 +40,47 @@ pub async fn login(
 ) -> Result<UserInfo, ApiError> {
     let state = state()?;
     let username = username.trim().to_owned();
-    if username.is_empty() || password.is_empty() || username.len() > 64 || password.len() > 1024 {
-        return Err(fail(ApiError::BadCredentials));
-    }
-    let user = state.store.user_by_name(&username).await.map_err(|e| {
-        error!(error = %e, "user lookup failed");
-        fail(ApiError::Internal)
-    })?;
-    // Verify against a real hash even for unknown users, so timing does not tell which names exist.
-    let phc = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| DUMMY_HASH.to_owned());
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc))
-        .await
-        .unwrap_or(false);
-    let user = match user {
-        Some(user) if ok => user,
-        _ => {
-            info!(%username, "failed login");
-            return Err(fail(ApiError::BadCredentials));
+    let ip = client_ip(state.trust_proxy).await;
+    let (user, token) = match state.accounts.login(&username, &password, ip).await {
+        Ok(signed_in) => signed_in,
+        Err(e) => {
+            // The name as tried, escaped and cut short: a log line must not be forged through it.
+            let tried: String = username.chars().take(64).collect();
+            info!(username = ?tried, "failed login");
+            audit(
+                &state,
+                None,
+                &tried,
+                "login_failed",
+                None,
+                Some(e.to_string()),
+            )
+            .await;
+            return Err(account_error(e));
         }
     };
-    let token = state.keys.issue(user.id, &user.username).map_err(|e| {
-        error!(error = %e, "could not sign a token");
-        fail(ApiError::Internal)
-    })?;
-    let response = expect_context::<ResponseOptions>();
-    response.insert_header(
-        header::SET_COOKIE,
-        auth::session_cookie(&token, state.keys.ttl_secs(), state.secure_cookies),
-    );
+    start_session(&state, &token);
     info!(user = user.id, "logged in");
+    audit(&state, Some(&user), &user.username, "login", None, None).await;
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(UserInfo {
         id: user.id,
         username: user.username,
+        role: user.role,
     })
+}
+
+/// Sets the session cookie on the response.
+pub(super) fn start_session(state: &ApiState, token: &str) {
+    let response = expect_context::<ResponseOptions>();
+    response.insert_header(
+        header::SET_COOKIE,
+        auth::session_cookie(
+            token,
+            state.accounts.keys().ttl_secs(),
+            state.secure_cookies,
+        ),
+    );
 }
 
 /// Only local paths are followed after login, never another site.
@@ -90,15 +99,24 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// An argon2id hash of a random password, checked when the username is unknown.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2cQ6Vn9r8hq6hZLJ7m0F3j0U9n8w6xw8m0cX4xk0Z1Y";
-
-pub fn logout() {
+/// Signs out everywhere: every session of the user ends and their open sockets close.
+pub async fn logout() -> Result<(), ApiError> {
+    let state = state()?;
+    if let Some(user) = session_user().await? {
+        if let Err(e) = state.accounts.end_sessions(user.id).await {
+            error!(error = %e, "could not end the sessions");
+            return Err(account_error(e));
+        }
+        audit(&state, Some(&user), &user.username, "logout", None, None).await;
+    }
     if let Some(response) = use_context::<ResponseOptions>() {
-        response.insert_header(header::SET_COOKIE, auth::clear_session_cookie());
+        response.insert_header(
+            header::SET_COOKIE,
+            auth::clear_session_cookie(state.secure_cookies),
+        );
     }
     leptos_axum::redirect("/login");
+    Ok(())
 }
 
 #[cfg(test)]
@@ -118,12 +136,5 @@ mod tests {
             assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(safe_next(None), "/");
-    }
-
-    #[test]
-    fn the_dummy_hash_is_a_real_argon2_hash() {
-        use argon2::password_hash::PasswordHash;
-        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
-        assert!(!auth::verify_password("anything", DUMMY_HASH));
     }
 }

@@ -1,10 +1,6 @@
 //! Suites: check a text, save a version, list and read the caller's, and run one (sent or stored).
 
-use super::{
-    current_user, fail, internal,
-    runs::{non_empty, run_error},
-    state,
-};
+use super::{audit, current_user, fail, internal, non_empty, runner, runs::run_error, state};
 use crate::{
     api::ApiError,
     auth::AuthUser,
@@ -21,12 +17,13 @@ pub async fn run_suite(
     room: Option<String>,
     environment: Option<String>,
 ) -> Result<RunSnapshot, ApiError> {
-    let user = current_user().await?;
+    let user = runner().await?;
     let source = SuiteSource {
         suite_id: None,
         suite_version: None,
         text,
         environment,
+        variables: Default::default(),
     };
     start(&user, source, room).await
 }
@@ -37,18 +34,33 @@ pub async fn run_saved_suite(
     environment: Option<String>,
     room: Option<String>,
 ) -> Result<RunSnapshot, ApiError> {
-    let user = current_user().await?;
-    let (info, text, _) = state()?
+    let user = runner().await?;
+    let state = state()?;
+    let (info, text, _) = state
         .store
         .suite_version(user.id, id, version)
         .await
         .map_err(|e| internal("reading a suite failed", e))?
         .ok_or_else(|| fail(ApiError::NotFound))?;
+    // A run of a suite shared into one of the caller's rooms goes to that room, where its members
+    // and viewers can watch it, unless another is chosen.
+    let room = match non_empty(room) {
+        Some(room) => Some(room),
+        None => {
+            let mine = state
+                .store
+                .rooms_of(user.id)
+                .await
+                .map_err(|e| internal("listing rooms failed", e))?;
+            info.rooms.into_iter().find(|r| mine.contains(r))
+        }
+    };
     let source = SuiteSource {
         suite_id: Some(id),
         suite_version: Some(info.version),
         text,
         environment: non_empty(environment),
+        variables: Default::default(),
     };
     start(&user, source, room).await
 }
@@ -59,11 +71,25 @@ async fn start(
     source: SuiteSource,
     room: Option<String>,
 ) -> Result<RunSnapshot, ApiError> {
-    let snapshot = state()?
+    let state = state()?;
+    let what = source
+        .suite_id
+        .map_or_else(|| "a sent suite".to_owned(), |id| format!("suite {id}"));
+    let snapshot = state
         .runs
         .start(user, Start::Suite(source), non_empty(room))
         .await
         .map_err(|e| fail(run_error(e)))?;
+    let target = Some(format!("run {}", snapshot.test_id));
+    audit(
+        &state,
+        Some(user),
+        &user.username,
+        "run_start",
+        target,
+        Some(what),
+    )
+    .await;
     leptos_axum::redirect(&format!("/runs/{}", snapshot.test_id));
     Ok(snapshot)
 }
@@ -74,14 +100,26 @@ pub async fn check_suite(text: String) -> Result<Vec<SuiteProblem>, ApiError> {
 }
 
 pub async fn save_suite(id: Option<i64>, text: String) -> Result<SuiteSaved, ApiError> {
-    let user = current_user().await?;
+    let user = runner().await?;
+    let state = state()?;
     let suite = parse_suite(&text).map_err(|errors| fail(ApiError::InvalidSuite(errors)))?;
-    match state()?
+    match state
         .store
         .save_suite(user.id, id, &suite.name, &text)
         .await
     {
         Ok(Some((id, version))) => {
+            let target = Some(format!("suite {id}"));
+            let detail = Some(format!("{} v{version}", suite.name));
+            audit(
+                &state,
+                Some(&user),
+                &user.username,
+                "suite_save",
+                target,
+                detail,
+            )
+            .await;
             // The browser goes to the saved (newest) version in the editor.
             leptos_axum::redirect(&format!("/suites/{id}"));
             Ok(SuiteSaved { id, version })
@@ -120,4 +158,33 @@ pub async fn get_suite(id: i64, version: Option<i64>) -> Result<SuiteDetail, Api
         text,
         versions,
     })
+}
+
+pub async fn share_suite(id: i64, room: String, shared: bool) -> Result<(), ApiError> {
+    let user = runner().await?;
+    let state = state()?;
+    let done = state
+        .store
+        .share_suite(user.id, id, &room, shared)
+        .await
+        .map_err(|e| internal("sharing a suite failed", e))?;
+    if !done {
+        return Err(fail(ApiError::NotFound));
+    }
+    let action = if shared {
+        "suite_share"
+    } else {
+        "suite_unshare"
+    };
+    let detail = Some(format!("room {room}"));
+    audit(
+        &state,
+        Some(&user),
+        &user.username,
+        action,
+        Some(format!("suite {id}")),
+        detail,
+    )
+    .await;
+    Ok(())
 }

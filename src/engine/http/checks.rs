@@ -18,7 +18,10 @@ use serde_json_path::JsonPath;
 
 use crate::{
     protocol::CheckOutcome,
-    suite::{CaptureDef, Checks, JsonCheck, JsonType, StatusCheck, StepDef, TextMatch},
+    suite::{
+        compile_json_schema, compile_regex, CaptureDef, Checks, JsonCheck, JsonType, StatusCheck,
+        StepDef, TextMatch, MAX_VALUE_BYTES,
+    },
 };
 
 /// A step's regexes, JSONPaths and JSON Schema, compiled. Anything not prepared (or a default
@@ -56,7 +59,7 @@ impl Patterns {
                 .entry(path.clone())
                 .or_insert_with(|| compile_path(path));
         }
-        p.schema = checks.json_schema.as_ref().map(compile_schema);
+        p.schema = checks.json_schema.as_ref().map(compile_json_schema);
         p
     }
 
@@ -75,16 +78,8 @@ impl Patterns {
     }
 }
 
-fn compile_regex(pattern: &str) -> Result<Regex, String> {
-    Regex::new(pattern).map_err(|e| e.to_string())
-}
-
 fn compile_path(path: &str) -> Result<JsonPath, String> {
     JsonPath::parse(path).map_err(|e| e.to_string())
-}
-
-fn compile_schema(schema: &Value) -> Result<jsonschema::Validator, String> {
-    jsonschema::validator_for(schema).map_err(|e| e.to_string())
 }
 
 /// What a step's request got back.
@@ -254,7 +249,7 @@ fn schema_mismatch(schema: &Value, patterns: &Patterns, json: &Value) -> Option<
     let validator = match &patterns.schema {
         Some(Ok(v)) => v,
         Some(Err(e)) => return Some(format!("invalid JSON schema: {e}")),
-        None => match compile_schema(schema) {
+        None => match compile_json_schema(schema) {
             Ok(v) => {
                 compiled = v;
                 &compiled
@@ -349,13 +344,14 @@ fn json_mismatch(check: &JsonCheck, json: &Value, patterns: &Patterns) -> Option
 }
 
 /// Sets the step's captured variables from the response. A capture that finds nothing leaves the
-/// variable unset, so a later step using it fails with "unknown variable".
+/// variable unset, so a later step using it fails with "unknown variable"; a value too large to be a
+/// variable fails the step.
 pub fn capture(
     captures: &BTreeMap<String, CaptureDef>,
     patterns: &Patterns,
     r: &Response,
     vars: &mut BTreeMap<String, String>,
-) {
+) -> Result<(), String> {
     for (name, def) in captures {
         let value = if let Some(path) = &def.json {
             serde_json::from_str::<Value>(&r.body)
@@ -382,6 +378,13 @@ pub fn capture(
             None
         };
         match value {
+            Some(v) if v.len() > MAX_VALUE_BYTES => {
+                vars.remove(name);
+                return Err(format!(
+                    "capture `{name}`: the value is {} bytes, over the {MAX_VALUE_BYTES} a variable may hold",
+                    v.len()
+                ));
+            }
             Some(v) => {
                 vars.insert(name.clone(), v);
             }
@@ -389,6 +392,24 @@ pub fn capture(
                 vars.remove(name);
             }
         }
+    }
+    Ok(())
+}
+
+/// Bodies up to this size are judged on the async worker that received them; larger ones are
+/// parsed and matched on a blocking thread, so a few large responses cannot stall every run.
+pub const INLINE_JUDGE_BYTES: usize = 64 * 1024;
+
+/// Runs `judge` (checks and captures of a response with a `body_bytes` body) where it does not stall
+/// the async workers. `None` if it panicked, which a suite must never be able to make it do.
+pub async fn judge<T: Send + 'static>(
+    body_bytes: usize,
+    judge: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    if body_bytes <= INLINE_JUDGE_BYTES {
+        Some(judge())
+    } else {
+        tokio::task::spawn_blocking(judge).await.ok()
     }
 }
 

@@ -9,6 +9,7 @@ pub mod checks;
 
 use std::{
     collections::BTreeMap,
+    net::SocketAddr,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -123,8 +124,11 @@ impl HttpClient {
             }
         };
         // Names are checked by the resolver; literal addresses never reach it.
-        if literal_ip(&url).is_some_and(|ip| !self.policy.permits(ip)) {
-            return Err(denied());
+        if let Some(ip) = literal_ip(&url) {
+            let port = url.port_or_known_default().unwrap_or(0);
+            if !self.policy.permits_socket(SocketAddr::new(ip, port)) {
+                return Err(denied());
+            }
         }
         let method = if step.method.bytes().all(|b| b.is_ascii_uppercase()) {
             reqwest::Method::from_bytes(step.method.as_bytes())

@@ -203,7 +203,7 @@ async fn connect(
     };
     let allowed: Vec<SocketAddr> = addrs
         .into_iter()
-        .filter(|a| policy.permits(a.ip()))
+        .filter(|a| policy.permits_socket(*a))
         .collect();
     if allowed.is_empty() {
         return Err(denied());

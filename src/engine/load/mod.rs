@@ -22,12 +22,12 @@ use tokio::{task::JoinSet, time::Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    http::{checks, HttpClient},
+    http::{checks, HttpClient, Response},
     Engine, RunContext, SuiteJob,
 };
 use crate::{
     protocol::{LoadStats, LoadSummary, RunResults, RunStatus, StepResult, ThresholdResult},
-    suite::{Figures, LoadDef, OnFailure, Suite},
+    suite::{Figures, LoadDef, OnFailure, StepDef, Suite},
 };
 
 /// Live figures are published at most this often per run.
@@ -160,7 +160,8 @@ async fn execute(http: Arc<HttpClient>, ctx: RunContext) {
 
     sink.status(RunStatus::Running).await;
     let started = Instant::now();
-    let deadline = duration.map(|d| started + d);
+    // The wall-clock cap holds for runs limited by iterations alone too.
+    let deadline = Some(started + duration.unwrap_or(LoadDef::MAX_DURATION));
     let ramp_up = load.ramp_up();
     let mut users = JoinSet::new();
     for i in 0..load.users {
@@ -336,6 +337,27 @@ fn describe(s: &LoadStats) -> String {
     )
 }
 
+/// A response's error kind (`status N` or `check`; `None` when every check passed) and what the step
+/// captured from it.
+fn judge(
+    step: &StepDef,
+    patterns: &checks::Patterns,
+    response: &Response,
+) -> (Option<String>, BTreeMap<String, String>) {
+    let mut captured = BTreeMap::new();
+    let error = match checks::first_failure(&step.checks, patterns, response) {
+        Some(_) => Some(match &step.checks.status {
+            Some(check) if !check.accepts(response.status) => format!("status {}", response.status),
+            _ => "check".to_owned(),
+        }),
+        None if step.capture.is_empty() => None,
+        None => checks::capture(&step.capture, patterns, response, &mut captured)
+            .err()
+            .map(|_| "capture".to_owned()),
+    };
+    (error, captured)
+}
+
 /// One virtual user: waits for its start time, then runs the steps until the run stops or no
 /// iterations are left. Each iteration starts from the suite's variables; captures carry over to the
 /// iteration's later steps only.
@@ -354,13 +376,13 @@ async fn virtual_user(shared: Arc<Shared>, start_at: Instant) {
     shared.active.fetch_sub(1, Ordering::Relaxed);
 }
 
-async fn iterate(shared: &Shared) {
+async fn iterate(shared: &Arc<Shared>) {
     let mut connection = http1::UserConnection::default();
     while !shared.stop.is_cancelled() && shared.claim() {
         // Copied only when a step captures something into it.
         let mut vars = Cow::Borrowed(&shared.vars);
         let steps = shared.suite.steps.iter().zip(&shared.urls);
-        for ((step, url), patterns) in steps.zip(&shared.patterns) {
+        for (index, ((step, url), patterns)) in steps.zip(&shared.patterns).enumerate() {
             let outcome = match shared.http.prepare(step, &vars, url.as_ref()) {
                 // Plain HTTP on the engine's own connection; TLS and URL credentials (sent as basic
                 // auth) through the shared client.
@@ -376,18 +398,21 @@ async fn iterate(shared: &Shared) {
             };
             let (latency, error) = match outcome {
                 Ok(response) => {
-                    let error = checks::first_failure(&step.checks, patterns, &response).map(
-                        |_| match &step.checks.status {
-                            Some(check) if !check.accepts(response.status) => {
-                                format!("status {}", response.status)
-                            }
-                            _ => "check".to_owned(),
-                        },
-                    );
-                    if error.is_none() && !step.capture.is_empty() {
-                        checks::capture(&step.capture, patterns, &response, vars.to_mut());
+                    let latency = response.latency;
+                    let (error, captured) = if response.body.len() <= checks::INLINE_JUDGE_BYTES {
+                        judge(step, patterns, &response)
+                    } else {
+                        let (shared, i) = (shared.clone(), index);
+                        checks::judge(response.body.len(), move || {
+                            judge(&shared.suite.steps[i], &shared.patterns[i], &response)
+                        })
+                        .await
+                        .unwrap_or_else(|| (Some("check".to_owned()), BTreeMap::new()))
+                    };
+                    if !captured.is_empty() {
+                        vars.to_mut().extend(captured);
                     }
-                    (Some(response.latency), error)
+                    (Some(latency), error)
                 }
                 Err(e) => (None, Some(e.kind.to_owned())),
             };

@@ -1,6 +1,12 @@
 //! `livecheck run suite.yaml`: runs one suite file without the server — the same engines, with a sink
 //! that prints to the terminal instead of the hub and the store — then writes the optional JUnit XML
 //! and JSON reports. The exit code tells CI pipelines how it went.
+//!
+//! With `--server URL --token T`, the suite is one stored on a livecheck server instead: [`remote`]
+//! starts it through the REST API and follows it live over the WebSocket, with the same output,
+//! reports and exit codes.
+
+mod remote;
 
 use std::{
     collections::BTreeMap,
@@ -16,9 +22,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     clock::now_ms,
-    engine::{http::HttpClient, Engines, EventSink, EventTarget, RunContext, SuiteRun, Workload},
+    engine::{Engines, EventSink, EventTarget, RunContext, SuiteRun, Workload},
     protocol::{
         api::RunOptions, event::new_epoch, RunEvent, RunSnapshot, RunStatus, ServerMessage,
+        StepResult,
     },
     report::junit_xml,
     server::{
@@ -32,8 +39,20 @@ use crate::{
 /// 1 a check or threshold failed, 2 the suite or the arguments are invalid, 130 interrupted.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
-    /// The suite, YAML or JSON (docs/suites.md).
+    /// The suite: a YAML or JSON file (docs/suites.md); with --server, the id or name of a stored one.
     pub suite: PathBuf,
+    /// Run a suite stored on this livecheck server (e.g. http://livecheck.internal:3000) and follow
+    /// it live, instead of a local file.
+    #[arg(long, value_name = "URL", requires = "token")]
+    pub server: Option<String>,
+    /// A personal access token with the `run` scope, for --server.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "LIVECHECK_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -127,6 +146,10 @@ pub async fn run(
     cancel: CancellationToken,
     out: impl Write + Send + 'static,
 ) -> Result<Outcome, HeadlessError> {
+    if let Some(server) = args.server.clone() {
+        let token = args.token.clone().unwrap_or_default();
+        return remote::run(args, &server, &token, cancel, out).await;
+    }
     let text = std::fs::read_to_string(&args.suite).map_err(|source| HeadlessError::Read {
         path: args.suite.clone(),
         source,
@@ -151,10 +174,7 @@ pub async fn run(
         variables.insert(name.clone(), value.replace('$', "$$"));
     }
     let name = suite.name.clone();
-    let workload = Workload::Suite(SuiteRun {
-        suite: Arc::new(suite),
-        variables,
-    });
+    let workload = Workload::Suite(SuiteRun::new(Arc::new(suite), variables));
     let options = RunOptions::default();
     let snapshot = RunSnapshot::queued(
         "headless".into(),
@@ -163,7 +183,9 @@ pub async fn run(
         workload.total_steps(&options),
     );
 
-    let engines = Engines::new(HttpClient::new(config.step_timeout, config.targets.clone()));
+    // The suite is the user's own and runs as them, on their machine: loopback is theirs to call.
+    let targets = config.targets.clone().allowing_loopback();
+    let engines = Engines::new(config.step_timeout, targets, None);
     let target = Arc::new(Terminal {
         state: Mutex::new((snapshot, Box::new(out))),
     });
@@ -180,22 +202,27 @@ pub async fn run(
         .await;
 
     let snapshot = target.snapshot();
+    let summary = finish(&args, &snapshot)?;
+    target.line(&summary_line(&snapshot));
+    Ok(summary)
+}
+
+/// Writes the reports asked for and tells how the run ended.
+fn finish(args: &RunArgs, snapshot: &RunSnapshot) -> Result<Outcome, HeadlessError> {
     if let Some(path) = &args.junit {
-        write(path, junit_xml(&snapshot))?;
+        write(path, junit_xml(snapshot))?;
     }
     if let Some(path) = &args.json {
         write(
             path,
-            serde_json::to_string_pretty(&snapshot).unwrap_or_default(),
+            serde_json::to_string_pretty(snapshot).unwrap_or_default(),
         )?;
     }
-    let outcome = match snapshot.status {
+    Ok(match snapshot.status {
         RunStatus::Completed => Outcome::Passed,
         RunStatus::Cancelled => Outcome::Cancelled,
         _ => Outcome::Failed,
-    };
-    target.line(&summary_line(&snapshot));
-    Ok(outcome)
+    })
 }
 
 fn write(path: &Path, text: String) -> Result<(), HeadlessError> {
@@ -263,17 +290,7 @@ fn describe(msg: &ServerMessage) -> Option<String> {
     match msg {
         ServerMessage::TestProgress(p) => {
             if let Some(step) = &p.step {
-                let mark = if step.passed { "✓" } else { "✗" };
-                let status = step.status.map(|s| format!("{s}, ")).unwrap_or_default();
-                let why = step
-                    .error
-                    .as_ref()
-                    .map(|e| format!(": {e}"))
-                    .unwrap_or_default();
-                Some(format!(
-                    "  {mark} {}/{} {} — {status}{} ms{why}",
-                    step.index, p.total_steps, step.name, step.duration_ms
-                ))
+                Some(step_line(step, p.total_steps))
             } else {
                 p.load.as_ref().map(|_| format!("  {}", p.message))
             }
@@ -308,6 +325,21 @@ fn describe(msg: &ServerMessage) -> Option<String> {
         ServerMessage::TestError { error, .. } => Some(format!("  error: {error}")),
         _ => None,
     }
+}
+
+/// `  ✓ 3/8 GET /demo/items — 200, 12 ms`.
+fn step_line(step: &StepResult, total_steps: u32) -> String {
+    let mark = if step.passed { "✓" } else { "✗" };
+    let status = step.status.map(|s| format!("{s}, ")).unwrap_or_default();
+    let why = step
+        .error
+        .as_ref()
+        .map(|e| format!(": {e}"))
+        .unwrap_or_default();
+    format!(
+        "  {mark} {}/{total_steps} {} — {status}{} ms{why}",
+        step.index, step.name, step.duration_ms
+    )
 }
 
 fn summary_line(run: &RunSnapshot) -> String {

@@ -1,0 +1,149 @@
+//! Sign-in throttling: attempts per client address and failures per username in fixed windows, so a
+//! password cannot be guessed quickly from one address nor for one account from many. Over a limit,
+//! the caller answers 429 with the seconds until the window ends.
+
+use std::{
+    collections::HashMap,
+    hash::Hash,
+    net::IpAddr,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+/// Sign-in attempts one address may make per window.
+pub const ATTEMPTS_PER_ADDRESS: u32 = 20;
+pub const ADDRESS_WINDOW: Duration = Duration::from_secs(60);
+/// Failed sign-ins one username may have per window, from anywhere.
+pub const FAILURES_PER_USERNAME: u32 = 10;
+pub const USERNAME_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Keys kept before expired windows are swept (bounds the memory an attacker can make us use).
+const SWEEP_AT: usize = 10_000;
+
+struct Window {
+    started: Instant,
+    count: u32,
+}
+
+/// Counts in fixed windows per key.
+struct Counter<K> {
+    limit: u32,
+    period: Duration,
+    windows: Mutex<HashMap<K, Window>>,
+}
+
+impl<K: Eq + Hash> Counter<K> {
+    fn new(limit: u32, period: Duration) -> Self {
+        Self {
+            limit,
+            period,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Seconds to wait when `key` is over its limit now.
+    fn blocked(&self, key: &K, now: Instant) -> Option<u64> {
+        let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let w = windows.get(key)?;
+        let elapsed = now.duration_since(w.started);
+        (elapsed < self.period && w.count >= self.limit)
+            .then(|| (self.period - elapsed).as_secs().max(1))
+    }
+
+    fn add(&self, key: K, now: Instant) {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if windows.len() >= SWEEP_AT {
+            windows.retain(|_, w| now.duration_since(w.started) < self.period);
+        }
+        let w = windows.entry(key).or_insert(Window {
+            started: now,
+            count: 0,
+        });
+        if now.duration_since(w.started) >= self.period {
+            *w = Window {
+                started: now,
+                count: 0,
+            };
+        }
+        w.count += 1;
+    }
+
+    fn clear(&self, key: &K) {
+        self.windows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+    }
+}
+
+/// The two sign-in limits.
+pub struct LoginLimiter {
+    by_address: Counter<IpAddr>,
+    by_username: Counter<String>,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        Self {
+            by_address: Counter::new(ATTEMPTS_PER_ADDRESS, ADDRESS_WINDOW),
+            by_username: Counter::new(FAILURES_PER_USERNAME, USERNAME_WINDOW),
+        }
+    }
+}
+
+impl LoginLimiter {
+    /// Counts an attempt from `ip` for `username`; `Err(seconds)` when either is over its limit (the
+    /// attempt is then not made).
+    pub fn attempt(&self, ip: Option<IpAddr>, username: &str) -> Result<(), u64> {
+        let now = Instant::now();
+        let key = username.to_lowercase();
+        let wait = ip
+            .and_then(|ip| self.by_address.blocked(&ip, now))
+            .or_else(|| self.by_username.blocked(&key, now));
+        if let Some(wait) = wait {
+            return Err(wait);
+        }
+        if let Some(ip) = ip {
+            self.by_address.add(ip, now);
+        }
+        Ok(())
+    }
+
+    /// A wrong password for `username`.
+    pub fn failed(&self, username: &str) {
+        self.by_username
+            .add(username.to_lowercase(), Instant::now());
+    }
+
+    /// A successful sign-in clears the username's failures.
+    pub fn succeeded(&self, username: &str) {
+        self.by_username.clear(&username.to_lowercase());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_and_a_username_are_limited_separately() {
+        let l = LoginLimiter::default();
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        for i in 0..ATTEMPTS_PER_ADDRESS {
+            assert!(l.attempt(Some(a), &format!("user{i}")).is_ok());
+        }
+        assert!(l.attempt(Some(a), "someone").unwrap_err() >= 1);
+        // Another address is not held up by the first one.
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        for _ in 0..FAILURES_PER_USERNAME {
+            assert!(l.attempt(Some(b), "Alice").is_ok());
+            l.failed("Alice");
+        }
+        let c: IpAddr = "10.0.0.3".parse().unwrap();
+        assert!(
+            l.attempt(Some(c), "alice").is_err(),
+            "usernames are counted case-insensitively"
+        );
+        l.succeeded("alice");
+        assert!(l.attempt(Some(c), "alice").is_ok());
+    }
+}

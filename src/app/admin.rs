@@ -1,0 +1,225 @@
+//! Administration (`/admin`, admins only): accounts (create, role, disable, new password), the live
+//! settings with the database's size, and the audit log with filters and a JSON-lines download.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use super::{runs::date, RequireUser};
+use crate::{
+    api::{
+        self, AdminCreateUser, AdminResetPassword, AdminSetDisabled, AdminSetRegistration,
+        AdminSetRole,
+    },
+    protocol::api::Role,
+};
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    view! {
+        <RequireUser>
+            <Users/>
+            <Settings/>
+            <AuditLog/>
+        </RequireUser>
+    }
+}
+
+fn role_options(current: Role) -> impl IntoView {
+    Role::ALL
+        .into_iter()
+        .map(|r| view! { <option value=r.as_str() selected=r == current>{r.as_str()}</option> })
+        .collect_view()
+}
+
+#[component]
+fn Users() -> impl IntoView {
+    let create = ServerAction::<AdminCreateUser>::new();
+    let set_role = ServerAction::<AdminSetRole>::new();
+    let set_disabled = ServerAction::<AdminSetDisabled>::new();
+    let reset = ServerAction::<AdminResetPassword>::new();
+    let users = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                set_role.version().get(),
+                set_disabled.version().get(),
+            )
+        },
+        |_| api::admin_users(),
+    );
+    let problem = move || {
+        [
+            create.value().get().and_then(|r| r.err()),
+            set_role.value().get().and_then(|r| r.err()),
+            set_disabled.value().get().and_then(|r| r.err()),
+            reset.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+    };
+    view! {
+        <section class="card" data-testid="users">
+            <h1>"Users"</h1>
+            <ActionForm action=create attr:class="start">
+                <label>"Username " <input type="text" name="username" required maxlength="64"/></label>
+                <label>"Password " <input type="password" name="password" required minlength="8" autocomplete="new-password"/></label>
+                <label>"Role " <select name="role">{role_options(Role::Member)}</select></label>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>"Create user"</button>
+            </ActionForm>
+            {problem}
+            {move || reset.value().get().and_then(|r| r.ok()).map(|()| view! { <p class="ok" role="status">"Password set."</p> })}
+            <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
+                {move || Suspend::new(async move {
+                    match users.await {
+                        Ok(list) => view! {
+                            <table>
+                                <thead><tr><th>"User"</th><th>"Role"</th><th>"Status"</th><th>"New password"</th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|u| {
+                                        let (id1, id2, id3) = (u.id.to_string(), u.id.to_string(), u.id.to_string());
+                                        let role_label = format!("Role of {}", u.username);
+                                        let password_label = format!("New password for {}", u.username);
+                                        let (role, disabled) = (u.role, u.disabled);
+                                        let name = u.username.clone();
+                                        view! {
+                                            <tr data-user=name>
+                                                <td>{u.username}</td>
+                                                <td>
+                                                    <ActionForm action=set_role attr:class="inline">
+                                                        <input type="hidden" name="id" value=id1/>
+                                                        <select name="role" aria-label=role_label>{role_options(role)}</select>
+                                                        <button type="submit">"Set"</button>
+                                                    </ActionForm>
+                                                </td>
+                                                <td>
+                                                    <ActionForm action=set_disabled attr:class="inline">
+                                                        <input type="hidden" name="id" value=id2/>
+                                                        <input type="hidden" name="disabled" value=(!disabled).to_string()/>
+                                                        {if disabled { "disabled " } else { "active " }}
+                                                        <button type="submit">{if disabled { "Enable" } else { "Disable" }}</button>
+                                                    </ActionForm>
+                                                </td>
+                                                <td>
+                                                    <ActionForm action=reset attr:class="inline">
+                                                        <input type="hidden" name="id" value=id3/>
+                                                        <input type="password" name="password" minlength="8" autocomplete="new-password" aria-label=password_label/>
+                                                        <button type="submit">"Set"</button>
+                                                    </ActionForm>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Settings() -> impl IntoView {
+    let registration = ServerAction::<AdminSetRegistration>::new();
+    let settings = Resource::new(
+        move || registration.version().get(),
+        |_| api::get_admin_settings(),
+    );
+    view! {
+        <section class="card" data-testid="settings">
+            <h1>"Settings"</h1>
+            <Suspense fallback=|| view! { <p>"Loading settings…"</p> }>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Ok(s) => view! {
+                            <ActionForm action=registration attr:class="start">
+                                <input type="hidden" name="open" value=(!s.registration_open).to_string()/>
+                                <span>{if s.registration_open { "Anyone may create an account." } else { "Only admins create accounts." }}</span>
+                                <button type="submit">{if s.registration_open { "Close registration" } else { "Open registration" }}</button>
+                            </ActionForm>
+                            <p>
+                                {if s.retention_days == 0 {
+                                    "Runs are kept forever".to_owned()
+                                } else {
+                                    format!("Runs are kept {} days", s.retention_days)
+                                }}
+                                " (LIVECHECK_RETENTION_DAYS). Database: "
+                                <strong data-testid="database-size">{format!("{:.1} MB", s.database_bytes as f64 / 1e6)}</strong>
+                            </p>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn AuditLog() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        let q = query.read();
+        let text = |k: &str| q.get(k).filter(|v| !v.is_empty());
+        (text("actor"), text("action"), text("from"), text("to"))
+    });
+    let entries = Resource::new(
+        move || filter.get(),
+        |(actor, action, from, to)| api::audit_log(actor, action, from, to),
+    );
+    let download = move || {
+        let (actor, action, from, to) = filter.get();
+        let pairs: Vec<String> = [
+            ("actor", actor),
+            ("action", action),
+            ("from", from),
+            ("to", to),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k}={v}")))
+        .collect();
+        format!("/admin/audit.jsonl?{}", pairs.join("&"))
+    };
+    let (actor, action, from, to) = filter.get_untracked();
+    view! {
+        <section class="card" data-testid="audit">
+            <h1>"Audit log"</h1>
+            <form method="get" action="/admin" class="filters">
+                <label>"Actor " <input type="text" name="actor" value=actor.unwrap_or_default()/></label>
+                <label>"Action " <input type="text" name="action" value=action.unwrap_or_default()/></label>
+                <label>"From " <input type="date" name="from" value=from.unwrap_or_default()/></label>
+                <label>"To " <input type="date" name="to" value=to.unwrap_or_default()/></label>
+                <button type="submit">"Filter"</button>
+                <a href=download rel="external" download>"Download as JSON lines"</a>
+            </form>
+            <Suspense fallback=|| view! { <p>"Loading the log…"</p> }>
+                {move || Suspend::new(async move {
+                    match entries.await {
+                        Ok(list) => view! {
+                            <table>
+                                <thead><tr><th>"When"</th><th>"Who"</th><th>"From"</th><th>"What"</th><th>"Target"</th><th>"Detail"</th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|e| view! {
+                                        <tr data-action=e.action.clone()>
+                                            <td>{date(e.at)}</td>
+                                            <td>{e.actor}</td>
+                                            <td>{e.ip.unwrap_or_default()}</td>
+                                            <td>{e.action.clone()}</td>
+                                            <td>{e.target.unwrap_or_default()}</td>
+                                            <td>{e.detail.unwrap_or_default()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

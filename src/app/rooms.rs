@@ -1,0 +1,158 @@
+//! Rooms as team spaces: the caller's rooms with a form to create one (`/rooms`), and one room
+//! (`/rooms/:name`): its members (room admins add, remove and promote them) and the suites shared
+//! into it.
+
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_params_map};
+
+use super::{may_run, RequireUser};
+use crate::api::{self, AddRoomMember, CreateRoom, RemoveRoomMember, SetRoomRole};
+
+#[component]
+pub fn RoomsPage() -> impl IntoView {
+    let create = ServerAction::<CreateRoom>::new();
+    let rooms = Resource::new(move || create.version().get(), |_| api::my_rooms());
+    view! {
+        <RequireUser>
+            <section class="card">
+                <h1>"Rooms"</h1>
+                <p class="muted">"A room is a team space: its members see the runs started in it and run the suites shared into it."</p>
+                <Suspense fallback=|| view! { <p>"Loading rooms…"</p> }>
+                    {move || Suspend::new(async move {
+                        match rooms.await {
+                            Ok(list) if list.is_empty() => view! { <p class="muted">"You are in no room yet."</p> }.into_any(),
+                            Ok(list) => view! {
+                                <ul class="tests" data-testid="rooms">
+                                    {list.into_iter().map(|r| view! { <li><A href=format!("/rooms/{r}")>{r.clone()}</A></li> }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+                <Show when=may_run>
+                    <ActionForm action=create attr:class="start">
+                        <label>"New room " <input type="text" name="name" required maxlength="64" pattern="[A-Za-z0-9_-]+"/></label>
+                        <button type="submit">"Create room"</button>
+                    </ActionForm>
+                </Show>
+                {move || create.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            </section>
+        </RequireUser>
+    }
+}
+
+#[component]
+pub fn RoomPage() -> impl IntoView {
+    view! {
+        <RequireUser>
+            <Room/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Room() -> impl IntoView {
+    let params = use_params_map();
+    let name = Memo::new(move |_| params.read().get("name").unwrap_or_default());
+    let add = ServerAction::<AddRoomMember>::new();
+    let remove = ServerAction::<RemoveRoomMember>::new();
+    let set_role = ServerAction::<SetRoomRole>::new();
+    let room = Resource::new(
+        move || {
+            (
+                name.get(),
+                add.version().get(),
+                remove.version().get(),
+                set_role.version().get(),
+            )
+        },
+        |(name, ..)| api::get_room(name),
+    );
+    let problem = move || {
+        [
+            add.value().get().and_then(|r| r.err()),
+            remove.value().get().and_then(|r| r.err()),
+            set_role.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+    };
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading the room…"</p> }>
+            {move || Suspend::new(async move {
+                let room = match room.await {
+                    Ok(room) => room,
+                    Err(e) => return view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                };
+                let admin = room.admin;
+                let room_name = room.name.clone();
+                view! {
+                    <section class="card" data-testid="room">
+                        <h1>{format!("Room {}", room.name)}</h1>
+                        <h2>"Members"</h2>
+                        <table data-testid="members">
+                            <tbody>
+                                {room.members.into_iter().map(|m| {
+                                    let promote = if m.room_role == "admin" { "member" } else { "admin" };
+                                    let controls = admin.then(|| {
+                                        let (room1, room2) = (room_name.clone(), room_name.clone());
+                                        let (user1, user2) = (m.username.clone(), m.username.clone());
+                                        view! {
+                                            <ActionForm action=set_role attr:class="inline">
+                                                <input type="hidden" name="room" value=room1/>
+                                                <input type="hidden" name="username" value=user1/>
+                                                <input type="hidden" name="role" value=promote/>
+                                                <button type="submit">{format!("Make {promote}")}</button>
+                                            </ActionForm>
+                                            <ActionForm action=remove attr:class="inline">
+                                                <input type="hidden" name="room" value=room2/>
+                                                <input type="hidden" name="username" value=user2/>
+                                                <button type="submit">"Remove"</button>
+                                            </ActionForm>
+                                        }
+                                    });
+                                    view! {
+                                        <tr>
+                                            <td>{m.username}</td>
+                                            <td>{m.room_role}</td>
+                                            <td>{controls}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        {admin.then(|| {
+                            let room = room.name.clone();
+                            view! {
+                            <ActionForm action=add attr:class="start">
+                                <input type="hidden" name="room" value=room/>
+                                <label>"Add member " <input type="text" name="username" required maxlength="64"/></label>
+                                <button type="submit">"Add"</button>
+                            </ActionForm>
+                        }})}
+                        {problem}
+                        <h2>"Shared suites"</h2>
+                        {if room.suites.is_empty() {
+                            view! { <p class="muted">"No suite is shared into this room yet: share one from its editor."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="tests" data-testid="room-suites">
+                                    {room.suites.into_iter().map(|s| view! {
+                                        <li>
+                                            <A href=format!("/suites/{}", s.id)>{s.name}</A>
+                                            <span class="muted">{format!(" — v{}, by {}", s.version, s.owner)}</span>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                        <p><A href="/runs">"The room's runs are in your run list."</A></p>
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,151 @@
+//! Accounts: name, password hash, role, whether disabled, and the token version that ends every
+//! session of the user when it is raised.
+
+use sqlx::{sqlite::SqliteRow, Row};
+
+use super::{Result, Store};
+use crate::{clock::now_ms, protocol::api::Role};
+
+/// A user as the rest of the server sees it.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub token_version: i64,
+    pub created_at: u64,
+}
+
+const USER_COLUMNS: &str = "id, username, password_hash, role, disabled, token_version, created_at";
+
+fn user_from_row(r: SqliteRow) -> UserRecord {
+    UserRecord {
+        id: r.get("id"),
+        username: r.get("username"),
+        password_hash: r.get("password_hash"),
+        // An unknown role in a row is read as the least privileged one.
+        role: Role::parse(r.get("role")).unwrap_or(Role::Viewer),
+        disabled: r.get::<i64, _>("disabled") != 0,
+        token_version: r.get("token_version"),
+        created_at: r.get::<i64, _>("created_at") as u64,
+    }
+}
+
+impl Store {
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE username = ?"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(user_from_row))
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRecord>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(user_from_row))
+    }
+
+    /// Every account, by name.
+    pub async fn users(&self) -> Result<Vec<UserRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(user_from_row).collect())
+    }
+
+    /// Adds a user; `None` when the name is taken.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+    ) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT(username) DO NOTHING RETURNING id",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(now_ms() as i64)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.get("id")))
+    }
+
+    /// Inserts a member unless one with that name exists. Returns whether a row was added.
+    pub async fn create_user_if_missing(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> Result<bool> {
+        Ok(self
+            .create_user(username, password_hash, Role::Member)
+            .await?
+            .is_some())
+    }
+
+    /// Sets a new password hash and ends every session. Returns whether the user exists.
+    pub async fn set_password(&self, id: i64, password_hash: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = ?, token_version = token_version + 1 WHERE id = ?",
+        )
+        .bind(password_hash)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn set_role(&self, id: i64, role: Role) -> Result<bool> {
+        let done = sqlx::query("UPDATE users SET role = ? WHERE id = ?")
+            .bind(role.as_str())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Disables (ending every session) or enables an account.
+    pub async fn set_disabled(&self, id: i64, disabled: bool) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET disabled = ?, \
+             token_version = token_version + CASE WHEN ? THEN 1 ELSE 0 END WHERE id = ?",
+        )
+        .bind(disabled)
+        .bind(disabled)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Ends every session of the user; returns the new token version.
+    pub async fn bump_token_version(&self, id: i64) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "UPDATE users SET token_version = token_version + 1 WHERE id = ? RETURNING token_version",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.get("token_version")))
+    }
+
+    /// Admins whose accounts are enabled.
+    pub async fn active_admins(&self) -> Result<i64> {
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(row.get("n"))
+    }
+}
