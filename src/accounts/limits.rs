@@ -1,6 +1,7 @@
-//! Sign-in throttling: attempts per client address and failures per username in fixed windows, so a
-//! password cannot be guessed quickly from one address nor for one account from many. Over a limit,
-//! the caller answers 429 with the seconds until the window ends.
+//! Sign-in throttling: failed attempts per client address and per username in fixed windows, so a
+//! password cannot be guessed quickly from one address nor for one account from many (successful
+//! sign-ins do not count; hashing is bounded separately). Over a limit, the caller answers 429 with the
+//! seconds until the window ends.
 
 use std::{
     collections::HashMap,
@@ -10,7 +11,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Sign-in attempts one address may make per window.
+/// Failed sign-ins (and registrations) one address may make per window.
 pub const ATTEMPTS_PER_ADDRESS: u32 = 20;
 pub const ADDRESS_WINDOW: Duration = Duration::from_secs(60);
 /// Failed sign-ins one username may have per window, from anywhere.
@@ -91,27 +92,34 @@ impl Default for LoginLimiter {
 }
 
 impl LoginLimiter {
-    /// Counts an attempt from `ip` for `username`; `Err(seconds)` when either is over its limit (the
-    /// attempt is then not made).
+    /// Whether an attempt from `ip` for `username` may be made; `Err(seconds)` when either is over
+    /// its limit.
     pub fn attempt(&self, ip: Option<IpAddr>, username: &str) -> Result<(), u64> {
         let now = Instant::now();
         let key = username.to_lowercase();
-        let wait = ip
+        match ip
             .and_then(|ip| self.by_address.blocked(&ip, now))
-            .or_else(|| self.by_username.blocked(&key, now));
-        if let Some(wait) = wait {
-            return Err(wait);
+            .or_else(|| self.by_username.blocked(&key, now))
+        {
+            Some(wait) => Err(wait),
+            None => Ok(()),
         }
+    }
+
+    /// A wrong password for `username` from `ip`.
+    pub fn failed(&self, ip: Option<IpAddr>, username: &str) {
+        let now = Instant::now();
         if let Some(ip) = ip {
             self.by_address.add(ip, now);
         }
-        Ok(())
+        self.by_username.add(username.to_lowercase(), now);
     }
 
-    /// A wrong password for `username`.
-    pub fn failed(&self, username: &str) {
-        self.by_username
-            .add(username.to_lowercase(), Instant::now());
+    /// Something that counts against the address only (a registration).
+    pub fn counted(&self, ip: Option<IpAddr>) {
+        if let Some(ip) = ip {
+            self.by_address.add(ip, Instant::now());
+        }
     }
 
     /// A successful sign-in clears the username's failures.
@@ -128,15 +136,20 @@ mod tests {
     fn an_address_and_a_username_are_limited_separately() {
         let l = LoginLimiter::default();
         let a: IpAddr = "10.0.0.1".parse().unwrap();
+        // Successful sign-ins do not count.
+        for _ in 0..100 {
+            assert!(l.attempt(Some(a), "someone").is_ok());
+        }
         for i in 0..ATTEMPTS_PER_ADDRESS {
             assert!(l.attempt(Some(a), &format!("user{i}")).is_ok());
+            l.failed(Some(a), &format!("user{i}"));
         }
         assert!(l.attempt(Some(a), "someone").unwrap_err() >= 1);
-        // Another address is not held up by the first one.
-        let b: IpAddr = "10.0.0.2".parse().unwrap();
-        for _ in 0..FAILURES_PER_USERNAME {
-            assert!(l.attempt(Some(b), "Alice").is_ok());
-            l.failed("Alice");
+        // Failures for one name from many addresses reach the username's limit.
+        for i in 0..FAILURES_PER_USERNAME {
+            let from: IpAddr = format!("10.1.0.{i}").parse().unwrap();
+            assert!(l.attempt(Some(from), "Alice").is_ok());
+            l.failed(Some(from), "Alice");
         }
         let c: IpAddr = "10.0.0.3".parse().unwrap();
         assert!(

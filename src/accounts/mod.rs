@@ -9,7 +9,9 @@
 //! Password hashing (argon2id, 19 MiB each) runs on blocking threads behind a semaphore, and sign-ins
 //! are throttled per client address and per username ([`limits`]).
 
+mod changes;
 pub mod limits;
+mod tokens;
 
 use std::{
     collections::HashMap,
@@ -19,17 +21,14 @@ use std::{
 };
 
 use tokio::sync::{watch, Semaphore};
-use tracing::warn;
 
 use crate::{
-    auth::{
-        self, hash_token_secret, is_token_secret, new_token_secret, AuthError, AuthUser,
-        Credential, Keys, TokenScopes,
-    },
-    clock::{now_ms, now_secs},
+    auth::{self, is_token_secret, AuthError, AuthUser, Credential, Keys},
+    clock::now_secs,
     protocol::api::Role,
-    store::{Store, TokenRecord, UserRecord},
+    store::{Store, UserRecord},
 };
+use changes::Subject;
 use limits::LoginLimiter;
 
 /// The demo account, created only when the operator (or `./run serve`) asks for it.
@@ -69,13 +68,6 @@ pub enum AuthFailure {
     Unauthenticated(#[from] AuthError),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
-}
-
-/// What a change notification is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Subject {
-    User(i64),
-    Token(i64),
 }
 
 /// Cheap to clone.
@@ -138,33 +130,6 @@ impl Accounts {
         })
     }
 
-    async fn authenticate_token(&self, secret: &str) -> Result<AuthUser, AuthFailure> {
-        let store = self.store();
-        let token = store
-            .token_by_hash(&hash_token_secret(secret))
-            .await?
-            .filter(|t| t.revoked_at.is_none() && t.expires_at > now_ms())
-            .ok_or(AuthError::Revoked)?;
-        let user = store
-            .user_by_id(token.user_id)
-            .await?
-            .filter(|u| !u.disabled)
-            .ok_or(AuthError::Revoked)?;
-        if let Err(e) = store.touch_token(token.id).await {
-            warn!(error = %e, "could not note a token's use");
-        }
-        Ok(AuthUser {
-            id: user.id,
-            username: user.username,
-            role: user.role,
-            expires_at: token.expires_at / 1000,
-            credential: Credential::Token {
-                id: token.id,
-                scopes: TokenScopes::parse(&token.scopes).unwrap_or_default(),
-            },
-        })
-    }
-
     /// The user behind a request: `Authorization: Bearer …` or the session cookie.
     pub async fn from_headers(
         &self,
@@ -205,7 +170,7 @@ impl Accounts {
         let user = match user {
             Some(user) if ok && !user.disabled => user,
             _ => {
-                limiter.failed(username);
+                limiter.failed(ip, username);
                 return Err(AccountError::BadCredentials);
             }
         };
@@ -227,12 +192,15 @@ impl Accounts {
         Ok((signed_in, token))
     }
 
-    /// Counts an attempt from `ip` for `username` against the sign-in limits.
+    /// Checks the sign-in limits for an attempt from `ip` for `username`, and counts it against the
+    /// address (registrations use it: one address cannot create accounts in a loop).
     pub fn throttle(&self, ip: Option<IpAddr>, username: &str) -> Result<(), AccountError> {
-        self.inner
-            .limiter
+        let limiter = &self.inner.limiter;
+        limiter
             .attempt(ip, username)
-            .map_err(AccountError::RateLimited)
+            .map_err(AccountError::RateLimited)?;
+        limiter.counted(ip);
+        Ok(())
     }
 
     /// Runs a CPU-heavy password hash on a blocking thread, at most one per core at a time.
@@ -370,110 +338,6 @@ impl Accounts {
     pub async fn set_registration_open(&self, open: bool) -> Result<(), AccountError> {
         let value = if open { "true" } else { "false" };
         Ok(self.store().set_setting(REGISTRATION, value).await?)
-    }
-
-    /// A new personal access token: its row and the secret, which is shown once and never again.
-    pub async fn create_token(
-        &self,
-        user: &AuthUser,
-        name: &str,
-        scopes: TokenScopes,
-        days: u32,
-    ) -> Result<(TokenRecord, String), AccountError> {
-        let name = name.trim();
-        if name.is_empty() || name.len() > 64 {
-            return Err(AccountError::Invalid(
-                "a token's name is 1–64 characters".into(),
-            ));
-        }
-        if !(1..=MAX_TOKEN_DAYS).contains(&days) {
-            return Err(AccountError::Invalid(format!(
-                "a token lives 1–{MAX_TOKEN_DAYS} days"
-            )));
-        }
-        let secret = new_token_secret();
-        let expires_at = now_ms() + u64::from(days) * 86_400_000;
-        let store = self.store();
-        let id = store
-            .create_token(
-                user.id,
-                name,
-                &hash_token_secret(&secret),
-                scopes.as_str(),
-                expires_at,
-            )
-            .await?;
-        let record = store
-            .tokens_of(user.id)
-            .await?
-            .into_iter()
-            .find(|t| t.id == id)
-            .ok_or(AccountError::NotFound)?;
-        Ok((record, secret))
-    }
-
-    pub async fn tokens(&self, user: &AuthUser) -> Result<Vec<TokenRecord>, AccountError> {
-        Ok(self.store().tokens_of(user.id).await?)
-    }
-
-    pub async fn revoke_token(&self, user: &AuthUser, id: i64) -> Result<(), AccountError> {
-        if !self.store().revoke_token(user.id, id).await? {
-            return Err(AccountError::NotFound);
-        }
-        self.changed(Subject::Token(id));
-        Ok(())
-    }
-
-    /// A receiver that changes whenever something about `user`'s account or credential changes
-    /// (sign-out, password, role, disabled, token revoked): a socket then checks its credential again.
-    pub fn changes(&self, user: &AuthUser) -> watch::Receiver<u64> {
-        let subject = match &user.credential {
-            Credential::Session { .. } => Subject::User(user.id),
-            Credential::Token { id, .. } => Subject::Token(*id),
-        };
-        let mut changes = self.inner.changes.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget subjects nobody follows any more.
-        changes.retain(|_, tx| tx.receiver_count() > 0);
-        let rx = changes
-            .entry(subject)
-            .or_insert_with(|| watch::channel(0).0)
-            .subscribe();
-        if let Subject::Token(_) = subject {
-            // A token also ends with its user's account (disabled, deleted).
-            drop(changes);
-            return self.joined(rx, user.id);
-        }
-        rx
-    }
-
-    /// A token's receiver that also fires on changes to its user.
-    fn joined(&self, mut token: watch::Receiver<u64>, user_id: i64) -> watch::Receiver<u64> {
-        let mut user = {
-            let mut changes = self.inner.changes.lock().unwrap_or_else(|e| e.into_inner());
-            changes
-                .entry(Subject::User(user_id))
-                .or_insert_with(|| watch::channel(0).0)
-                .subscribe()
-        };
-        let (tx, rx) = watch::channel(0u64);
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    changed = token.changed() => if changed.is_err() { break },
-                    changed = user.changed() => if changed.is_err() { break },
-                    _ = tx.closed() => break,
-                }
-                tx.send_modify(|n| *n += 1);
-            }
-        });
-        rx
-    }
-
-    fn changed(&self, subject: Subject) {
-        let changes = self.inner.changes.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(tx) = changes.get(&subject) {
-            tx.send_modify(|n| *n += 1);
-        }
     }
 }
 

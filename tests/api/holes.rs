@@ -708,3 +708,30 @@ async fn a_viewer_watches_but_cannot_start_save_or_run_anything() {
     events.iter().for_each(|e| snapshot.apply(e));
     assert_eq!(snapshot.status, RunStatus::Completed);
 }
+
+#[tokio::test]
+async fn redirects_are_not_followed_even_where_the_guard_would_allow() {
+    use axum::{response::Redirect, routing::get, Router};
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let mover = Router::new()
+        .route(
+            "/moved",
+            get(|| async { Redirect::temporary("http://169.254.169.254/latest/meta-data/") }),
+        )
+        .route(
+            "/local",
+            get(|| async { Redirect::temporary("/elsewhere") }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, mover).await });
+    let suite = format!(
+        "name: redirects\non_failure: continue\nsteps:\n  - url: http://{target}/moved\n    checks: {{ status: 307 }}\n  - url: http://{target}/local\n    checks: {{ status: 200 }}\n"
+    );
+    let run = crate::suites::run(&app, &token, &suite).await;
+    assert_eq!(run.steps[0].status, Some(307), "{run:?}");
+    assert!(run.steps[0].passed, "{run:?}");
+    assert_eq!(run.steps[1].status, Some(307), "not followed: {run:?}");
+    assert!(!run.steps[1].passed);
+}

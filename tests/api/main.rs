@@ -2,6 +2,7 @@
 //! (reqwest for server functions, tokio-tungstenite for the WebSocket).
 
 mod crash;
+mod fuzz;
 mod headless;
 mod helpers;
 mod holes;
