@@ -26,7 +26,7 @@ pub use account::*;
 pub use admin::*;
 pub use rooms::*;
 #[cfg(feature = "ssr")]
-pub use ssr::ApiState;
+pub use ssr::{page_user, ApiState, PageUser};
 
 /// What a server function can fail with, as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

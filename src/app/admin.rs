@@ -65,7 +65,7 @@ fn Users() -> impl IntoView {
             <ActionForm action=create attr:class="start">
                 <label>"Username " <input type="text" name="username" required maxlength="64"/></label>
                 <label>"Password " <input type="password" name="password" required minlength="8" autocomplete="new-password"/></label>
-                <label>"Role " <select name="role">{role_options(Role::Member)}</select></label>
+                <label>"Role " <select name="role" aria-label="Role">{role_options(Role::Member)}</select></label>
                 <button type="submit" class="primary" disabled=move || create.pending().get()>"Create user"</button>
             </ActionForm>
             {problem}

@@ -3,10 +3,26 @@
 //! only when the server has one, and offers registration only when an admin opened it.
 
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
+use leptos_router::{
+    components::Redirect,
+    hooks::{use_navigate, use_query_map},
+};
 
 use super::{AuthActions, Session};
-use crate::api::{self, Register};
+use crate::{
+    api::{self, Register},
+    protocol::api::UserInfo,
+};
+
+/// After signing in or registering in the browser: the session starts here, then the page asked for
+/// (a local path) or the home page. (A form posted without JavaScript is redirected by the server.)
+fn signed_in(session: Session, user: UserInfo, next: Option<String>) {
+    session.set(Some(user));
+    let next = next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    use_navigate()(&next, Default::default());
+}
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -20,13 +36,22 @@ pub fn LoginPage() -> impl IntoView {
             .and_then(|r| r.err())
             .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
     };
+    let query = use_query_map();
+    // Only a sign-in made on this visit of the page counts (the action keeps its last value).
+    let before = actions.login.version().get_untracked();
+    Effect::new(move |_| {
+        let value = actions.login.value().get();
+        if actions.login.version().get_untracked() == before {
+            return;
+        }
+        if let Some(Ok(user)) = value {
+            signed_in(session, user, query.read_untracked().get("next"));
+        }
+    });
+    // Already signed in (and not just now): nothing to do here.
+    let already = session.user().is_some();
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                // Already signed in: nothing to do here.
-                matches!(session.await, Ok(Some(_))).then(|| view! { <Redirect path="/"/> })
-            })}
-        </Suspense>
+        {already.then(|| view! { <Redirect path="/"/> })}
         <section class="card login">
             <h1>"Sign in"</h1>
             <ActionForm action=actions.login>
@@ -45,6 +70,12 @@ pub fn LoginPage() -> impl IntoView {
 fn SiteNotes() -> impl IntoView {
     let site = Resource::new(|| (), |_| api::get_site_info());
     let register = ServerAction::<Register>::new();
+    let session = expect_context::<Session>();
+    Effect::new(move |_| {
+        if let Some(Ok(user)) = register.value().get() {
+            signed_in(session, user, None);
+        }
+    });
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

@@ -16,11 +16,12 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Redirect, Route, Router, Routes, A},
+    hooks::use_navigate,
     path, SsrMode,
 };
 
 use crate::{
-    api::{self, Login, Logout},
+    api::{Login, Logout},
     client::Live,
     protocol::api::{Role, UserInfo},
 };
@@ -53,21 +54,41 @@ pub struct AuthActions {
     pub logout: ServerAction<Logout>,
 }
 
-/// The signed-in user, shared by every page.
-pub type Session = Resource<Result<Option<UserInfo>, api::ApiError>>;
+/// The signed-in user, shared by every page. The server knows it before the page renders (from the
+/// request) and hands it to the browser with the page; sign-in, registration and sign-out keep it
+/// current. No page waits for it: a page renders once on the server, and hydrates exactly as it was
+/// rendered (a page that waited on it inside a `Suspense` was rendered twice on the server, and the
+/// server functions of the discarded render could lose their request).
+#[derive(Clone, Copy)]
+pub struct Session(RwSignal<Option<UserInfo>>);
 
-/// The signed-in user's role, once the session is known (`None` when signed out).
-fn role() -> Option<Role> {
-    expect_context::<Session>()
-        .get()
-        .and_then(Result::ok)
-        .flatten()
-        .map(|u| u.role)
+impl Session {
+    pub fn user(&self) -> Option<UserInfo> {
+        self.0.get()
+    }
+
+    pub fn set(&self, user: Option<UserInfo>) {
+        self.0.set(user);
+    }
 }
 
 /// Whether the signed-in user may start runs and write suites (not a viewer).
 fn may_run() -> bool {
-    role().is_some_and(Role::may_run)
+    expect_context::<Session>()
+        .0
+        .with(|u| u.as_ref().is_some_and(|u| u.role.may_run()))
+}
+
+/// The user the request for this page came from (set by the server before rendering).
+fn request_user() -> Option<UserInfo> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::api::page_user()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
 }
 
 #[component]
@@ -79,22 +100,13 @@ pub fn App() -> impl IntoView {
         logout: ServerAction::<Logout>::new(),
     };
     provide_context(actions);
-    // Blocking: the page's head waits for it, so a signed-out visit is redirected with a real 302.
-    let session: Session = Resource::new_blocking(
-        move || {
-            (
-                actions.login.version().get(),
-                actions.logout.version().get(),
-            )
-        },
-        |_| api::me(),
-    );
+    // The server serialises the user into the page; hydration reads it back, never refetching.
+    let session = Session(RwSignal::new(SharedValue::new(request_user).into_inner()));
     provide_context(session);
     // The live connection follows the session: open while signed in, closed after signing out.
-    Effect::new(move |_| match session.get() {
-        Some(Ok(Some(_))) => live.connect(),
-        Some(Ok(None)) => live.disconnect("signed out"),
-        _ => {}
+    Effect::new(move |_| match session.user() {
+        Some(_) => live.connect(),
+        None => live.disconnect("signed out"),
     });
 
     view! {
@@ -107,9 +119,6 @@ pub fn App() -> impl IntoView {
                     <A href="/suites">"Suites"</A>
                     <A href="/runs">"Runs"</A>
                     <A href="/rooms">"Rooms"</A>
-                    <Show when=move || role() == Some(Role::Admin)>
-                        <A href="/admin">"Admin"</A>
-                    </Show>
                 </nav>
                 <UserMenu/>
             </header>
@@ -140,40 +149,43 @@ pub fn App() -> impl IntoView {
 fn UserMenu() -> impl IntoView {
     let session = expect_context::<Session>();
     let actions = expect_context::<AuthActions>();
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match session.await {
-                    Ok(Some(me)) => view! {
-                        <div class="user">
-                            <span class="username">{me.username}</span>
-                            <span class="role">{me.role.as_str()}</span>
-                            <A href="/account">"Account"</A>
-                            <ActionForm action=actions.logout>
-                                <button type="submit" class="link">"Sign out"</button>
-                            </ActionForm>
-                        </div>
-                    }.into_any(),
-                    _ => ().into_any(),
-                }
-            })}
-        </Suspense>
+    // Signing out: the session ends here at once, then the browser goes to the login page. (Inside
+    // the router, which navigation needs.)
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if actions.logout.value().get().is_some_and(|r| r.is_ok()) {
+            session.set(None);
+            navigate("/login", Default::default());
+        }
+    });
+    move || {
+        session.user().map(|me| {
+            view! {
+                <div class="user">
+                    {(me.role == Role::Admin).then(|| view! { <A href="/admin">"Admin"</A> })}
+                    <span class="username">{me.username}</span>
+                    <span class="role">{me.role.as_str()}</span>
+                    <A href="/account">"Account"</A>
+                    <ActionForm action=actions.logout>
+                        <button type="submit" class="link">"Sign out"</button>
+                    </ActionForm>
+                </div>
+            }
+        })
     }
 }
 
-/// Renders `children` for a signed-in user; sends everyone else to the login page.
+/// Renders `children` for a signed-in user; sends everyone else to the login page (a real 302 when
+/// the server renders it).
 #[component]
 fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let session = expect_context::<Session>();
-    let children = StoredValue::new(children);
-    view! {
-        <Suspense fallback=|| view! { <p class="notice">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match session.await {
-                    Ok(Some(_)) => children.with_value(|c| c()).into_any(),
-                    _ => view! { <Redirect path="/login"/> }.into_any(),
-                }
-            })}
-        </Suspense>
+    let signed_in = Memo::new(move |_| session.0.with(Option::is_some));
+    move || {
+        if signed_in.get() {
+            children().into_any()
+        } else {
+            view! { <Redirect path="/login"/> }.into_any()
+        }
     }
 }

@@ -97,6 +97,9 @@ fn EditorLoader() -> impl IntoView {
             .get("version")
             .and_then(|v| v.parse::<i64>().ok())
     });
+    // Made here, outside the Suspense below: a resource made in its children would be made again
+    // each time the server renders them.
+    let rooms = Resource::new(|| (), |_| api::my_rooms());
     let detail = Resource::new(
         move || (id.get(), version.get()),
         |(id, version)| async move {
@@ -110,7 +113,7 @@ fn EditorLoader() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading suite…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <Editor detail/> }.into_any(),
+                    Ok(detail) => view! { <Editor detail rooms/> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
@@ -119,7 +122,10 @@ fn EditorLoader() -> impl IntoView {
 }
 
 #[component]
-fn Editor(detail: Option<SuiteDetail>) -> impl IntoView {
+fn Editor(
+    detail: Option<SuiteDetail>,
+    rooms: Resource<Result<Vec<String>, ApiError>>,
+) -> impl IntoView {
     let initial = detail
         .as_ref()
         .map_or_else(|| TEMPLATE.to_owned(), |d| d.text.clone());
@@ -289,16 +295,15 @@ fn Editor(detail: Option<SuiteDetail>) -> impl IntoView {
                 </ActionForm>
             })}
             {move || run.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
-            {id.filter(|_| may_run()).map(|id| view! { <Share id/> })}
+            {id.filter(|_| may_run()).map(|id| view! { <Share id rooms/> })}
         </section>
     }
 }
 
 /// Shares the suite into one of the caller's rooms (only its owner may; the server says so if not).
 #[component]
-fn Share(id: i64) -> impl IntoView {
+fn Share(id: i64, rooms: Resource<Result<Vec<String>, ApiError>>) -> impl IntoView {
     let share = ServerAction::<ShareSuite>::new();
-    let rooms = Resource::new(|| (), |_| api::my_rooms());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

@@ -161,6 +161,7 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(api.clone()),
             shell,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), identify))
         .layer(middleware::from_fn_with_state(state.clone(), origin::check))
         // One explicit limit for every body: 413 on a declared length over it, before reading.
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
@@ -172,6 +173,41 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .with_state(state)
+}
+
+/// Before a page renders: who asks for it, so the page renders once, signed in or not, and hands the
+/// same answer to the browser (see `app::Session`).
+async fn identify(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    // Pages are the GETs that are not files, API calls, the socket or probes.
+    let path = request.uri().path();
+    let not_a_page = [
+        "/pkg/", "/api/", "/demo", "/ws", "/metrics", "/healthz", "/readyz",
+    ]
+    .iter()
+    .any(|prefix| path.starts_with(prefix))
+        || path.ends_with(".svg")
+        || path.ends_with(".xml")
+        || path.ends_with(".json")
+        || path.ends_with(".jsonl");
+    let wants_page = request.method() == axum::http::Method::GET && !not_a_page;
+    if wants_page {
+        let user = state
+            .accounts
+            .from_headers(request.headers())
+            .await
+            .ok()
+            .map(|u| crate::protocol::api::UserInfo {
+                id: u.id,
+                username: u.username,
+                role: u.role,
+            });
+        request.extensions_mut().insert(crate::api::PageUser(user));
+    }
+    next.run(request).await
 }
 
 /// Serves the app on `listener` until `shutdown` completes, then closes WebSockets and returns.

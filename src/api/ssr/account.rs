@@ -68,7 +68,9 @@ pub async fn register(username: String, password: String) -> Result<UserInfo, Ap
         None,
     )
     .await;
-    leptos_axum::redirect("/");
+    if super::plain_form_post() {
+        leptos_axum::redirect("/");
+    }
     Ok(UserInfo {
         id: user.id,
         username: user.username,

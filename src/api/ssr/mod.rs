@@ -48,10 +48,17 @@ pub struct ApiState {
 }
 
 fn state() -> Result<ApiState, ApiError> {
-    use_context::<ApiState>().ok_or_else(|| {
+    if let Some(state) = use_context::<ApiState>() {
+        return Ok(state);
+    }
+    if use_context::<axum::http::request::Parts>().is_none() {
+        // The render this call belonged to was dropped before it ran (the browser left the page,
+        // or a render was discarded): its whole context is gone, and nobody waits for the answer.
+        tracing::debug!("a server function outlived its request");
+    } else {
         error!("ApiState missing from the server function context");
-        ApiError::Internal
-    })
+    }
+    Err(ApiError::Internal)
 }
 
 /// Records the error's HTTP status on the response (for API clients).
@@ -151,6 +158,29 @@ async fn audit(
     if let Err(e) = state.store.audit(actor.map(|u| u.id), &record).await {
         warn!(error = %e, action, "could not write the audit log");
     }
+}
+
+/// The user a page request came from, found by the server before it renders the page.
+#[derive(Debug, Clone)]
+pub struct PageUser(pub Option<crate::protocol::api::UserInfo>);
+
+/// For the app while the server renders a page: who asked for it.
+pub fn page_user() -> Option<crate::protocol::api::UserInfo> {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageUser>().cloned())
+        .and_then(|user| user.0)
+}
+
+/// Whether the call is a form posted by a browser without the app's script (it wants a page back,
+/// so the server redirects it); the hydrated app navigates by itself.
+fn plain_form_post() -> bool {
+    use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    })
 }
 
 /// An optional form field: empty means absent.

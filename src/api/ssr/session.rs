@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use tracing::{error, info};
 
-use super::{account_error, audit, client_ip, fail, internal, state, ApiState};
+use super::{account_error, audit, client_ip, fail, internal, plain_form_post, state, ApiState};
 use crate::{
     accounts::AuthFailure,
     api::ApiError,
@@ -62,7 +62,9 @@ pub async fn login(
     start_session(&state, &token);
     info!(user = user.id, "logged in");
     audit(&state, Some(&user), &user.username, "login", None, None).await;
-    leptos_axum::redirect(&safe_next(next.as_deref()));
+    if plain_form_post() {
+        leptos_axum::redirect(&safe_next(next.as_deref()));
+    }
     Ok(UserInfo {
         id: user.id,
         username: user.username,
@@ -115,7 +117,9 @@ pub async fn logout() -> Result<(), ApiError> {
             auth::clear_session_cookie(state.secure_cookies),
         );
     }
-    leptos_axum::redirect("/login");
+    if plain_form_post() {
+        leptos_axum::redirect("/login");
+    }
     Ok(())
 }
 
