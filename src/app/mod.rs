@@ -13,7 +13,7 @@ mod suites;
 mod test_page;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Redirect, Route, Router, Routes, A},
     hooks::use_navigate,
@@ -27,17 +27,47 @@ use crate::{
 };
 pub use progress::RealTimeProgressBar;
 
-/// The HTML document around the app, rendered on the server.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// Where a page loads the site's files from. The embedded site serves each under a name with its
+/// content hash (cached for good); from disk they keep their plain names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetPaths {
+    pub js: String,
+    pub wasm: String,
+    pub css: String,
+    pub favicon: String,
+}
+
+impl Default for AssetPaths {
+    fn default() -> Self {
+        Self {
+            js: "/pkg/livecheck.js".into(),
+            wasm: "/pkg/livecheck.wasm".into(),
+            css: "/pkg/livecheck.css".into(),
+            favicon: "/favicon.svg".into(),
+        }
+    }
+}
+
+/// The HTML document around the app, rendered on the server (never hydrated).
+pub fn shell(options: LeptosOptions, assets: &AssetPaths) -> impl IntoView {
+    // What leptos' `HydrationScripts` does, with the asset names this server serves.
+    let hydrate = format!(
+        "import({js:?}).then(m => m.default({{ module_or_path: {wasm:?} }}).then(() => m.hydrate()));",
+        js = assets.js,
+        wasm = assets.wasm
+    );
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <link rel="icon" href=assets.favicon.clone() type="image/svg+xml"/>
+                <link rel="stylesheet" href=assets.css.clone()/>
+                <link rel="modulepreload" href=assets.js.clone()/>
+                <link rel="preload" href=assets.wasm.clone() r#as="fetch" r#type="application/wasm" crossorigin=""/>
+                <AutoReload options/>
+                <script type="module">{hydrate}</script>
                 <MetaTags/>
             </head>
             <body>
@@ -110,7 +140,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/livecheck.css"/>
         <Title text="livecheck"/>
         <Router>
             <header class="topbar">

@@ -88,18 +88,22 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Serves the socket until the client leaves, the server drops it, or `shutdown` fires.
-    pub async fn run<S>(self, socket: S, shutdown: CancellationToken)
+    /// Serves the socket until the client leaves or the server drops it: when it is draining, the
+    /// hub closes the socket with 1012 ([`Hub::drain_sockets`]).
+    pub async fn run<S>(self, socket: S)
     where
         S: Stream<Item = Result<Message, axum::Error>>
             + Sink<Message, Error = axum::Error>
             + Send
             + 'static,
     {
-        let id = self.hub.next_connection_id();
+        let hub = self.hub.clone();
+        let id = hub.next_connection_id();
+        let shutdown = hub.register_socket(id);
         let span = tracing::info_span!("ws", conn = id, user = self.user.id);
         metrics::gauge!("livecheck_ws_connections").increment(1.0);
         self.serve(id, socket, shutdown).instrument(span).await;
+        hub.forget_socket(id);
         metrics::gauge!("livecheck_ws_connections").decrement(1.0);
     }
 

@@ -10,8 +10,8 @@
 //! rule for who may see a run) before it subscribes, and the store before it joins a room; the hub
 //! only keeps the facts needed for it.
 //!
-//! Locking: std `Mutex`es (runs, rooms, socket counts), never held together and never across an
-//! `.await`.
+//! Locking: std `Mutex`es (runs, rooms, socket counts, socket closers), never held together and
+//! never across an `.await`.
 
 pub mod conn;
 mod directory;
@@ -26,10 +26,11 @@ use std::{
         atomic::{AtomicU64, Ordering},
         Arc, Mutex, MutexGuard,
     },
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use axum::extract::ws::Utf8Bytes;
+use tokio_util::sync::CancellationToken;
 
 use crate::{
     clock::now_ms,
@@ -98,6 +99,8 @@ struct Inner {
     rooms: Mutex<HashMap<String, Room>>,
     /// Open sockets per user.
     sockets: Mutex<HashMap<i64, usize>>,
+    /// How to close each open socket (connection id → token), for draining.
+    closers: Mutex<HashMap<u64, CancellationToken>>,
     next_connection_id: AtomicU64,
     settings: HubSettings,
     /// Where events go to be persisted; `None` in tests and benchmarks of the hub alone.
@@ -117,6 +120,7 @@ impl Hub {
                 runs: Mutex::default(),
                 rooms: Mutex::default(),
                 sockets: Mutex::default(),
+                closers: Mutex::default(),
                 next_connection_id: AtomicU64::new(0),
                 settings,
                 log,
@@ -144,6 +148,33 @@ impl Hub {
             hub: self.clone(),
             user,
         })
+    }
+
+    /// Registers an open socket; the token fires when the server drains it.
+    pub fn register_socket(&self, connection_id: u64) -> CancellationToken {
+        let token = CancellationToken::new();
+        lock(&self.inner.closers).insert(connection_id, token.clone());
+        token
+    }
+
+    pub fn forget_socket(&self, connection_id: u64) {
+        lock(&self.inner.closers).remove(&connection_id);
+    }
+
+    /// Closes every open socket with 1012 ("reconnect, maybe elsewhere"), in ten batches spread
+    /// over `over`, so the clients do not all reconnect in the same instant. Returns how many.
+    pub async fn drain_sockets(&self, over: Duration) -> usize {
+        let tokens: Vec<CancellationToken> = lock(&self.inner.closers).values().cloned().collect();
+        let batches = 10usize;
+        let per_batch = tokens.len().div_ceil(batches).max(1);
+        let pause = over / batches as u32;
+        for (i, batch) in tokens.chunks(per_batch).enumerate() {
+            if i > 0 {
+                tokio::time::sleep(pause).await;
+            }
+            batch.iter().for_each(CancellationToken::cancel);
+        }
+        tokens.len()
     }
 
     /// The event log, so the runner can wait for a finished run's events to be stored.

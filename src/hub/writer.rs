@@ -71,7 +71,7 @@ pub(super) async fn write_loop<S>(
                 let _ = send_items(&mut sink, &mut items, max_batch_bytes, &latency).await;
                 break close_reason.get().copied();
             }
-            _ = &mut shutdown_fut => break Some((close_code::GOING_AWAY, "server shutting down")),
+            _ = &mut shutdown_fut => break Some((close_code::SERVICE_RESTART, "server restarting; reconnect")),
             drained = outbox.drain(&mut items) => {
                 if drained.is_none() {
                     if outbox.overflowed() {

@@ -272,6 +272,9 @@ pub mod close_code {
     pub const GOING_AWAY: u16 = 1001;
     /// A message was larger than the server accepts (RFC 6455): reconnect, and send smaller messages.
     pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// The server is draining before it stops (RFC 6455 "Service Restart"): reconnect after a short
+    /// random wait, maybe to another node, and resume with `since_seq`; nothing is lost.
+    pub const SERVICE_RESTART: u16 = 1012;
     /// The session token is invalid: do not reconnect; sign in again.
     pub const UNAUTHORIZED: u16 = 4001;
     /// The client did not answer two heartbeat pings in time: reconnect.

@@ -49,6 +49,7 @@ fn only_auth_close_codes_stop_reconnecting() {
     for code in [
         GOING_AWAY,
         MESSAGE_TOO_BIG,
+        SERVICE_RESTART,
         HEARTBEAT_TIMEOUT,
         SLOW_CONSUMER,
         FLOOD,

@@ -453,6 +453,11 @@ impl Runs {
         run
     }
 
+    /// Runs started on this server that have not finished (queued or executing).
+    pub fn in_progress(&self) -> usize {
+        self.active_runs().len()
+    }
+
     fn active_runs(&self) -> MutexGuard<'_, HashMap<String, CancellationToken>> {
         self.active.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -3,7 +3,7 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `LEPTOS_SITE_ADDR` | `127.0.0.1:3000` | address to listen on (read by Leptos' own config) |
-//! | `LEPTOS_SITE_ROOT` | `target/site` | folder with the wasm bundle, CSS and public assets |
+//! | `LEPTOS_SITE_ROOT` | (embedded) | serve the site (wasm bundle, CSS, public files) from this folder instead of from inside the binary (development) |
 //! | `LIVECHECK_DATA_DIR` | `data` | folder for the SQLite database and the generated JWT secret |
 //! | `LIVECHECK_JWT_SECRET` | generated | HS256 secret (at least 32 bytes); generated and kept in the data dir if unset |
 //! | `LIVECHECK_TOKEN_TTL_SECS` | `43200` | session lifetime (12 h), 60 s to 30 days |
@@ -24,6 +24,9 @@
 //! | `LIVECHECK_DAILY_BUDGET` | `360000` | virtual-user seconds one user may start per 24 h (0: unlimited) |
 //! | `LIVECHECK_RETENTION_DAYS` | `30` | runs and their events older than this are deleted (0: kept forever) |
 //! | `LIVECHECK_MAX_SOCKETS_PER_USER` | `20` | WebSockets one user may have open at once |
+//! | `LIVECHECK_TLS_CERT` / `LIVECHECK_TLS_KEY` | (none) | PEM certificate chain and private key: serve HTTPS (HTTP/2 and 1.1) and make the cookie `Secure` |
+//! | `LIVECHECK_DRAIN_SECS` | `30` | on SIGTERM, how long runs in progress may go on before the sockets close |
+//! | `LIVECHECK_DRAIN_SPREAD_SECS` | `5` | the sockets close (1012) in batches spread over this time |
 
 use std::{path::PathBuf, time::Duration};
 
@@ -38,6 +41,8 @@ pub use crate::accounts::{DEMO_PASSWORD, DEMO_ROOM, DEMO_USERNAME};
 #[derive(Debug, Clone)]
 pub struct Config {
     pub data_dir: PathBuf,
+    /// `LEPTOS_SITE_ROOT` is set: the site comes from that folder, not from inside the binary.
+    pub site_from_disk: bool,
     pub jwt_secret: Option<String>,
     pub token_ttl_secs: u64,
     /// Where users reach the server (`LIVECHECK_PUBLIC_URL`).
@@ -65,6 +70,11 @@ pub struct Config {
     pub retention_days: u32,
     /// WebSockets one user may have open at once.
     pub max_sockets_per_user: usize,
+    /// HTTPS: the certificate chain and the private key (PEM files).
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// On shutdown: how long runs may go on, and over how long the sockets close.
+    pub drain_grace: Duration,
+    pub drain_spread: Duration,
 }
 
 /// The scheme, host and port users reach the server at.
@@ -128,6 +138,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from("data"),
+            site_from_disk: false,
             jwt_secret: None,
             token_ttl_secs: 12 * 3600,
             public_url: None,
@@ -146,6 +157,9 @@ impl Default for Config {
             daily_budget: RunPolicy::default().daily_budget,
             retention_days: 30,
             max_sockets_per_user: 20,
+            tls: None,
+            drain_grace: Duration::from_secs(30),
+            drain_spread: Duration::from_secs(5),
         }
     }
 }
@@ -192,14 +206,29 @@ impl Config {
             }
             _ => None,
         };
+        let tls = match (
+            std::env::var_os("LIVECHECK_TLS_CERT"),
+            std::env::var_os("LIVECHECK_TLS_KEY"),
+        ) {
+            (Some(cert), Some(key)) => Some((PathBuf::from(cert), PathBuf::from(key))),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError {
+                    name: "LIVECHECK_TLS_CERT / LIVECHECK_TLS_KEY",
+                    problem: "set both, or neither".into(),
+                })
+            }
+        };
         Ok(Self {
             data_dir: std::env::var_os("LIVECHECK_DATA_DIR")
                 .map(PathBuf::from)
                 .unwrap_or(d.data_dir),
+            site_from_disk: std::env::var_os("LEPTOS_SITE_ROOT").is_some(),
             jwt_secret,
             token_ttl_secs: in_range("LIVECHECK_TOKEN_TTL_SECS", d.token_ttl_secs, 60..=2_592_000)?,
             secure_cookies: parse("LIVECHECK_SECURE_COOKIES", d.secure_cookies)?
-                || public_url.as_ref().is_some_and(|u| u.https),
+                || public_url.as_ref().is_some_and(|u| u.https)
+                || tls.is_some(),
             public_url,
             trust_proxy: parse("LIVECHECK_TRUST_PROXY", d.trust_proxy)?,
             seed_demo: parse("LIVECHECK_DEMO", d.seed_demo)?,
@@ -249,6 +278,17 @@ impl Config {
                 d.max_sockets_per_user,
                 1..=100_000,
             )?,
+            tls,
+            drain_grace: Duration::from_secs(in_range(
+                "LIVECHECK_DRAIN_SECS",
+                d.drain_grace.as_secs(),
+                0..=3600,
+            )?),
+            drain_spread: Duration::from_secs(in_range(
+                "LIVECHECK_DRAIN_SPREAD_SECS",
+                d.drain_spread.as_secs(),
+                0..=600,
+            )?),
         })
     }
 }

@@ -10,27 +10,37 @@
 //! - [`origin`]: the `Host` and `Origin` checks every request passes;
 //! - `ws`: the WebSocket upgrade (origin check, authentication, per-user cap) in front of the hub;
 //! - [`rest`]: the versioned REST API for CI (`/api/v1`);
-//! - [`export`]: run and audit downloads; [`demo`]: the built-in demo target API; `metrics`: `/metrics`.
+//! - [`export`]: run and audit downloads; [`demo`]: the built-in demo target API; `metrics`: `/metrics`;
+//!   `assets`: the site embedded in the binary; `health`: `/healthz` and `/readyz`.
 
+mod assets;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod export;
+mod health;
 mod metrics;
 pub mod origin;
 pub mod process;
 pub mod rest;
 mod setup;
+mod tls;
 pub mod user_cli;
 mod ws;
 
-use std::{io, net::SocketAddr, sync::Arc};
+use std::{
+    io,
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+};
 
 use axum::{extract::DefaultBodyLimit, middleware, routing::get, serve::ListenerExt, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
 use tracing::{info, warn};
 
@@ -64,8 +74,10 @@ pub struct AppState {
     pub hub: Hub,
     pub runs: Runs,
     pub origins: Arc<OriginPolicy>,
-    /// Fired on shutdown so open WebSockets close with "going away" instead of hanging the exit.
-    pub shutdown: CancellationToken,
+    /// Set when the server starts draining: `/readyz` answers 503.
+    pub draining: Arc<AtomicBool>,
+    /// HTTPS, when a certificate and a key are configured.
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 impl AppState {
@@ -90,6 +102,10 @@ pub async fn build_state(
     leptos_options: LeptosOptions,
     addr: SocketAddr,
 ) -> Result<AppState, StartError> {
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(tls::config(cert, key).map_err(StartError::Tls)?),
+        None => None,
+    };
     let (store, secret) = setup::prepare(&config).await?;
     let keys = Arc::new(Keys::new(&secret, config.token_ttl_secs));
     let accounts = Accounts::new(store.clone(), keys);
@@ -126,19 +142,30 @@ pub async fn build_state(
         hub,
         runs,
         origins,
-        shutdown: CancellationToken::new(),
+        draining: Arc::default(),
+        tls,
     })
 }
 
 /// Every route of the app: Leptos pages and server functions, the WebSocket, the demo target.
-pub fn router(state: AppState) -> Router {
+pub fn router(mut state: AppState) -> Router {
     let routes = generate_route_list(App);
     let api = state.api();
+    let site = assets::load::<AppState>(state.config.site_from_disk);
+    let paths = Arc::new(site.paths);
     let mut router = Router::new();
     if state.config.metrics {
         router = router.route("/metrics", get(metrics::render));
     }
+    if let Some(files) = site.router {
+        router = router.merge(files);
+        // The fallback must not find files on disk when the site is inside the binary.
+        state.leptos_options.site_root = "/dev/null/livecheck-site".into();
+    }
+    let (page_paths, fallback_paths) = (paths.clone(), paths);
     router
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/ws", get(ws::upgrade))
         .route("/runs/{id}/junit.xml", get(export::junit))
         .route("/runs/{id}/json", get(export::json))
@@ -154,12 +181,13 @@ pub fn router(state: AppState) -> Router {
             },
             {
                 let options = state.leptos_options.clone();
-                move || shell(options.clone())
+                move || shell(options.clone(), &page_paths)
             },
         )
+        // Files from LEPTOS_SITE_ROOT when set, and the app's "Page not found" for the rest.
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide_context(api.clone()),
-            shell,
+            move |options| shell(options, &fallback_paths),
         ))
         .layer(middleware::from_fn_with_state(state.clone(), identify))
         .layer(middleware::from_fn_with_state(state.clone(), origin::check))
@@ -210,15 +238,25 @@ async fn identify(
     next.run(request).await
 }
 
-/// Serves the app on `listener` until `shutdown` completes, then closes WebSockets and returns.
+/// Serves the app on `listener` until `shutdown` completes, then drains: `/readyz` turns 503 and no
+/// new connection is accepted; runs in progress get `config.drain_grace` to finish; the sockets close
+/// with 1012 in batches spread over `config.drain_spread` (their clients reconnect, maybe to another
+/// node, and resume); runs still in progress are marked interrupted. Then it returns.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    info!(addr = %listener.local_addr()?, "listening");
-    let closing = state.shutdown.clone();
+    info!(addr = %listener.local_addr()?, tls = state.tls.is_some(), "listening");
+    let draining = state.draining.clone();
+    let drain_state = state.clone();
+    let tls = state.tls.clone();
     let app = router(state);
+    if let Some(tls) = tls {
+        tls::serve(listener, tls, app, stop_accepting(shutdown, draining)).await?;
+        drain(&drain_state).await;
+        return Ok(());
+    }
     // No Nagle delay: live events are small writes that must leave at once, not wait for an ACK.
     let listener = listener.tap_io(|tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
@@ -229,9 +267,39 @@ pub async fn serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        closing.cancel();
-    })
-    .await
+    .with_graceful_shutdown(stop_accepting(shutdown, draining))
+    .await?;
+    drain(&drain_state).await;
+    Ok(())
+}
+
+/// Resolves with `shutdown`, after marking the server as draining.
+async fn stop_accepting(
+    shutdown: impl std::future::Future<Output = ()>,
+    draining: Arc<AtomicBool>,
+) {
+    shutdown.await;
+    draining.store(true, Ordering::Relaxed);
+    info!("draining: not accepting new connections");
+}
+
+/// What happens between the signal and the exit (see [`serve`]).
+async fn drain(state: &AppState) {
+    let config = &state.config;
+    let deadline = tokio::time::Instant::now() + config.drain_grace;
+    while state.runs.in_progress() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let closed = state.hub.drain_sockets(config.drain_spread).await;
+    info!(sockets = closed, "draining: closed the sockets");
+    let left = state.runs.in_progress();
+    if left > 0 {
+        match state.store.interrupt_unfinished_runs().await {
+            Ok(n) => warn!(
+                runs = n,
+                "draining: marked the runs still in progress as interrupted"
+            ),
+            Err(e) => warn!(error = %e, "draining: could not mark the runs in progress"),
+        }
+    }
 }

@@ -25,6 +25,8 @@ pub enum StartError {
     Account(#[from] AccountError),
     #[error("listener: {0}")]
     Io(#[from] io::Error),
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 /// Opens the store and returns it with the JWT secret.

@@ -60,7 +60,6 @@ pub async fn upgrade(
         settings: state.config.connection.clone(),
         _slot: slot,
     };
-    let shutdown = state.shutdown.clone();
     Ok(ws
         .protocols([WS_PROTOCOL])
         .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
@@ -69,7 +68,7 @@ pub async fn upgrade(
         // defaults (128 KiB each way) would dominate the memory of every one of them.
         .read_buffer_size(1024)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| connection.run(socket, shutdown))
+        .on_upgrade(move |socket| connection.run(socket))
         .into_response())
 }
 

@@ -183,6 +183,12 @@ impl Store {
         rows.into_iter().map(run_from_row).collect()
     }
 
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// What the user's runs created since `since_ms` may cost, together.
     pub async fn cost_since(&self, user_id: i64, since_ms: u64) -> Result<u64> {
         let row = sqlx::query(

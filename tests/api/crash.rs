@@ -13,17 +13,21 @@ use livecheck::protocol::{RunSnapshot, RunStatus};
 
 use crate::helpers::{session_from, DEMO_PASSWORD, DEMO_USER, JWT_SECRET};
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
+pub struct Server {
+    pub child: Child,
+    pub addr: SocketAddr,
 }
 
-/// Starts `target/…/livecheck` on a free port over `data`; returns once it listens.
-fn start(data: &Path) -> Server {
+/// Starts `target/…/livecheck` on a free port over `data`, in that folder (the binary needs no
+/// other file: the site is inside it); returns once it listens.
+pub fn start(data: &Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_livecheck"))
+        .current_dir(data)
+        .env_remove("LEPTOS_SITE_ROOT")
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .env("LEPTOS_SITE_ROOT", data.join("site"))
         .env("LIVECHECK_DATA_DIR", data)
+        .env("LIVECHECK_DRAIN_SECS", "2")
+        .env("LIVECHECK_DRAIN_SPREAD_SECS", "1")
         .env("LIVECHECK_JWT_SECRET", JWT_SECRET)
         // As `./run serve` asks: the demo account the test signs in with.
         .env("LIVECHECK_DEMO", "true")
