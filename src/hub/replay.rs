@@ -1,6 +1,7 @@
 //! The answer to `subscribe_test`, for a live run (from the hub's recent events) and for a finished
 //! one (from the event log) alike: the missed events when every one of them is at hand, else a
-//! snapshot. Never a partial replay.
+//! snapshot. Never a partial replay. A snapshot of a finished run is followed by the event that ended
+//! it (same `seq`), so a client that only waits for `test_completed` / `test_error` hears it.
 
 use std::{sync::Arc, time::Instant};
 
@@ -52,6 +53,9 @@ pub fn answer(
         replayed: None,
         snapshot: Some(snap.clone()),
     })));
+    if let Some(end) = snap.terminal_event() {
+        outbox.push(Item::control(encode(&end)));
+    }
     if resume.is_some() {
         Subscription::NotRecovered
     } else {

@@ -245,3 +245,54 @@ impl ServerMessage {
         }
     }
 }
+
+impl RunSnapshot {
+    /// For a finished run, the event that ended it, as its last `seq` in its epoch: what a client
+    /// that subscribes after the end (and waits for `test_completed` / `test_error`, as the seed's
+    /// client does) needs to hear. A client that folds events ignores it: its `seq` is not new.
+    pub fn terminal_event(&self) -> Option<ServerMessage> {
+        let (test_id, seq, epoch) = (self.test_id.clone(), self.seq, self.epoch.clone());
+        let timestamp = self.finished_at.unwrap_or_default();
+        Some(match (self.status, &self.error) {
+            (RunStatus::Cancelled, _) => ServerMessage::TestStatusUpdate {
+                test_id,
+                seq,
+                epoch,
+                status: RunStatus::Cancelled,
+                timestamp,
+            },
+            (RunStatus::Interrupted, error) | (RunStatus::Failed, error @ Some(_)) => {
+                ServerMessage::TestError {
+                    test_id,
+                    seq,
+                    epoch,
+                    error: error
+                        .clone()
+                        .unwrap_or_else(|| "the run was interrupted".into()),
+                    timestamp,
+                }
+            }
+            (RunStatus::Completed | RunStatus::Failed, _) => {
+                let passed = self.steps.iter().filter(|s| s.passed).count() as u32;
+                ServerMessage::TestCompleted {
+                    test_id,
+                    seq,
+                    epoch,
+                    success: self.status == RunStatus::Completed,
+                    results: RunResults {
+                        passed,
+                        failed: self.steps.len() as u32 - passed,
+                        duration_ms: self
+                            .finished_at
+                            .zip(self.started_at)
+                            .map_or(0, |(f, s)| f.saturating_sub(s)),
+                        steps: self.steps.clone(),
+                        load: self.load_summary.as_deref().cloned(),
+                    },
+                    timestamp,
+                }
+            }
+            (RunStatus::Queued | RunStatus::Running, _) => return None,
+        })
+    }
+}

@@ -15,6 +15,7 @@ mod metrics;
 mod recovery;
 mod rooms;
 mod security;
+mod seed_client;
 mod site;
 mod stored;
 mod suites;
