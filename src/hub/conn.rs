@@ -84,7 +84,7 @@ pub struct Connection {
     pub user: AuthUser,
     pub settings: ConnectionSettings,
     /// Counts the socket against the user's limit while it is open.
-    pub _slot: SocketSlot,
+    pub slot: SocketSlot,
 }
 
 impl Connection {
@@ -97,13 +97,12 @@ impl Connection {
             + Send
             + 'static,
     {
-        let hub = self.hub.clone();
-        let id = hub.next_connection_id();
-        let shutdown = hub.register_socket(id);
+        let id = self.slot.connection_id();
+        let shutdown = self.slot.closer();
         let span = tracing::info_span!("ws", conn = id, user = self.user.id);
         metrics::gauge!("livecheck_ws_connections").increment(1.0);
+        // `serve` consumes the connection, and its slot with it: the drain stops waiting for it.
         self.serve(id, socket, shutdown).instrument(span).await;
-        hub.forget_socket(id);
         metrics::gauge!("livecheck_ws_connections").decrement(1.0);
     }
 

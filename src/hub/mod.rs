@@ -23,7 +23,7 @@ mod writer;
 use std::{
     collections::{HashMap, VecDeque},
     sync::{
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
         Arc, Mutex, MutexGuard,
     },
     time::{Duration, Instant},
@@ -101,6 +101,8 @@ struct Inner {
     sockets: Mutex<HashMap<i64, usize>>,
     /// How to close each open socket (connection id → token), for draining.
     closers: Mutex<HashMap<u64, CancellationToken>>,
+    /// Set when the server starts draining: sockets opened from then on are closed at once.
+    draining: AtomicBool,
     next_connection_id: AtomicU64,
     settings: HubSettings,
     /// Where events go to be persisted; `None` in tests and benchmarks of the hub alone.
@@ -121,6 +123,7 @@ impl Hub {
                 rooms: Mutex::default(),
                 sockets: Mutex::default(),
                 closers: Mutex::default(),
+                draining: AtomicBool::new(false),
                 next_connection_id: AtomicU64::new(0),
                 settings,
                 log,
@@ -128,43 +131,53 @@ impl Hub {
         }
     }
 
-    pub fn next_connection_id(&self) -> u64 {
-        self.inner
+    /// Counts a new socket of `user`, unless they already have `max` open, and gives it a connection
+    /// id and the token that closes it when the server drains. Taken before the WebSocket upgrade, so
+    /// a socket still being upgraded when the drain starts is waited for and closed too. The count
+    /// and the registration end with the returned guard.
+    pub fn open_socket(&self, user: i64, max: usize) -> Option<SocketSlot> {
+        {
+            let mut sockets = lock(&self.inner.sockets);
+            let open = sockets.entry(user).or_default();
+            if *open >= max {
+                return None;
+            }
+            *open += 1;
+        }
+        let id = self
+            .inner
             .next_connection_id
             .fetch_add(1, Ordering::Relaxed)
-            + 1
-    }
-
-    /// Counts a new socket of `user`, unless they already have `max` open. The count drops with the
-    /// returned guard.
-    pub fn open_socket(&self, user: i64, max: usize) -> Option<SocketSlot> {
-        let mut sockets = lock(&self.inner.sockets);
-        let open = sockets.entry(user).or_default();
-        if *open >= max {
-            return None;
+            + 1;
+        let closer = CancellationToken::new();
+        {
+            let mut closers = lock(&self.inner.closers);
+            // Under the same lock as the drain's flag: a socket is either in the drain's list, or
+            // opens after it and is closed at once.
+            if self.inner.draining.load(Ordering::Relaxed) {
+                closer.cancel();
+            }
+            closers.insert(id, closer.clone());
         }
-        *open += 1;
         Some(SocketSlot {
             hub: self.clone(),
             user,
+            id,
+            closer,
         })
     }
 
-    /// Registers an open socket; the token fires when the server drains it.
-    pub fn register_socket(&self, connection_id: u64) -> CancellationToken {
-        let token = CancellationToken::new();
-        lock(&self.inner.closers).insert(connection_id, token.clone());
-        token
-    }
-
-    pub fn forget_socket(&self, connection_id: u64) {
-        lock(&self.inner.closers).remove(&connection_id);
-    }
-
     /// Closes every open socket with 1012 ("reconnect, maybe elsewhere"), in ten batches spread
-    /// over `over`, so the clients do not all reconnect in the same instant. Returns how many.
+    /// over `over`, so the clients do not all reconnect in the same instant; sockets that open from
+    /// now on are closed at once. Then waits (at most `CLOSE_WAIT`) until every socket has sent its
+    /// close frame and ended, so that the process does not exit under them. Returns how many.
     pub async fn drain_sockets(&self, over: Duration) -> usize {
-        let tokens: Vec<CancellationToken> = lock(&self.inner.closers).values().cloned().collect();
+        const CLOSE_WAIT: Duration = Duration::from_secs(5);
+        let tokens: Vec<CancellationToken> = {
+            let closers = lock(&self.inner.closers);
+            self.inner.draining.store(true, Ordering::Relaxed);
+            closers.values().cloned().collect()
+        };
         let batches = 10usize;
         let per_batch = tokens.len().div_ceil(batches).max(1);
         let pause = over / batches as u32;
@@ -173,6 +186,10 @@ impl Hub {
                 tokio::time::sleep(pause).await;
             }
             batch.iter().for_each(CancellationToken::cancel);
+        }
+        let deadline = tokio::time::Instant::now() + CLOSE_WAIT;
+        while !lock(&self.inner.closers).is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         tokens.len()
     }
@@ -377,14 +394,29 @@ impl Hub {
     }
 }
 
-/// One open socket of a user, counted until dropped.
+/// One open socket of a user, counted and closable by the drain until dropped.
 pub struct SocketSlot {
     hub: Hub,
     user: i64,
+    id: u64,
+    closer: CancellationToken,
+}
+
+impl SocketSlot {
+    /// The connection's id, unique in this process.
+    pub fn connection_id(&self) -> u64 {
+        self.id
+    }
+
+    /// Fires when the server drains this socket.
+    pub fn closer(&self) -> CancellationToken {
+        self.closer.clone()
+    }
 }
 
 impl Drop for SocketSlot {
     fn drop(&mut self) {
+        lock(&self.hub.inner.closers).remove(&self.id);
         let mut sockets = lock(&self.hub.inner.sockets);
         if let Some(open) = sockets.get_mut(&self.user) {
             *open = open.saturating_sub(1);

@@ -58,7 +58,7 @@ pub async fn upgrade(
         credential,
         user,
         settings: state.config.connection.clone(),
-        _slot: slot,
+        slot,
     };
     Ok(ws
         .protocols([WS_PROTOCOL])
