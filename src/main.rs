@@ -1,12 +1,13 @@
 //! The `livecheck` binary: `livecheck` (or `livecheck serve`) serves the web app until Ctrl-C or
 //! SIGTERM; `livecheck run suite.yaml` runs one suite in the terminal (or, with `--server`, one stored
-//! on a server); `livecheck user …` manages accounts. Everything else lives in the library.
+//! on a server); `livecheck import` turns a Postman collection into a suite; `livecheck user …`
+//! manages accounts. Everything else lives in the library.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use livecheck::{
-    headless::{self, RunArgs},
+    headless::{self, import::ImportArgs, RunArgs},
     server::{self, user_cli::UserCommand},
 };
 
@@ -24,6 +25,9 @@ enum Command {
     /// Run a suite file in the terminal, without the server. Exit status: 0 passed, 1 a check or
     /// threshold failed, 2 the suite or the arguments are invalid, 130 interrupted.
     Run(RunArgs),
+    /// Turn a Postman collection (v2.1, JSON) into a suite file. Exit status: 0 imported, 1 imported
+    /// but the suite needs changes before it runs, 2 not imported.
+    Import(ImportArgs),
     /// Manage accounts on the configured database (LIVECHECK_DATA_DIR).
     #[command(subcommand)]
     User(UserCommand),
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
     match Cli::parse().command.unwrap_or(Command::Serve) {
         Command::Serve => server::process::main(),
         Command::Run(args) => headless::main(args),
+        Command::Import(args) => headless::import::main(args),
         Command::User(command) => server::user_cli::main(command),
     }
 }

@@ -27,6 +27,10 @@ test('start the demo test and watch it go live from 0 % to 100 % and Completed',
   expect([...seen].some((v) => Number(v) > 0 && Number(v) < 100)).toBeTruthy();
 
   await expect(status).toHaveText('Completed');
+  // The polite live region says the end once, for screen readers.
+  const announce = page.getByTestId('announce');
+  await expect(announce).toHaveAttribute('aria-live', 'polite');
+  await expect(announce).toHaveText('Run completed');
   await expect(bar).toHaveAttribute('aria-valuenow', '100');
   await expect(page.getByTestId('percent')).toHaveText('100 %');
   const rows = page.getByTestId('steps').locator('tbody tr');

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import fs from 'node:fs';
 import { hydrated, login } from './helpers';
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
@@ -53,10 +54,22 @@ test('the editor shows each problem on its line, saves a valid suite, and runs i
   // Final figures, the chart, and the thresholds as the run's result lines.
   await expect(load.getByTestId('load-users')).toHaveText('4');
   await expect(load.locator('svg polyline').first()).toHaveAttribute('points', /\d+(\.\d)?,\d+/);
-  const rows = page.getByTestId('steps').locator('tbody tr');
+  const rows = load.getByTestId('thresholds').locator('tbody tr');
   await expect(rows).toHaveCount(2);
   await expect(rows.nth(0)).toContainText('p99 < 2s');
   await expect(rows.filter({ hasText: 'passed' })).toHaveCount(2);
+  // The axes say what they measure, and the rate is labelled as a rate.
+  await expect(load.getByRole('img', { name: /Requests per second/ })).toBeVisible();
+  await expect(load.getByText('req/s').first()).toBeVisible();
+
+  // The report downloads as one self-contained HTML file.
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'HTML report' }).click();
+  const file = await (await download).path();
+  const html = fs.readFileSync(file, 'utf8');
+  expect(html).toContain('Demo health under load');
+  expect(html).toContain('p99 &lt; 2s');
+  expect(html).not.toContain('<script');
 });
 
 test('history filters by suite and status, and two runs compare side by side', async ({ page }) => {
@@ -105,4 +118,33 @@ steps:
   const compare = page.getByTestId('compare');
   await expect(compare.getByTestId('step-delta')).toHaveCount(2);
   await expect(compare.getByTestId('total-delta')).toHaveText(/^[+-]?\d+ ms$/);
+});
+
+test('a Postman collection is imported from a file: preview, what was left out, then saved as a suite', async ({ page }) => {
+  await login(page);
+  await page.getByRole('link', { name: 'Suites' }).click();
+  await page.getByRole('link', { name: 'Import' }).click();
+  await expect(page).toHaveURL(/\/suites\/import$/);
+  await hydrated(page);
+
+  // A document that is not a collection: a clear refusal.
+  await page.getByLabel('Or paste the collection').fill('{"openapi": "3.1.0"}');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await expect(page.getByRole('alert')).toContainText('OpenAPI documents cannot be imported yet');
+
+  await page.getByLabel('Collection file').setInputFiles('../tests/fixtures/import/team-api.postman_collection.json');
+  await expect(page.getByLabel('Or paste the collection')).toHaveValue(/"name": "Team API"/);
+  await page.getByRole('button', { name: 'Preview' }).click();
+  const preview = page.getByTestId('import-preview');
+  await expect(preview.getByRole('heading', { name: 'Team API' })).toBeVisible();
+  await expect(preview).toContainText('Postman Collection v2.1 · 8 steps');
+  const notes = page.getByTestId('import-notes');
+  await expect(notes).toContainText('test script not imported (3 lines)');
+  await expect(notes).toContainText('multipart form-data body not imported');
+  await expect(page.getByTestId('import-yaml')).toContainText('url: ${baseUrl}/users?limit=${page_size}');
+
+  await page.getByRole('button', { name: 'Save as a new suite' }).click();
+  await expect(page).toHaveURL(/\/suites\/\d+$/);
+  await expect(page.getByRole('heading', { name: 'Team API' })).toBeVisible();
+  await expect(page.getByLabel('Suite (YAML or JSON)')).toHaveValue(/Users \/ Create user/);
 });

@@ -12,7 +12,10 @@ use leptos::server_fn::codec::JsonEncoding;
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::{
-    api::{RunSummary, SuiteDetail, SuiteInfo, SuiteProblem, SuiteSaved, TestSummary, UserInfo},
+    api::{
+        ImportPreview, RunSummary, SuiteDetail, SuiteInfo, SuiteProblem, SuiteSaved, TestSummary,
+        UserInfo,
+    },
     RunSnapshot,
 };
 
@@ -168,6 +171,13 @@ pub async fn run_suite(
 #[server(endpoint = "check_suite")]
 pub async fn check_suite(text: String) -> Result<Vec<SuiteProblem>, ApiError> {
     ssr::suites::check_suite(text).await
+}
+
+/// Turns a Postman collection (v2.1, JSON) into a suite without saving it: the suite's YAML, what
+/// was not imported, and the problems it still has.
+#[server(endpoint = "import_suite")]
+pub async fn import_suite(text: String) -> Result<ImportPreview, ApiError> {
+    ssr::suites::import_suite(text).await
 }
 
 /// Saves a suite: a new one (no `id`), or the next version of one of the caller's. Only a valid text

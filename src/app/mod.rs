@@ -4,6 +4,8 @@
 mod account;
 mod admin;
 mod home;
+mod import;
+mod load_panel;
 mod login;
 mod progress;
 mod rooms;
@@ -67,6 +69,8 @@ pub fn shell(options: LeptosOptions, assets: &AssetPaths) -> impl IntoView {
                 <link rel="modulepreload" href=assets.js.clone()/>
                 <link rel="preload" href=assets.wasm.clone() r#as="fetch" r#type="application/wasm" crossorigin=""/>
                 <AutoReload options/>
+                // The theme chosen with the toggle, applied before the first paint (no light flash).
+                <script>{THEME_SCRIPT}</script>
                 <script type="module">{hydrate}</script>
                 <MetaTags/>
             </head>
@@ -74,6 +78,100 @@ pub fn shell(options: LeptosOptions, assets: &AssetPaths) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// Where the page's theme choice is kept in the browser (`THEME_SCRIPT` reads the same key).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const THEME_KEY: &str = "livecheck-theme";
+const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('livecheck-theme');\
+if(t==='dark'||t==='light')document.documentElement.dataset.theme=t}catch(e){}";
+
+/// Light, dark, or as the system says (the default): cycles on each press and is remembered in this
+/// browser. The server cannot know the choice, so it renders "system" and the browser corrects the
+/// label after hydration; the colours themselves were set before the first paint by `THEME_SCRIPT`.
+#[component]
+fn ThemeToggle() -> impl IntoView {
+    let theme = RwSignal::new(Theme::System);
+    Effect::new(move |_| theme.set(Theme::stored()));
+    let next = move |_| {
+        let t = theme.get_untracked().next();
+        t.apply();
+        theme.set(t);
+    };
+    view! {
+        <button type="button" class="theme" on:click=next title="Colour theme: system, dark or light">
+            {move || theme.get().label()}
+        </button>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Theme {
+    System,
+    Dark,
+    Light,
+}
+
+impl Theme {
+    fn next(self) -> Theme {
+        match self {
+            Theme::System => Theme::Dark,
+            Theme::Dark => Theme::Light,
+            Theme::Light => Theme::System,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Theme::System => "Theme: system",
+            Theme::Dark => "Theme: dark",
+            Theme::Light => "Theme: light",
+        }
+    }
+
+    /// The choice kept in this browser (only the browser has one).
+    fn stored() -> Theme {
+        #[cfg(feature = "hydrate")]
+        {
+            let stored = web_sys::window()
+                .and_then(|w| w.local_storage().ok().flatten())
+                .and_then(|s| s.get_item(THEME_KEY).ok().flatten());
+            match stored.as_deref() {
+                Some("dark") => Theme::Dark,
+                Some("light") => Theme::Light,
+                _ => Theme::System,
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        Theme::System
+    }
+
+    /// Shows the page in this theme and remembers it.
+    fn apply(self) {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(window) = web_sys::window() else {
+                return;
+            };
+            let value = match self {
+                Theme::System => None,
+                Theme::Dark => Some("dark"),
+                Theme::Light => Some("light"),
+            };
+            if let Some(root) = window.document().and_then(|d| d.document_element()) {
+                let _ = match value {
+                    Some(v) => root.set_attribute("data-theme", v),
+                    None => root.remove_attribute("data-theme"),
+                };
+            }
+            if let Ok(Some(storage)) = window.local_storage() {
+                let _ = match value {
+                    Some(v) => storage.set_item(THEME_KEY, v),
+                    None => storage.remove_item(THEME_KEY),
+                };
+            }
+        }
     }
 }
 
@@ -149,7 +247,10 @@ pub fn App() -> impl IntoView {
                     <A href="/runs">"Runs"</A>
                     <A href="/rooms">"Rooms"</A>
                 </nav>
-                <UserMenu/>
+                <div class="top-right">
+                    <UserMenu/>
+                    <ThemeToggle/>
+                </div>
             </header>
             <main>
                 // Async SSR: the server waits for each page's data and sends complete HTML, so pages
@@ -162,6 +263,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/runs/compare") view=run_page::ComparePage ssr=SsrMode::Async/>
                     <Route path=path!("/runs/:id") view=run_page::RunPage ssr=SsrMode::Async/>
                     <Route path=path!("/suites") view=suites::SuitesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/suites/import") view=import::ImportPage ssr=SsrMode::Async/>
                     <Route path=path!("/suites/:id") view=suites::SuiteEditorPage ssr=SsrMode::Async/>
                     <Route path=path!("/rooms") view=rooms::RoomsPage ssr=SsrMode::Async/>
                     <Route path=path!("/rooms/:name") view=rooms::RoomPage ssr=SsrMode::Async/>

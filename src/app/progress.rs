@@ -5,10 +5,11 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
+use super::load_panel::LoadPanel;
 use crate::{
     api::{self, CancelTest, RestartTest},
     client::{hooks::use_test_progress, ConnState, Live},
-    protocol::{LoadPoint, RunResults, RunSnapshot, RunStatus, StepResult},
+    protocol::{RunResults, RunSnapshot, RunStatus, StepResult},
 };
 
 #[component]
@@ -66,6 +67,10 @@ fn Bar(
             <div class="progress-head">
                 <h2>{move || run.run.with(|r| r.as_ref().map(|r| r.name.clone()).unwrap_or_default())}</h2>
                 <StatusBadge status=status.into()/>
+                // Screen readers hear the status change politely, not every percent.
+                <span class="visually-hidden" role="status" aria-live="polite" data-testid="announce">
+                    {move || format!("Run {}", status.get().label().to_lowercase())}
+                </span>
                 <span class=move || format!("conn {}", live.state.with(|s| s.key())) data-testid="connection">
                     {move || live.state.with(|s| s.label())}
                 </span>
@@ -104,12 +109,15 @@ fn Bar(
                     <a href=move || format!("/runs/{}/junit.xml", id.get_value()) rel="external" download>"JUnit XML"</a>
                     " · "
                     <a href=move || format!("/runs/{}/json", id.get_value()) rel="external" download>"JSON"</a>
+                    " · "
+                    <a href=move || format!("/runs/{}/report.html", id.get_value()) rel="external" download>"HTML report"</a>
                 </p>
             </Show>
             <Show when=move || run.run.with(|r| r.as_ref().is_some_and(|r| r.load.is_some() || r.load_summary.is_some()))>
                 <LoadPanel run=run.run/>
             </Show>
-            <Show when=move || show_details>
+            // A load run's result lines are its thresholds, in their own table above.
+            <Show when=move || show_details && run.run.with(|r| r.as_ref().is_none_or(|r| r.load.is_none() && r.load_summary.is_none()))>
                 <StepList run=run.run/>
             </Show>
         </section>
@@ -148,6 +156,8 @@ pub fn ProgressTrack(progress: Signal<u8>) -> impl IntoView {
 pub fn MiniBar(
     snapshot: RunSnapshot,
     href: String,
+    /// When the run was created, ms since the epoch.
+    created_at: u64,
     /// A checkbox to pick the run for comparison.
     #[prop(optional)]
     selectable: bool,
@@ -164,6 +174,13 @@ pub fn MiniBar(
                 <td><input type="checkbox" name="id" value=test_id aria-label="Compare this run"/></td>
             })}
             <td><A href=href>{name}</A></td>
+            <td class="when">{super::runs::date(created_at)}</td>
+            <td class="took" data-testid="took">{move || run.run.with(|r| {
+                r.as_ref()
+                    .and_then(|r| r.finished_at.zip(r.started_at))
+                    .map(|(f, s)| format_duration(f.saturating_sub(s)))
+                    .unwrap_or_else(|| "—".into())
+            })}</td>
             <td><StatusBadge status=run.status/></td>
             <td class="mini"><ProgressTrack progress=run.progress/></td>
             <td>{move || format!("{} %", run.progress.get())}</td>
@@ -219,122 +236,6 @@ fn CheckList(step: StepResult) -> impl IntoView {
                 }).collect_view()}
             </ul>
         </details>
-    }
-}
-
-/// A load run's figures (live while it runs, final after) and its charts: requests/s and p95 latency
-/// over time.
-#[component]
-fn LoadPanel(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
-    let figures = move || {
-        run.with(|r| {
-            let r = r.as_ref()?;
-            Some(match (&r.load_summary, &r.load) {
-                (Some(s), _) => vec![
-                    ("Requests", s.requests.to_string()),
-                    ("Requests/s", format!("{:.1}", s.rps)),
-                    ("p50", format!("{:.2} ms", s.p50_ms)),
-                    ("p95", format!("{:.2} ms", s.p95_ms)),
-                    ("p99", format!("{:.2} ms", s.p99_ms)),
-                    ("Max", format!("{:.2} ms", s.max_ms)),
-                    (
-                        "Errors",
-                        format!("{} ({:.2} %)", s.errors, s.error_rate * 100.0),
-                    ),
-                    ("Users", s.users.to_string()),
-                ],
-                (None, Some(l)) => vec![
-                    ("Requests", l.requests.to_string()),
-                    ("Requests/s", format!("{:.1}", l.rps)),
-                    ("p50", format!("{:.2} ms", l.p50_ms)),
-                    ("p95", format!("{:.2} ms", l.p95_ms)),
-                    ("p99", format!("{:.2} ms", l.p99_ms)),
-                    ("Errors", l.errors.to_string()),
-                    ("Active users", l.active_users.to_string()),
-                ],
-                (None, None) => return None,
-            })
-        })
-        .unwrap_or_default()
-    };
-    let errors_by_kind = move || {
-        run.with(|r| {
-            let r = r.as_ref()?;
-            let kinds = match (&r.load_summary, &r.load) {
-                (Some(s), _) => s.errors_by_kind.clone(),
-                (None, Some(l)) => l.errors_by_kind.clone(),
-                _ => return None,
-            };
-            (!kinds.is_empty()).then(|| {
-                kinds
-                    .iter()
-                    .map(|(k, n)| format!("{k}: {n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-        })
-    };
-    let series = move |pick: fn(&LoadPoint) -> f64| {
-        run.with(|r| {
-            r.as_ref()
-                .map(|r| {
-                    r.load_series
-                        .iter()
-                        .map(|p| (p.t_ms, pick(p)))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        })
-    };
-    view! {
-        <div class="load" data-testid="load">
-            <dl class="figures">
-                {move || figures().into_iter().map(|(name, value)| view! {
-                    <div><dt>{name}</dt><dd data-testid=format!("load-{}", name.to_lowercase().replace(['/', ' '], "-"))>{value}</dd></div>
-                }).collect_view()}
-            </dl>
-            {move || errors_by_kind().map(|e| view! { <p class="error">"Errors by kind: " {e}</p> })}
-            <div class="charts">
-                <Chart title="Requests/s" unit="" points=Signal::derive(move || series(|p| p.rps))/>
-                <Chart title="p95 latency" unit=" ms" points=Signal::derive(move || series(|p| p.p95_ms))/>
-            </div>
-        </div>
-    }
-}
-
-/// A small line chart of `(t_ms, value)` points, scaled to its largest value.
-#[component]
-fn Chart(
-    title: &'static str,
-    unit: &'static str,
-    points: Signal<Vec<(u64, f64)>>,
-) -> impl IntoView {
-    const W: f64 = 300.0;
-    const H: f64 = 100.0;
-    let line = move || {
-        points.with(|pts| {
-            let t_max = pts.last().map_or(1, |p| p.0.max(1)) as f64;
-            let v_max = pts.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9);
-            pts.iter()
-                .map(|(t, v)| {
-                    format!(
-                        "{:.1},{:.1}",
-                        *t as f64 / t_max * W,
-                        H - v / v_max * (H - 4.0)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-    };
-    let peak = move || points.with(|pts| pts.iter().map(|p| p.1).fold(0.0, f64::max));
-    view! {
-        <figure class="chart">
-            <figcaption>{title} <span class="muted">{move || format!(" (peak {:.1}{unit})", peak())}</span></figcaption>
-            <svg viewBox=format!("0 0 {W} {H}") preserveAspectRatio="none" role="img" aria-label=title>
-                <polyline points=line fill="none" stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke"/>
-            </svg>
-        </figure>
     }
 }
 

@@ -194,6 +194,7 @@ fn CompareTable(a: RunSummary, b: RunSummary) -> impl IntoView {
         format!("/runs/{}", b.test_id),
     );
     let (a_name, b_name) = (a.name.clone(), b.name.clone());
+    let report = format!("/compare/{}/{}/report.html", a.test_id, b.test_id);
     let a_line = format!("{} · {}", a.status.label(), show(duration(&a)));
     let b_line = format!("{} · {}", b.status.label(), show(duration(&b)));
     view! {
@@ -227,5 +228,6 @@ fn CompareTable(a: RunSummary, b: RunSummary) -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
         {load_rows}
+        <p><a href=report rel="external" download>"Download this comparison (HTML)"</a></p>
     }
 }

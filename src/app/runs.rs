@@ -104,12 +104,12 @@ pub fn RunList(
                                 <table class="runs">
                                     <thead><tr>
                                         {compare.then(|| view! { <th>"Pick"</th> })}
-                                        <th>"Test"</th><th>"Status"</th><th>"Progress"</th><th></th>
+                                        <th>"Test"</th><th>"When"</th><th>"Took"</th><th>"Status"</th><th>"Progress"</th><th></th>
                                     </tr></thead>
                                     <tbody>
                                         {runs.into_iter().map(|r| {
                                             let href = r.href();
-                                            view! { <MiniBar snapshot=r.snapshot href selectable=compare/> }
+                                            view! { <MiniBar snapshot=r.snapshot href created_at=r.created_at selectable=compare/> }
                                         }).collect_view()}
                                     </tbody>
                                 </table>

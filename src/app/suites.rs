@@ -44,6 +44,7 @@ fn SuiteList() -> impl IntoView {
                 <h1>"Suites"</h1>
                 <Show when=may_run>
                     <A href="/suites/new" attr:class="button primary">"New suite"</A>
+                    <A href="/suites/import" attr:class="button">"Import"</A>
                 </Show>
             </div>
             <Suspense fallback=|| view! { <p>"Loading suites…"</p> }>

@@ -6,6 +6,7 @@
 //! starts it through the REST API and follows it live over the WebSocket, with the same output,
 //! reports and exit codes.
 
+pub mod import;
 mod remote;
 
 use std::{
@@ -27,7 +28,7 @@ use crate::{
         api::RunOptions, event::new_epoch, RunEvent, RunSnapshot, RunStatus, ServerMessage,
         StepResult,
     },
-    report::junit_xml,
+    report::{html_report, junit_xml},
     server::{
         process::{init_logging, runtime, shutdown_signal},
         Config,
@@ -59,6 +60,9 @@ pub struct RunArgs {
     /// Write the run as JSON here.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report here.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Use one of the suite's `environments`.
     #[arg(long = "env", value_name = "NAME")]
     pub environment: Option<String>,
@@ -211,6 +215,9 @@ pub async fn run(
 fn finish(args: &RunArgs, snapshot: &RunSnapshot) -> Result<Outcome, HeadlessError> {
     if let Some(path) = &args.junit {
         write(path, junit_xml(snapshot))?;
+    }
+    if let Some(path) = &args.html {
+        write(path, html_report(snapshot))?;
     }
     if let Some(path) = &args.json {
         write(

@@ -73,6 +73,22 @@ pub struct SuiteDetail {
     pub load: bool,
 }
 
+/// What `import_suite` made of a document, shown before anything is saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    /// What the document was, e.g. "Postman Collection v2.1".
+    pub format: String,
+    /// The suite's name.
+    pub name: String,
+    pub steps: usize,
+    /// The suite as YAML, ready to save or edit.
+    pub yaml: String,
+    /// What was not imported, or needs the user's attention.
+    pub notes: Vec<String>,
+    /// Problems the suite still has (empty when it can be saved as it is).
+    pub problems: Vec<SuiteProblem>,
+}
+
 /// Where `save_suite` put the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SuiteSaved {

@@ -100,6 +100,13 @@ pub struct ThresholdResult {
     pub passed: bool,
     /// The measured value, formatted with its unit.
     pub actual: String,
+    /// Which chart it belongs on: `latency` (its limit in ms), `rps` (requests per second) or
+    /// `error_rate` (percent).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub chart: String,
+    /// The limit, in the chart's unit.
+    #[serde(default)]
+    pub limit: f64,
 }
 
 #[cfg(test)]

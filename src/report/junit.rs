@@ -87,8 +87,8 @@ pub fn junit_xml(run: &RunSnapshot) -> String {
     out
 }
 
-/// Escapes text for XML attributes and content.
-fn escape(text: &str) -> String {
+/// Escapes text for XML (and HTML) attributes and content.
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

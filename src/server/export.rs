@@ -1,5 +1,6 @@
-//! Downloads: a run as `GET /runs/{id}/junit.xml` (for CI tools) or `GET /runs/{id}/json` (its
-//! snapshot), with the same rule as everywhere (the run's owner or a member of its room; anyone else
+//! Downloads: a run as `GET /runs/{id}/junit.xml` (for CI tools), `GET /runs/{id}/json` (its
+//! snapshot) or `GET /runs/{id}/report.html` (one self-contained page to hand around), two runs side
+//! by side as `GET /compare/{a}/{b}/report.html`, with the same rule as everywhere (the run's owner or a member of its room; anyone else
 //! gets 404); and the audit log as JSON lines, `GET /admin/audit.jsonl`, for admins.
 
 use axum::{
@@ -13,7 +14,10 @@ use axum::extract::Query;
 use serde::Deserialize;
 
 use super::{error::AppError, AppState};
-use crate::{protocol::RunSnapshot, report::junit_xml};
+use crate::{
+    protocol::RunSnapshot,
+    report::{html_comparison, html_report, junit_xml},
+};
 
 pub async fn junit(
     State(state): State<AppState>,
@@ -35,6 +39,48 @@ pub async fn junit(
         junit_xml(&run),
     )
         .into_response())
+}
+
+pub async fn html(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let run = visible_run(&state, &headers, &id).await?;
+    Ok(html_download(format!("run-{id}.html"), html_report(&run)))
+}
+
+pub async fn compare_html(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((a, b)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let first = visible_run(&state, &headers, &a).await?;
+    let second = visible_run(&state, &headers, &b).await?;
+    Ok(html_download(
+        format!("compare-{a}-{b}.html"),
+        html_comparison(&first, &second),
+    ))
+}
+
+/// An HTML page offered as a file; its own CSP, since it is meant to be opened anywhere and needs
+/// no script at all.
+fn html_download(file_name: String, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:".to_owned(),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 pub async fn json(

@@ -169,6 +169,8 @@ pub fn router(mut state: AppState) -> Router {
         .route("/ws", get(ws::upgrade))
         .route("/runs/{id}/junit.xml", get(export::junit))
         .route("/runs/{id}/json", get(export::json))
+        .route("/runs/{id}/report.html", get(export::html))
+        .route("/compare/{a}/{b}/report.html", get(export::compare_html))
         .route("/admin/audit.jsonl", get(export::audit_jsonl))
         .nest("/api/v1", rest::router())
         .nest("/demo", demo::router())

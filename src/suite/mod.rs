@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use load_spec::{parse_duration, Figures, LoadDef, Threshold};
+pub use load_spec::{parse_duration, Figures, LoadDef, Metric, Threshold};
 pub use parse::{parse_suite, MAX_SUITE_BYTES};
 pub use patterns::{compile_json_schema, compile_regex};
 pub use source::SuiteSource;
@@ -31,7 +31,7 @@ pub use template::{
 pub struct Suite {
     pub name: String,
     /// Values available to `${name}` in every step.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub variables: BTreeMap<String, String>,
     /// Named sets of variable values (`staging`, `production`, …) chosen when a run starts; each
     /// overrides some of `variables`.
@@ -59,23 +59,23 @@ pub enum OnFailure {
 #[serde(deny_unknown_fields)]
 pub struct StepDef {
     /// Shown in progress and results; defaults to "METHOD url".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default = "default_method")]
     pub method: String,
     /// May use `${var}`.
     pub url: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<BodyDef>,
     /// Per-request timeout; the engine's default when absent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Checks::is_empty")]
     pub checks: Checks,
     /// Variables set from this step's response, usable by later steps.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub capture: BTreeMap<String, CaptureDef>,
 }
 
@@ -97,22 +97,29 @@ pub struct BodyDef {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Checks {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusCheck>,
     /// Header name → expected value.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, TextMatch>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub json: Vec<JsonCheck>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_contains: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_regex: Option<String>,
     /// The JSON body must be valid against this JSON Schema (draft 4 to 2020-12; no remote `$ref`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub json_schema: Option<serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_latency_ms: Option<u64>,
+}
+
+impl Checks {
+    /// No check at all (a step that only has to get an answer).
+    pub fn is_empty(&self) -> bool {
+        *self == Checks::default()
+    }
 }
 
 /// `200`, `[200, 201]`, `"2xx"`, or `{min: 200, max: 299}`.

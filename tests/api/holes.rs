@@ -662,7 +662,7 @@ async fn another_user_cannot_restart_summarise_or_download_a_run() {
             .await;
         assert_eq!(status, 404, "{endpoint}: {body}");
     }
-    for path in ["junit.xml", "json"] {
+    for path in ["junit.xml", "json", "report.html"] {
         let res = app
             .http
             .get(app.url(&format!("/runs/{}/{path}", run.test_id)))

@@ -252,9 +252,36 @@ async fn a_finished_run_downloads_as_junit_and_json_for_those_who_may_see_it() {
         "{xml}"
     );
 
-    let json = get(format!("/runs/{}/json", run.test_id), Some(token)).await;
+    let json = get(format!("/runs/{}/json", run.test_id), Some(token.clone())).await;
     let snap: livecheck::protocol::RunSnapshot = json.json().await.unwrap();
     assert_eq!(snap.steps.len(), 8);
+
+    // One self-contained page: no script, its own strict CSP, the failure escaped.
+    let page = get(
+        format!("/runs/{}/report.html", run.test_id),
+        Some(token.clone()),
+    )
+    .await;
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+    let page = page.text().await.unwrap();
+    assert!(page.contains("expected status 200, got 404"), "{page}");
+    assert!(!page.contains("<script"), "{page}");
+
+    // Two runs compared, as a file; someone else's run is not found.
+    let again = app.start_test(&token, "demo", 0).await;
+    app.wait_for_run(&token, &again.test_id, |r| r.status.is_finished())
+        .await;
+    let compare = format!("/compare/{}/{}/report.html", run.test_id, again.test_id);
+    let both = get(compare.clone(), Some(token.clone())).await;
+    assert_eq!(both.status(), 200);
+    let both = both.text().await.unwrap();
+    assert!(
+        both.contains(&run.test_id) && both.contains(&again.test_id),
+        "{both}"
+    );
+    assert_eq!(get(compare, Some(other.clone())).await.status(), 404);
 
     assert_eq!(
         get(format!("/runs/{}/json", run.test_id), Some(other))

@@ -4,8 +4,9 @@ use super::{audit, current_user, fail, internal, non_empty, runner, runs::run_er
 use crate::{
     api::ApiError,
     auth::AuthUser,
+    import::{import, to_yaml, ImportError},
     protocol::{
-        api::{SuiteDetail, SuiteInfo, SuiteProblem, SuiteSaved},
+        api::{ImportPreview, SuiteDetail, SuiteInfo, SuiteProblem, SuiteSaved},
         RunSnapshot,
     },
     runs::Start,
@@ -97,6 +98,26 @@ async fn start(
 pub async fn check_suite(text: String) -> Result<Vec<SuiteProblem>, ApiError> {
     current_user().await?;
     Ok(parse_suite(&text).err().unwrap_or_default())
+}
+
+pub async fn import_suite(text: String) -> Result<ImportPreview, ApiError> {
+    runner().await?;
+    let imported = import(&text).map_err(|e| {
+        fail(match e {
+            ImportError::TooLarge => ApiError::TooLarge,
+            e => ApiError::BadRequest(e.to_string()),
+        })
+    })?;
+    let yaml = to_yaml(&imported.suite);
+    let problems = parse_suite(&yaml).err().unwrap_or_default();
+    Ok(ImportPreview {
+        format: imported.format.to_owned(),
+        name: imported.suite.name,
+        steps: imported.suite.steps.len(),
+        yaml,
+        notes: imported.notes,
+        problems,
+    })
 }
 
 pub async fn save_suite(id: Option<i64>, text: String) -> Result<SuiteSaved, ApiError> {

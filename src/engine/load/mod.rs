@@ -27,7 +27,7 @@ use super::{
 };
 use crate::{
     protocol::{LoadStats, LoadSummary, RunResults, RunStatus, StepResult, ThresholdResult},
-    suite::{Figures, LoadDef, OnFailure, StepDef, Suite},
+    suite::{Figures, LoadDef, Metric, OnFailure, StepDef, Suite},
 };
 
 /// Live figures are published at most this often per run.
@@ -294,10 +294,17 @@ fn summarise(load: &LoadDef, t: &Tally, iterations: u64, elapsed: Duration) -> L
         .iter()
         .map(|th| {
             let (passed, actual) = th.check(&figures);
+            let chart = match th.metric {
+                Metric::Rps => "rps",
+                Metric::ErrorRate => "error_rate",
+                _ => "latency",
+            };
             ThresholdResult {
                 threshold: th.text.clone(),
                 passed,
                 actual,
+                chart: chart.into(),
+                limit: th.value,
             }
         })
         .collect();
@@ -324,10 +331,11 @@ fn summarise(load: &LoadDef, t: &Tally, iterations: u64, elapsed: Duration) -> L
     }
 }
 
-/// "12.0 s — 2345 requests, 195 req/s, p95 3.20 ms, 0 errors".
+/// "12.0 s — 4 users, 2345 requests, 195 req/s now, p95 3.20 ms, 0 errors" (the rate of the last
+/// report interval; the run's mean is on the page beside it, named so).
 fn describe(s: &LoadStats) -> String {
     format!(
-        "{:.1} s — {} users, {} requests, {:.0} req/s, p95 {:.2} ms, {} errors",
+        "{:.1} s — {} users, {} requests, {:.0} req/s now, p95 {:.2} ms, {} errors",
         s.elapsed_ms as f64 / 1000.0,
         s.active_users,
         s.requests,

@@ -1,0 +1,146 @@
+//! Importing a suite: a Postman collection uploaded or pasted, a preview of the suite it makes (with
+//! what was not imported and any problems left), then saving it as a new suite.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use super::RequireUser;
+use crate::{
+    api::{ImportSuite, SaveSuite},
+    protocol::api::ImportPreview,
+};
+
+/// Largest file the page reads (the server refuses larger documents anyway).
+const MAX_FILE_BYTES: f64 = 512.0 * 1024.0;
+
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    view! {
+        <RequireUser>
+            <Importer/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Importer() -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let file_error = RwSignal::new(None::<String>);
+    let preview = ServerAction::<ImportSuite>::new();
+    let on_file = move |ev: leptos::ev::Event| read_file(ev, text, file_error);
+    view! {
+        <section class="card">
+            <h1>"Import a suite"</h1>
+            <p class="hint">
+                "From a Postman collection (v2.1, exported as JSON). What a suite cannot express, such as "
+                "scripts, is listed with the preview, never dropped silently."
+            </p>
+            <ActionForm action=preview>
+                <label>
+                    "Collection file"
+                    <input type="file" accept=".json,application/json" on:change=on_file/>
+                </label>
+                {move || file_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <label>
+                    "Or paste the collection"
+                    <textarea
+                        name="text"
+                        rows="10"
+                        spellcheck="false"
+                        class="import-text"
+                        prop:value=move || text.get()
+                        on:input=move |ev| text.set(event_target_value(&ev))
+                    ></textarea>
+                </label>
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || preview.pending().get()>"Preview"</button>
+                </div>
+            </ActionForm>
+            {move || preview.value().get().map(|result| match result {
+                Ok(p) => view! { <Preview preview=p/> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+/// The suite an import makes, and a button to save it.
+#[component]
+fn Preview(preview: ImportPreview) -> impl IntoView {
+    let save = ServerAction::<SaveSuite>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            navigate(&format!("/suites/{}", saved.id), Default::default());
+        }
+    });
+    let ImportPreview {
+        format,
+        name,
+        steps,
+        yaml,
+        notes,
+        problems,
+    } = preview;
+    let valid = problems.is_empty();
+    let text = StoredValue::new(yaml.clone());
+    view! {
+        <div class="import-preview" data-testid="import-preview">
+            <h2>{name}</h2>
+            <p class="muted">{format!("{format} · {steps} step{}", if steps == 1 { "" } else { "s" })}</p>
+            {(!notes.is_empty()).then(|| view! {
+                <h3>"Not imported, or needs your attention"</h3>
+                <ul class="import-notes" data-testid="import-notes">
+                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                </ul>
+            })}
+            {(!valid).then(|| view! {
+                <h3>"Problems to fix before it can be saved"</h3>
+                <ul class="problems" data-testid="problems">
+                    {problems.into_iter().map(|p| view! { <li><code>{p.path}</code>": "{p.message}</li> }).collect_view()}
+                </ul>
+            })}
+            <pre class="yaml" data-testid="import-yaml" tabindex="0" aria-label="The suite, as YAML">{yaml}</pre>
+            <div class="actions">
+                <button
+                    type="button"
+                    class="primary"
+                    disabled=move || !valid || save.pending().get()
+                    on:click=move |_| {
+                        save.dispatch(SaveSuite { id: None, text: text.get_value() });
+                    }
+                >"Save as a new suite"</button>
+            </div>
+            {move || save.value().get().and_then(Result::err).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+        </div>
+    }
+}
+
+/// Reads the chosen file into the text area (in the browser; the server never sees the file itself).
+fn read_file(ev: leptos::ev::Event, text: RwSignal<String>, error: RwSignal<Option<String>>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(file) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0))
+        else {
+            return;
+        };
+        if file.size() > MAX_FILE_BYTES {
+            error.set(Some(format!("{} is larger than 512 KiB", file.name())));
+            return;
+        }
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                Ok(content) => text.set(content.as_string().unwrap_or_default()),
+                Err(_) => error.set(Some(format!("{} could not be read", file.name()))),
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, text, error, MAX_FILE_BYTES);
+}

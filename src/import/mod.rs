@@ -1,0 +1,69 @@
+//! Importing what users already have into suites: Postman collections (v2.1). An import never drops
+//! anything silently: what a suite cannot express (scripts, some kinds of auth, multipart bodies) is
+//! listed in the result's notes, and the user sees them before saving.
+//!
+//! This module only turns documents into [`Suite`]s; checking them is [`crate::suite`]'s job, and
+//! saving them the caller's.
+
+mod postman;
+
+use crate::suite::Suite;
+
+/// Largest document accepted (the server's request bodies are at most 1 MiB, form-encoded).
+pub const MAX_IMPORT_BYTES: usize = 512 * 1024;
+
+/// A document turned into a suite.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// What the document was, e.g. "Postman Collection v2.1".
+    pub format: &'static str,
+    pub suite: Suite,
+    /// What was not imported, or needs the user's attention, one sentence each.
+    pub notes: Vec<String>,
+}
+
+/// Why a document could not be imported. The messages are for the user who sent it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    #[error("the document is larger than {MAX_IMPORT_BYTES} bytes")]
+    TooLarge,
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("not a valid Postman collection: {0}")]
+    InvalidCollection(String),
+}
+
+/// Reads a document and turns it into a suite (see the module docs for what is kept).
+pub fn import(text: &str) -> Result<Imported, ImportError> {
+    if text.len() > MAX_IMPORT_BYTES {
+        return Err(ImportError::TooLarge);
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| ImportError::NotJson(e.to_string()))?;
+    let schema = value
+        .pointer("/info/schema")
+        .and_then(|s| s.as_str())
+        .unwrap_or_default();
+    if schema.contains("getpostman.com") {
+        return postman::import(text);
+    }
+    if value.get("openapi").is_some() || value.get("swagger").is_some() {
+        return Err(ImportError::Unsupported(
+            "OpenAPI documents cannot be imported yet; a Postman collection (v2.1) can".into(),
+        ));
+    }
+    Err(ImportError::Unsupported(
+        "not a Postman collection: its `info.schema` does not name a getpostman.com schema".into(),
+    ))
+}
+
+/// A suite as the YAML a user edits.
+pub fn to_yaml(suite: &Suite) -> String {
+    // Serialising plain data (strings, maps, JSON values) cannot fail.
+    serde_yaml_ng::to_string(suite).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,397 @@
+//! A run as one self-contained HTML file to hand around: inline CSS, SVG charts, no script. The
+//! summary, every step with its checks and failures, the variables it captured (secret-looking ones
+//! masked), and for a load run its figures, thresholds and charts of throughput, p95 latency and
+//! errors over time. Also a report comparing two runs.
+
+use std::fmt::Write;
+
+use super::junit::escape;
+use crate::protocol::{LoadPoint, RunSnapshot, RunStatus, StepResult};
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2328}\
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.5rem}table{border-collapse:collapse;width:100%}\
+th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #d1d9e0;vertical-align:top}\
+.pass{color:#1a7f37}.fail{color:#cf222e}.muted{color:#59636e}code{background:#eff2f5;padding:0 .2rem}\
+dl{display:grid;grid-template-columns:repeat(auto-fill,minmax(9rem,1fr));gap:.5rem}dt{color:#59636e;font-size:.85rem}\
+dd{margin:0;font-weight:600}svg{width:100%;height:auto;background:#f6f8fa}.axis{stroke:#59636e}\
+.limit{stroke:#cf222e;stroke-dasharray:4 3}text{font-size:9px;fill:#59636e}";
+
+/// Names of captured variables whose values are not shown.
+fn is_secret(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "key",
+        "auth",
+        "cookie",
+        "session",
+        "credential",
+    ]
+    .iter()
+    .any(|s| name.contains(s))
+}
+
+fn status_class(status: RunStatus) -> &'static str {
+    if status == RunStatus::Completed {
+        "pass"
+    } else {
+        "fail"
+    }
+}
+
+fn duration_ms(run: &RunSnapshot) -> Option<u64> {
+    run.finished_at
+        .zip(run.started_at)
+        .map(|(f, s)| f.saturating_sub(s))
+}
+
+/// The report of one run.
+pub fn html_report(run: &RunSnapshot) -> String {
+    let mut out = page_start(&format!("Run report: {}", run.name));
+    let _ = write!(
+        out,
+        "<h1>{}</h1><p><strong class=\"{}\">{}</strong> · run <code>{}</code>{}</p>",
+        escape(&run.name),
+        status_class(run.status),
+        run.status.label(),
+        escape(&run.test_id),
+        duration_ms(run)
+            .map(|ms| format!(" · took {:.2} s", ms as f64 / 1000.0))
+            .unwrap_or_default()
+    );
+    if let Some(error) = &run.error {
+        let _ = write!(out, "<p class=\"fail\">{}</p>", escape(error));
+    }
+    let passed = run.steps.iter().filter(|s| s.passed).count();
+    if let Some(load) = &run.load_summary {
+        let _ = write!(
+            out,
+            "<h2>Load</h2><dl><div><dt>Users</dt><dd>{}</dd></div><div><dt>Requests</dt><dd>{}</dd></div>\
+             <div><dt>Requests/s (whole run)</dt><dd>{:.1}</dd></div><div><dt>Errors</dt><dd>{} ({:.2} %)</dd></div>\
+             <div><dt>p50</dt><dd>{:.2} ms</dd></div><div><dt>p90</dt><dd>{:.2} ms</dd></div>\
+             <div><dt>p95</dt><dd>{:.2} ms</dd></div><div><dt>p99</dt><dd>{:.2} ms</dd></div>\
+             <div><dt>Max</dt><dd>{:.2} ms</dd></div></dl>",
+            load.users,
+            load.requests,
+            load.rps,
+            load.errors,
+            load.error_rate * 100.0,
+            load.p50_ms,
+            load.p90_ms,
+            load.p95_ms,
+            load.p99_ms,
+            load.max_ms
+        );
+        out.push_str(
+            "<h2>Thresholds</h2><table><tr><th>Threshold</th><th>Measured</th><th>Result</th></tr>",
+        );
+        for t in &load.thresholds {
+            let _ = write!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td><td class=\"{}\">{}</td></tr>",
+                escape(&t.threshold),
+                escape(&t.actual),
+                if t.passed { "pass" } else { "fail" },
+                if t.passed { "passed" } else { "failed" }
+            );
+        }
+        out.push_str("</table>");
+        let limits = |chart: &str| -> Vec<(String, f64)> {
+            load.thresholds
+                .iter()
+                .filter(|t| t.chart == chart)
+                .map(|t| (t.threshold.clone(), t.limit))
+                .collect()
+        };
+        out.push_str("<h2>Over time</h2>");
+        out.push_str(&chart(
+            "Requests per second",
+            " req/s",
+            &run.load_series,
+            |p| p.rps,
+            &limits("rps"),
+        ));
+        out.push_str(&chart(
+            "p95 latency",
+            " ms",
+            &run.load_series,
+            |p| p.p95_ms,
+            &limits("latency"),
+        ));
+        out.push_str(&chart(
+            "Errors (so far)",
+            "",
+            &run.load_series,
+            |p| p.errors as f64,
+            &[],
+        ));
+        if !load.errors_by_kind.is_empty() {
+            out.push_str("<h2>Errors by kind</h2><table>");
+            for (kind, n) in &load.errors_by_kind {
+                let _ = write!(out, "<tr><td>{}</td><td>{n}</td></tr>", escape(kind));
+            }
+            out.push_str("</table>");
+        }
+    } else {
+        let _ = write!(
+            out,
+            "<p>{passed} of {} steps passed{}.</p>",
+            run.total_steps,
+            if run.steps.len() < run.total_steps as usize {
+                format!(" ({} not run)", run.total_steps as usize - run.steps.len())
+            } else {
+                String::new()
+            }
+        );
+        out.push_str("<h2>Steps</h2>");
+        for step in &run.steps {
+            step_section(&mut out, step);
+        }
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+fn step_section(out: &mut String, step: &StepResult) {
+    let _ = write!(
+        out,
+        "<h3 class=\"{}\">{}. {} — {}{} ms</h3>",
+        if step.passed { "pass" } else { "fail" },
+        step.index,
+        escape(&step.name),
+        step.status.map(|s| format!("{s}, ")).unwrap_or_default(),
+        step.duration_ms
+    );
+    if let Some(error) = &step.error {
+        let _ = write!(out, "<p class=\"fail\">{}</p>", escape(error));
+    }
+    if !step.checks.is_empty() {
+        out.push_str("<table><tr><th>Check</th><th>Result</th></tr>");
+        for c in &step.checks {
+            let _ = write!(
+                out,
+                "<tr><td><code>{}</code></td><td class=\"{}\">{}</td></tr>",
+                escape(&c.check),
+                if c.passed { "pass" } else { "fail" },
+                c.detail
+                    .as_deref()
+                    .map_or_else(|| "passed".to_owned(), escape)
+            );
+        }
+        out.push_str("</table>");
+    }
+    if !step.captured.is_empty() {
+        out.push_str("<p class=\"muted\">Captured: ");
+        let vars: Vec<String> = step
+            .captured
+            .iter()
+            .map(|(k, v)| {
+                let shown = if is_secret(k) {
+                    "••••••".to_owned()
+                } else {
+                    escape(v)
+                };
+                format!("<code>{}</code> = <code>{shown}</code>", escape(k))
+            })
+            .collect();
+        out.push_str(&vars.join(", "));
+        out.push_str("</p>");
+    }
+}
+
+fn page_start(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{STYLE}</style></head><body>",
+        escape(title)
+    )
+}
+
+/// An SVG line chart with its axes, its peak, and threshold lines.
+fn chart(
+    title: &str,
+    unit: &str,
+    points: &[LoadPoint],
+    pick: fn(&LoadPoint) -> f64,
+    limits: &[(String, f64)],
+) -> String {
+    const W: f64 = 600.0;
+    const H: f64 = 160.0;
+    const LEFT: f64 = 60.0;
+    const BOTTOM: f64 = 18.0;
+    let (plot_w, plot_h) = (W - LEFT - 6.0, H - BOTTOM - 8.0);
+    let t_max = points.last().map_or(1, |p| p.t_ms.max(1)) as f64;
+    let peak = points.iter().map(pick).fold(0.0, f64::max);
+    let top = peak
+        .max(limits.iter().map(|l| l.1).fold(0.0, f64::max))
+        .max(1e-9)
+        * 1.1;
+    let x = |t: f64| LEFT + t / t_max * plot_w;
+    let y = |v: f64| 8.0 + plot_h - v / top * plot_h;
+    let line: Vec<String> = points
+        .iter()
+        .map(|p| format!("{:.1},{:.1}", x(p.t_ms as f64), y(pick(p))))
+        .collect();
+    let mut svg = format!(
+        "<figure><figcaption>{} (peak {peak:.1}{unit})</figcaption><svg viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\">\
+         <line class=\"axis\" x1=\"{LEFT}\" x2=\"{LEFT}\" y1=\"8\" y2=\"{}\"/><line class=\"axis\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>\
+         <text x=\"{}\" y=\"14\" text-anchor=\"end\">{top:.0}{unit}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">0</text>\
+         <text x=\"{LEFT}\" y=\"{}\">0 s</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{:.1} s</text>",
+        escape(title),
+        escape(title),
+        H - BOTTOM,
+        W - 6.0,
+        H - BOTTOM,
+        H - BOTTOM,
+        LEFT - 4.0,
+        LEFT - 4.0,
+        H - BOTTOM,
+        H - 4.0,
+        W - 6.0,
+        H - 4.0,
+        t_max / 1000.0
+    );
+    for (label, value) in limits {
+        let at = y(*value);
+        let _ = write!(
+            svg,
+            "<line class=\"limit\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{at:.1}\" y2=\"{at:.1}\"><title>{}</title></line>\
+             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            W - 6.0,
+            escape(label),
+            W - 8.0,
+            at - 2.0,
+            escape(label)
+        );
+    }
+    let _ = write!(
+        svg,
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"#1f6feb\" stroke-width=\"1.5\"/></svg></figure>",
+        line.join(" ")
+    );
+    svg
+}
+
+/// Two runs side by side: status, duration, each step's result and duration, load figures.
+pub fn html_comparison(a: &RunSnapshot, b: &RunSnapshot) -> String {
+    let mut out = page_start(&format!("Comparison: {} / {}", a.name, b.name));
+    let _ = write!(out, "<h1>{} → {}</h1>", escape(&a.name), escape(&b.name));
+    let ms = |r: &RunSnapshot| duration_ms(r).map_or("—".into(), |ms| format!("{ms} ms"));
+    let _ = write!(
+        out,
+        "<table><tr><th></th><th>Earlier <code>{}</code></th><th>Later <code>{}</code></th></tr>\
+         <tr><td>Status</td><td class=\"{}\">{}</td><td class=\"{}\">{}</td></tr>\
+         <tr><td>Took</td><td>{}</td><td>{}</td></tr>",
+        escape(&a.test_id),
+        escape(&b.test_id),
+        status_class(a.status),
+        a.status.label(),
+        status_class(b.status),
+        b.status.label(),
+        ms(a),
+        ms(b)
+    );
+    if let (Some(la), Some(lb)) = (&a.load_summary, &b.load_summary) {
+        for (name, va, vb) in [
+            ("Requests/s", la.rps, lb.rps),
+            ("p95 ms", la.p95_ms, lb.p95_ms),
+            ("p99 ms", la.p99_ms, lb.p99_ms),
+            ("Error rate %", la.error_rate * 100.0, lb.error_rate * 100.0),
+        ] {
+            let _ = write!(
+                out,
+                "<tr><td>{name}</td><td>{va:.2}</td><td>{vb:.2}</td></tr>"
+            );
+        }
+    }
+    out.push_str("</table><h2>Steps</h2><table><tr><th>Step</th><th>Earlier</th><th>Later</th><th>Δ time</th></tr>");
+    let steps = a.steps.len().max(b.steps.len());
+    for i in 0..steps {
+        let (sa, sb) = (a.steps.get(i), b.steps.get(i));
+        let name = sa.or(sb).map(|s| s.name.as_str()).unwrap_or_default();
+        let cell = |s: Option<&StepResult>| match s {
+            Some(s) if s.passed => format!("<td class=\"pass\">passed, {} ms</td>", s.duration_ms),
+            Some(s) => format!("<td class=\"fail\">failed, {} ms</td>", s.duration_ms),
+            None => "<td class=\"muted\">not run</td>".into(),
+        };
+        let delta = match (sa, sb) {
+            (Some(x), Some(y)) => format!("{:+} ms", y.duration_ms as i64 - x.duration_ms as i64),
+            _ => "—".into(),
+        };
+        let _ = write!(
+            out,
+            "<tr><td>{}. {}</td>{}{}<td>{delta}</td></tr>",
+            i + 1,
+            escape(name),
+            cell(sa),
+            cell(sb)
+        );
+    }
+    out.push_str("</table></body></html>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{LoadSummary, ThresholdResult};
+
+    #[test]
+    fn a_report_is_self_contained_escaped_and_masks_secrets() {
+        let mut run = RunSnapshot::queued("r1".into(), "e".into(), "Suite <x>".into(), 1);
+        run.status = RunStatus::Failed;
+        run.steps = vec![StepResult {
+            index: 1,
+            name: "GET /".into(),
+            passed: false,
+            status: Some(500),
+            duration_ms: 12,
+            error: Some("expected 200, got 500".into()),
+            captured: [
+                ("api_token".to_owned(), "s3cr3t".to_owned()),
+                ("id".into(), "42".into()),
+            ]
+            .into_iter()
+            .collect(),
+            checks: Vec::new(),
+        }];
+        let html = html_report(&run);
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(!html.contains("<script"));
+        assert!(html.contains("Suite &lt;x&gt;"));
+        assert!(html.contains("expected 200, got 500"));
+        assert!(!html.contains("s3cr3t"));
+        assert!(html.contains("<code>42</code>"));
+    }
+
+    #[test]
+    fn a_load_report_has_thresholds_and_charts() {
+        let mut run = RunSnapshot::queued("r2".into(), "e".into(), "Load".into(), 1000);
+        run.status = RunStatus::Completed;
+        run.load_series = (0..5)
+            .map(|i| LoadPoint {
+                t_ms: i * 200,
+                rps: 100.0 + i as f64,
+                p95_ms: 3.0,
+                errors: 0,
+            })
+            .collect();
+        run.load_summary = Some(Box::new(LoadSummary {
+            thresholds: vec![ThresholdResult {
+                threshold: "p95 < 200ms".into(),
+                passed: true,
+                actual: "3.00 ms".into(),
+                chart: "latency".into(),
+                limit: 200.0,
+            }],
+            ..LoadSummary::default()
+        }));
+        let html = html_report(&run);
+        assert_eq!(html.matches("<svg").count(), 3);
+        assert!(html.contains("class=\"limit\""));
+        assert!(html.contains("p95 &lt; 200ms"));
+    }
+}
