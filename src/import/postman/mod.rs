@@ -130,13 +130,13 @@ impl Converter {
             if lines == 0 || event.disabled == Some(true) {
                 continue;
             }
-            let kind = match event.listen.as_str() {
-                "prerequest" => "pre-request script",
-                "test" => "test script",
-                _ => "script",
+            let (kind, instead) = match event.listen.as_str() {
+                "prerequest" => ("pre-request script", "set what it computes as variables"),
+                "test" => ("test script", "write its assertions as suite checks"),
+                _ => ("script", "a suite has no scripts"),
             };
             self.notes.push(format!(
-                "{whose}: {kind} not imported ({lines} line{}); write its checks as suite checks",
+                "{whose}: {kind} not imported ({lines} line{}); {instead}",
                 if lines == 1 { "" } else { "s" }
             ));
         }
