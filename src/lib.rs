@@ -13,7 +13,7 @@
 //!    `auth` (ssr): password hashes, JWTs, the session cookie; `report` (ssr): JUnit XML of a run.
 //! 3. `store` (ssr): SQLite through sqlx — users, tokens, runs, rooms, suites, the event log, the
 //!    audit log; `engine` (ssr): the engines (HTTP steps, load, synthetic) behind one `Engine`
-//!    contract, and the target guard; `import` (ssr): Postman collections turned into suites.
+//!    contract, and the target guard; `import` (ssr): Postman collections and OpenAPI documents turned into suites.
 //! 4. `accounts` (ssr): whether a credential holds (role, disabled, token version, access tokens),
 //!    sign-in throttling, users and tokens.
 //! 5. `hub` (ssr): WebSocket connections, subscriptions, rooms, and the fan-out of run events.

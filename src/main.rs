@@ -1,6 +1,6 @@
 //! The `livecheck` binary: `livecheck` (or `livecheck serve`) serves the web app until Ctrl-C or
 //! SIGTERM; `livecheck run suite.yaml` runs one suite in the terminal (or, with `--server`, one stored
-//! on a server); `livecheck import` turns a Postman collection into a suite; `livecheck user …`
+//! on a server); `livecheck import` turns a Postman collection or an OpenAPI document into a suite; `livecheck user …`
 //! manages accounts. Everything else lives in the library.
 
 use std::process::ExitCode;
@@ -25,7 +25,7 @@ enum Command {
     /// Run a suite file in the terminal, without the server. Exit status: 0 passed, 1 a check or
     /// threshold failed, 2 the suite or the arguments are invalid, 130 interrupted.
     Run(RunArgs),
-    /// Turn a Postman collection (v2.1, JSON) into a suite file. Exit status: 0 imported, 1 imported
+    /// Turn a Postman collection (v2.1) or an OpenAPI 3.0/3.1 document into a suite file. Exit status: 0 imported, 1 imported
     /// but the suite needs changes before it runs, 2 not imported.
     Import(ImportArgs),
     /// Manage accounts on the configured database (LIVECHECK_DATA_DIR).

@@ -128,12 +128,19 @@ test('a Postman collection is imported from a file: preview, what was left out, 
   await hydrated(page);
 
   // A document that is not a collection: a clear refusal.
-  await page.getByLabel('Or paste the collection').fill('{"openapi": "3.1.0"}');
+  await page.getByLabel('Or paste it here').fill('{"openapi": "3.1.0"}');
   await page.getByRole('button', { name: 'Preview' }).click();
-  await expect(page.getByRole('alert')).toContainText('OpenAPI documents cannot be imported yet');
+  await expect(page.getByRole('alert')).toContainText('not a valid OpenAPI 3.1.0');
 
-  await page.getByLabel('Collection file').setInputFiles('../tests/fixtures/import/team-api.postman_collection.json');
-  await expect(page.getByLabel('Or paste the collection')).toHaveValue(/"name": "Team API"/);
+  // An OpenAPI 3.0 document in YAML, pasted: one step per operation.
+  const openapi = fs.readFileSync('../tests/fixtures/import/petstore-expanded.openapi-3.0.yaml', 'utf8');
+  await page.getByLabel('Or paste it here').fill(openapi);
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await expect(page.getByTestId('import-preview')).toContainText('OpenAPI 3.0 · 4 steps');
+  await expect(page.getByTestId('import-yaml')).toContainText('url: ${baseUrl}/pets/${id}');
+
+  await page.getByLabel('Collection or OpenAPI file').setInputFiles('../tests/fixtures/import/team-api.postman_collection.json');
+  await expect(page.getByLabel('Or paste it here')).toHaveValue(/"name": "Team API"/);
   await page.getByRole('button', { name: 'Preview' }).click();
   const preview = page.getByTestId('import-preview');
   await expect(preview.getByRole('heading', { name: 'Team API' })).toBeVisible();

@@ -173,7 +173,8 @@ pub async fn check_suite(text: String) -> Result<Vec<SuiteProblem>, ApiError> {
     ssr::suites::check_suite(text).await
 }
 
-/// Turns a Postman collection (v2.1, JSON) into a suite without saving it: the suite's YAML, what
+/// Turns a Postman collection (v2.1, JSON) or an OpenAPI 3.0/3.1 document into a suite without
+/// saving it: the suite's YAML, what
 /// was not imported, and the problems it still has.
 #[server(endpoint = "import_suite")]
 pub async fn import_suite(text: String) -> Result<ImportPreview, ApiError> {

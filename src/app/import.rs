@@ -1,4 +1,4 @@
-//! Importing a suite: a Postman collection uploaded or pasted, a preview of the suite it makes (with
+//! Importing a suite: a Postman collection or an OpenAPI document uploaded or pasted, a preview of the suite it makes (with
 //! what was not imported and any problems left), then saving it as a new suite.
 
 use leptos::prelude::*;
@@ -32,17 +32,18 @@ fn Importer() -> impl IntoView {
         <section class="card">
             <h1>"Import a suite"</h1>
             <p class="hint">
-                "From a Postman collection (v2.1, exported as JSON). What a suite cannot express, such as "
-                "scripts, is listed with the preview, never dropped silently."
+                "From a Postman collection (v2.1, exported as JSON) or an OpenAPI 3.0 or 3.1 document "
+                "(JSON or YAML). What a suite cannot express, such as scripts, is listed with the "
+                "preview, never dropped silently."
             </p>
             <ActionForm action=preview>
                 <label>
-                    "Collection file"
-                    <input type="file" accept=".json,application/json" on:change=on_file/>
+                    "Collection or OpenAPI file"
+                    <input type="file" accept=".json,.yaml,.yml,application/json" on:change=on_file/>
                 </label>
                 {move || file_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <label>
-                    "Or paste the collection"
+                    "Or paste it here"
                     <textarea
                         name="text"
                         rows="10"

@@ -1,4 +1,5 @@
-//! `livecheck import FILE`: a Postman collection turned into a suite file, offline. The suite's YAML
+//! `livecheck import FILE`: a Postman collection or an OpenAPI document turned into a suite file,
+//! offline. The suite's YAML
 //! goes to `--output` (or standard output); what was not imported goes to standard error.
 
 use std::{io::Write, path::PathBuf, process::ExitCode};
@@ -8,11 +9,12 @@ use crate::{
     suite::parse_suite,
 };
 
-/// `livecheck import`: a Postman collection (v2.1, JSON) → a suite. Exit status: 0 imported, 1
+/// `livecheck import`: a Postman collection (v2.1, JSON) or an OpenAPI 3.0/3.1 document (JSON or
+/// YAML) → a suite. Exit status: 0 imported, 1
 /// imported but the suite needs changes before it runs, 2 not imported.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ImportArgs {
-    /// The document: a Postman collection exported as JSON (v2.1).
+    /// The document: a Postman collection exported as JSON (v2.1), or an OpenAPI 3.0/3.1 document.
     pub file: PathBuf,
     /// Write the suite here instead of to standard output.
     #[arg(short, long, value_name = "FILE")]

@@ -1,13 +1,15 @@
-//! Importing what users already have into suites: Postman collections (v2.1). An import never drops
+//! Importing what users already have into suites: Postman collections (v2.1) and OpenAPI documents
+//! (3.0 and 3.1, JSON or YAML). An import never drops
 //! anything silently: what a suite cannot express (scripts, some kinds of auth, multipart bodies) is
 //! listed in the result's notes, and the user sees them before saving.
 //!
 //! This module only turns documents into [`Suite`]s; checking them is [`crate::suite`]'s job, and
 //! saving them the caller's.
 
+mod openapi;
 mod postman;
 
-use crate::suite::Suite;
+use crate::suite::{check_yaml_expansion, Suite};
 
 /// Largest document accepted (the server's request bodies are at most 1 MiB, form-encoded).
 pub const MAX_IMPORT_BYTES: usize = 512 * 1024;
@@ -33,6 +35,10 @@ pub enum ImportError {
     Unsupported(String),
     #[error("not a valid Postman collection: {0}")]
     InvalidCollection(String),
+    #[error("not a valid {0}")]
+    InvalidDocument(String),
+    #[error("not YAML: {0}")]
+    NotYaml(String),
 }
 
 /// Reads a document and turns it into a suite (see the module docs for what is kept).
@@ -40,8 +46,23 @@ pub fn import(text: &str) -> Result<Imported, ImportError> {
     if text.len() > MAX_IMPORT_BYTES {
         return Err(ImportError::TooLarge);
     }
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| ImportError::NotJson(e.to_string()))?;
+    let trimmed = text.trim_start();
+    let value: serde_json::Value = if trimmed.starts_with('{') {
+        serde_json::from_str(text).map_err(|e| ImportError::NotJson(e.to_string()))?
+    } else {
+        // OpenAPI documents are often YAML: the same alias bound as for suites, then plain data.
+        check_yaml_expansion(text).map_err(ImportError::NotYaml)?;
+        serde_yaml_ng::from_str(text).map_err(|e| ImportError::NotYaml(e.to_string()))?
+    };
+    if value.get("openapi").is_some() {
+        return openapi::import(value);
+    }
+    if value.get("swagger").is_some() {
+        return Err(ImportError::Unsupported(
+            "a Swagger 2.0 document: convert it to OpenAPI 3 first (e.g. with swagger2openapi)"
+                .into(),
+        ));
+    }
     let schema = value
         .pointer("/info/schema")
         .and_then(|s| s.as_str())
@@ -49,13 +70,10 @@ pub fn import(text: &str) -> Result<Imported, ImportError> {
     if schema.contains("getpostman.com") {
         return postman::import(text);
     }
-    if value.get("openapi").is_some() || value.get("swagger").is_some() {
-        return Err(ImportError::Unsupported(
-            "OpenAPI documents cannot be imported yet; a Postman collection (v2.1) can".into(),
-        ));
-    }
     Err(ImportError::Unsupported(
-        "not a Postman collection: its `info.schema` does not name a getpostman.com schema".into(),
+        "neither an OpenAPI document (no `openapi` field) nor a Postman collection (its `info.schema` \
+         names no getpostman.com schema)"
+            .into(),
     ))
 }
 

@@ -1,5 +1,6 @@
-//! The importer on real exports: the Petstore collection as Postman exports it, and a collection
-//! written in Postman 10's export shape that uses every feature the importer handles or refuses.
+//! The importer on real documents: the Petstore and Museum collections as Postman exports them, a
+//! collection that uses every feature the importer handles or refuses, and the Petstore (OpenAPI
+//! 3.0, YAML) and Museum (OpenAPI 3.1) specifications.
 
 use super::*;
 use crate::suite::{parse_suite, StatusCheck};
@@ -7,6 +8,11 @@ use crate::suite::{parse_suite, StatusCheck};
 const PETSTORE: &str =
     include_str!("../../tests/fixtures/import/swagger-petstore.postman_collection.json");
 const TEAM: &str = include_str!("../../tests/fixtures/import/team-api.postman_collection.json");
+const MUSEUM_POSTMAN: &str =
+    include_str!("../../tests/fixtures/import/museum.postman_collection.json");
+const PETSTORE_30: &str =
+    include_str!("../../tests/fixtures/import/petstore-expanded.openapi-3.0.yaml");
+const MUSEUM_31: &str = include_str!("../../tests/fixtures/import/museum.openapi-3.1.yaml");
 
 fn step<'a>(imported: &'a Imported, name: &str) -> &'a crate::suite::StepDef {
     imported
@@ -125,12 +131,131 @@ fn what_a_suite_cannot_express_is_listed_never_dropped_silently() {
 }
 
 #[test]
+fn a_real_postman_export_imports_whole() {
+    let imported = import(MUSEUM_POSTMAN).unwrap();
+    assert_eq!(imported.suite.name, "Redocly Museum API");
+    assert_eq!(imported.suite.steps.len(), 8);
+    assert!(noted(
+        &imported,
+        "basic auth built from variables not imported"
+    ));
+    assert!(parse_suite(&to_yaml(&imported.suite)).is_ok());
+}
+
+#[test]
+fn an_openapi_30_yaml_document_becomes_one_step_per_operation() {
+    let imported = import(PETSTORE_30).unwrap();
+    assert_eq!(imported.format, "OpenAPI 3.0");
+    assert_eq!(imported.suite.name, "Swagger Petstore");
+    let names: Vec<&str> = imported
+        .suite
+        .steps
+        .iter()
+        .filter_map(|s| s.name.as_deref())
+        .collect();
+    assert_eq!(names, ["findPets", "addPet", "find pet by id", "deletePet"]);
+    assert_eq!(
+        imported.suite.variables["baseUrl"],
+        "https://petstore.swagger.io/v2"
+    );
+
+    let add = step(&imported, "addPet");
+    assert_eq!(add.method, "POST");
+    assert_eq!(add.url, "${baseUrl}/pets");
+    // No example in the document: generated from the NewPet schema.
+    assert_eq!(
+        add.body.as_ref().unwrap().json,
+        Some(serde_json::json!({"name": "string", "tag": "string"}))
+    );
+    assert_eq!(add.checks.status, Some(StatusCheck::Exact(200)));
+    // The response schema, references inlined: a Pet (allOf NewPet + id) the checks can compile.
+    let schema = add.checks.json_schema.as_ref().unwrap();
+    assert!(!schema.to_string().contains("$ref"), "{schema}");
+    let compiled = crate::suite::compile_json_schema(schema).unwrap();
+    assert!(compiled.is_valid(&serde_json::json!({"id": 7, "name": "Rex"})));
+    assert!(
+        !compiled.is_valid(&serde_json::json!({"name": "Rex"})),
+        "id is required"
+    );
+
+    let get = step(&imported, "find pet by id");
+    assert_eq!(get.url, "${baseUrl}/pets/${id}");
+    assert_eq!(
+        step(&imported, "deletePet").checks.status,
+        Some(StatusCheck::Exact(204))
+    );
+    assert_eq!(
+        parse_suite(&to_yaml(&imported.suite)).unwrap(),
+        imported.suite
+    );
+}
+
+#[test]
+fn an_openapi_31_document_uses_its_examples_and_lists_its_security() {
+    let imported = import(MUSEUM_31).unwrap();
+    assert_eq!(imported.format, "OpenAPI 3.1");
+    assert_eq!(imported.suite.steps.len(), 8);
+    assert_eq!(
+        imported.suite.variables["eventId"], "dad4bce8-f5cb-4078-a211-995864315e39",
+        "the parameter's example"
+    );
+    let create = step(&imported, "createSpecialEvent");
+    let body = create.body.as_ref().unwrap().json.as_ref().unwrap();
+    assert_eq!(body["name"], "Mermaid Treasure Identification and Analysis");
+    assert_eq!(create.checks.status, Some(StatusCheck::Exact(201)));
+    assert_eq!(
+        step(&imported, "deleteSpecialEvent").checks.status,
+        Some(StatusCheck::Exact(204))
+    );
+    assert!(noted(
+        &imported,
+        "security schemes not imported: MuseumPlaceholderAuth"
+    ));
+    assert!(parse_suite(&to_yaml(&imported.suite)).is_ok());
+}
+
+#[test]
+fn openapi_30_nullable_is_written_as_json_schema() {
+    let doc = r#"{"openapi": "3.0.3", "info": {"title": "T", "version": "1"},
+        "servers": [{"url": "/api"}],
+        "paths": {"/things/{thingId}": {"get": {"operationId": "getThing",
+          "parameters": [{"name": "thingId", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 5}},
+                         {"name": "q", "in": "query", "required": true, "schema": {"type": "string", "enum": ["a$b"]}}],
+          "responses": {"200": {"description": "ok", "content": {"application/json": {"schema":
+            {"type": "object", "properties": {"note": {"type": "string", "nullable": true}}}}}}}}}}}"#;
+    let imported = import(doc).unwrap();
+    let get = step(&imported, "getThing");
+    assert_eq!(get.url, "${baseUrl}/things/${thingId}?q=${q}");
+    assert_eq!(imported.suite.variables["thingId"], "5");
+    assert_eq!(imported.suite.variables["q"], "a$$b");
+    let schema =
+        crate::suite::compile_json_schema(get.checks.json_schema.as_ref().unwrap()).unwrap();
+    assert!(schema.is_valid(&serde_json::json!({"note": null})));
+    assert!(noted(&imported, "server URL is relative (/api)"));
+}
+
+#[test]
 fn other_documents_get_a_clear_refusal() {
-    assert!(matches!(import("not json"), Err(ImportError::NotJson(_))));
-    let openapi = r#"{"openapi": "3.0.0", "info": {"title": "x", "version": "1"}, "paths": {}}"#;
-    assert!(import(openapi).unwrap_err().to_string().contains("OpenAPI"));
+    assert!(matches!(import("{ not json"), Err(ImportError::NotJson(_))));
+    assert!(matches!(import("a: [b"), Err(ImportError::NotYaml(_))));
+    let broken = r#"{"openapi": "3.0.0", "info": {"title": "x", "version": "1"}, "paths": 7}"#;
+    assert!(import(broken)
+        .unwrap_err()
+        .to_string()
+        .starts_with("not a valid OpenAPI 3.0.0"));
+    let old = r#"{"openapi": "2.5.0", "paths": {}}"#;
+    assert!(import(old).unwrap_err().to_string().contains("3.0 and 3.1"));
+    let swagger = r#"{"swagger": "2.0", "paths": {}}"#;
+    assert!(import(swagger)
+        .unwrap_err()
+        .to_string()
+        .contains("Swagger 2.0"));
     assert!(matches!(
         import(r#"{"a": 1}"#),
+        Err(ImportError::Unsupported(_))
+    ));
+    assert!(matches!(
+        import("just words"),
         Err(ImportError::Unsupported(_))
     ));
     let broken = r#"{"info": {"name": "x", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"}, "item": 7}"#;
@@ -140,4 +265,49 @@ fn other_documents_get_a_clear_refusal() {
     ));
     let huge = format!("{{\"pad\": \"{}\"}}", "x".repeat(MAX_IMPORT_BYTES));
     assert_eq!(import(&huge).unwrap_err(), ImportError::TooLarge);
+}
+
+#[test]
+fn references_that_fan_out_are_bounded() {
+    // Twelve properties each referring to the next schema, nine levels: 12^9 nodes if inlined whole.
+    let mut schemas = serde_json::Map::new();
+    for level in 0..9 {
+        let props: serde_json::Map<String, serde_json::Value> = (0..12)
+            .map(|i| {
+                (
+                    format!("p{i}"),
+                    serde_json::json!({ "$ref": format!("#/components/schemas/S{}", level + 1) }),
+                )
+            })
+            .collect();
+        schemas.insert(
+            format!("S{level}"),
+            serde_json::json!({ "type": "object", "properties": props }),
+        );
+    }
+    schemas.insert("S9".into(), serde_json::json!({ "type": "string" }));
+    let doc = serde_json::json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Fan-out", "version": "1" },
+        "servers": [{ "url": "https://api.example.test" }],
+        "paths": { "/x": { "post": {
+            "operationId": "fanOut",
+            "requestBody": { "content": { "application/json": { "schema": { "$ref": "#/components/schemas/S0" } } } },
+            "responses": { "200": { "description": "ok", "content": { "application/json": {
+                "schema": { "$ref": "#/components/schemas/S0" } } } } }
+        } } },
+        "components": { "schemas": schemas }
+    });
+    let started = std::time::Instant::now();
+    let imported = import(&doc.to_string()).unwrap();
+    let step = step(&imported, "fanOut");
+    assert!(step.checks.json_schema.is_none(), "too large to keep");
+    assert!(noted(&imported, "fanOut: the response schema is too large"));
+    let body = step.body.as_ref().unwrap().json.as_ref().unwrap();
+    let size = body.to_string().len();
+    assert!(
+        size < 1024 * 1024,
+        "the generated body is bounded: {size} bytes"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }

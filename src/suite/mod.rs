@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use expansion::check as check_yaml_expansion;
 pub use load_spec::{parse_duration, Figures, LoadDef, Metric, Threshold};
 pub use parse::{parse_suite, MAX_SUITE_BYTES};
 pub use patterns::{compile_json_schema, compile_regex};

@@ -68,7 +68,7 @@ async fn livecheck_import_writes_a_valid_suite_and_lists_what_it_left_out() {
 }
 
 #[tokio::test]
-async fn livecheck_import_refuses_what_is_not_a_collection() {
+async fn livecheck_import_refuses_what_it_cannot_read() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("openapi.json"),
@@ -76,8 +76,13 @@ async fn livecheck_import_refuses_what_is_not_a_collection() {
     )
     .unwrap();
     std::fs::write(dir.path().join("broken.json"), "{ not json").unwrap();
+    std::fs::write(dir.path().join("swagger.json"), r#"{"swagger": "2.0"}"#).unwrap();
     for (file, says) in [
-        ("openapi.json", "OpenAPI documents cannot be imported yet"),
+        (
+            "openapi.json",
+            "not a valid OpenAPI 3.1.0: missing field `info`",
+        ),
+        ("swagger.json", "a Swagger 2.0 document"),
         ("broken.json", "not JSON"),
         ("missing.json", "No such file"),
     ] {
@@ -146,6 +151,73 @@ async fn an_imported_collection_runs_against_its_api() {
         text(&out.stderr)
     );
     assert!(stdout.contains("Things / One"), "{stdout}");
+    assert!(stdout.contains("PASSED"), "{stdout}");
+}
+
+#[tokio::test]
+async fn an_imported_openapi_document_runs_against_its_api() {
+    let target = spawn_target().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = format!(
+        r##"openapi: 3.0.3
+info: {{ title: Things API, version: "1" }}
+servers: [{{ url: "http://{target}" }}]
+paths:
+  /things:
+    get:
+      operationId: listThings
+      responses:
+        "200":
+          description: the things
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items, count]
+                properties:
+                  items: {{ type: array, items: {{ $ref: "#/components/schemas/Thing" }} }}
+                  count: {{ type: integer }}
+  /things/{{thingId}}:
+    get:
+      operationId: getThing
+      parameters:
+        - {{ name: thingId, in: path, required: true, schema: {{ type: integer }}, example: 42 }}
+      responses:
+        "200": {{ description: one thing }}
+        "404": {{ description: no such thing }}
+components:
+  schemas:
+    Thing:
+      type: object
+      required: [id, name]
+      properties:
+        id: {{ type: integer }}
+        name: {{ type: string }}
+        note: {{ type: string, nullable: true }}
+"##
+    );
+    std::fs::write(dir.path().join("things.yaml"), spec).unwrap();
+    let out = livecheck(
+        &[
+            "import".as_ref(),
+            "things.yaml".as_ref(),
+            "-o".as_ref(),
+            "suite.yaml".as_ref(),
+        ],
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("imported OpenAPI 3.0 \"Things API\": 2 steps"));
+    let out = livecheck(&["run".as_ref(), "suite.yaml".as_ref()], dir.path()).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("getThing"), "{stdout}");
     assert!(stdout.contains("PASSED"), "{stdout}");
 }
 
