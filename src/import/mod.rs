@@ -9,7 +9,9 @@
 mod openapi;
 mod postman;
 
-use crate::suite::{check_yaml_expansion, Suite};
+use std::collections::BTreeMap;
+
+use crate::suite::{check_yaml_expansion, OnFailure, StepDef, Suite};
 
 /// Largest document accepted (the server's request bodies are at most 1 MiB, form-encoded).
 pub const MAX_IMPORT_BYTES: usize = 512 * 1024;
@@ -22,6 +24,30 @@ pub struct Imported {
     pub suite: Suite,
     /// What was not imported, or needs the user's attention, one sentence each.
     pub notes: Vec<String>,
+}
+
+impl Imported {
+    /// A suite of independent requests: one failure does not hide the rest (`on_failure: continue`).
+    fn requests(
+        format: &'static str,
+        name: String,
+        variables: BTreeMap<String, String>,
+        steps: Vec<StepDef>,
+        notes: Vec<String>,
+    ) -> Imported {
+        Imported {
+            format,
+            suite: Suite {
+                name,
+                variables,
+                environments: BTreeMap::new(),
+                on_failure: OnFailure::Continue,
+                steps,
+                load: None,
+            },
+            notes,
+        }
+    }
 }
 
 /// Why a document could not be imported. The messages are for the user who sent it.

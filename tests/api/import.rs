@@ -25,6 +25,34 @@ async fn livecheck(args: &[&std::ffi::OsStr], dir: &std::path::Path) -> Output {
         .unwrap()
 }
 
+/// `livecheck import FILE -o suite.yaml`, then `livecheck run suite.yaml` with `run_args`: the run's
+/// standard output, after both exited 0.
+async fn import_then_run(dir: &std::path::Path, file: &str, run_args: &[&str]) -> String {
+    let out = livecheck(
+        &[
+            "import".as_ref(),
+            file.as_ref(),
+            "-o".as_ref(),
+            "suite.yaml".as_ref(),
+        ],
+        dir,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut args: Vec<&std::ffi::OsStr> = vec!["run".as_ref(), "suite.yaml".as_ref()];
+    args.extend(run_args.iter().map(|a| std::ffi::OsStr::new(*a)));
+    let out = livecheck(&args, dir).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("PASSED"), "{stdout}");
+    stdout
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -121,37 +149,9 @@ async fn an_imported_collection_runs_against_its_api() {
         }]
     });
     std::fs::write(dir.path().join("things.json"), collection.to_string()).unwrap();
-    let out = livecheck(
-        &[
-            "import".as_ref(),
-            "things.json".as_ref(),
-            "-o".as_ref(),
-            "things.yaml".as_ref(),
-        ],
-        dir.path(),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let base = format!("base=http://{target}");
-    let out = livecheck(
-        &[
-            "run".as_ref(),
-            "things.yaml".as_ref(),
-            "--var".as_ref(),
-            base.as_ref(),
-        ],
-        dir.path(),
-    )
-    .await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = import_then_run(dir.path(), "things.json", &["--var", &base]).await;
     assert!(stdout.contains("Things / One"), "{stdout}");
-    assert!(stdout.contains("PASSED"), "{stdout}");
 }
 
 #[tokio::test]
@@ -197,28 +197,8 @@ components:
 "##
     );
     std::fs::write(dir.path().join("things.yaml"), spec).unwrap();
-    let out = livecheck(
-        &[
-            "import".as_ref(),
-            "things.yaml".as_ref(),
-            "-o".as_ref(),
-            "suite.yaml".as_ref(),
-        ],
-        dir.path(),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("imported OpenAPI 3.0 \"Things API\": 2 steps"));
-    let out = livecheck(&["run".as_ref(), "suite.yaml".as_ref()], dir.path()).await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let stdout = import_then_run(dir.path(), "things.yaml", &[]).await;
     assert!(stdout.contains("getThing"), "{stdout}");
-    assert!(stdout.contains("PASSED"), "{stdout}");
 }
 
 #[tokio::test]

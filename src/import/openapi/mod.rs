@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use self::schema::{inline, sample, MAX_NODES};
 use super::{ImportError, Imported};
-use crate::suite::{BodyDef, Checks, OnFailure, StatusCheck, StepDef, Suite};
+use crate::suite::{BodyDef, Checks, StatusCheck, StepDef};
 
 /// Inlined response schemas larger than this are left out (and noted).
 const MAX_SCHEMA_BYTES: usize = 64 * 1024;
@@ -107,18 +107,13 @@ pub(super) fn import(doc: Value) -> Result<Imported, ImportError> {
         .filter(|t| !t.is_empty())
         .unwrap_or("Imported API")
         .to_owned();
-    Ok(Imported {
+    Ok(Imported::requests(
         format,
-        suite: Suite {
-            name,
-            variables: cx.variables,
-            environments: BTreeMap::new(),
-            on_failure: OnFailure::Continue,
-            steps: cx.steps,
-            load: None,
-        },
-        notes: cx.notes,
-    })
+        name,
+        cx.variables,
+        cx.steps,
+        cx.notes,
+    ))
 }
 
 #[derive(Default)]

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use postman_collection::{v2_1_0 as pm, PostmanCollection};
 
 use super::{ImportError, Imported};
-use crate::suite::{template_vars, Checks, OnFailure, StatusCheck, StepDef, Suite};
+use crate::suite::{template_vars, Checks, StatusCheck, StepDef};
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
@@ -62,19 +62,13 @@ pub(super) fn import(text: &str) -> Result<Imported, ImportError> {
         "" => "Imported collection".to_owned(),
         name => name.to_owned(),
     };
-    Ok(Imported {
-        format: "Postman Collection v2.1",
-        suite: Suite {
-            name,
-            variables: cx.variables,
-            environments: BTreeMap::new(),
-            // A collection's requests are usually independent: one failure should not hide the rest.
-            on_failure: OnFailure::Continue,
-            steps: cx.steps,
-            load: None,
-        },
-        notes: cx.notes,
-    })
+    Ok(Imported::requests(
+        "Postman Collection v2.1",
+        name,
+        cx.variables,
+        cx.steps,
+        cx.notes,
+    ))
 }
 
 #[derive(Default)]
