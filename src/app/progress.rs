@@ -264,17 +264,7 @@ fn notify_end(
                     }
                     (None, RunStatus::Completed | RunStatus::Failed) => {
                         if let Some(cb) = on_complete {
-                            let passed = r.steps.iter().filter(|s| s.passed).count() as u32;
-                            cb.run(RunResults {
-                                passed,
-                                failed: r.steps.len() as u32 - passed,
-                                duration_ms: r
-                                    .finished_at
-                                    .zip(r.started_at)
-                                    .map_or(0, |(f, s)| f.saturating_sub(s)),
-                                steps: r.steps.clone(),
-                                load: r.load_summary.as_deref().cloned(),
-                            });
+                            cb.run(r.results());
                         }
                     }
                     _ => {}

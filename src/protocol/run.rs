@@ -146,6 +146,21 @@ pub struct RunSnapshot {
 }
 
 impl RunSnapshot {
+    /// What a finished run came to: steps passed and failed, its duration, its steps and load figures.
+    pub fn results(&self) -> RunResults {
+        let passed = self.steps.iter().filter(|s| s.passed).count() as u32;
+        RunResults {
+            passed,
+            failed: self.steps.len() as u32 - passed,
+            duration_ms: self
+                .finished_at
+                .zip(self.started_at)
+                .map_or(0, |(f, s)| f.saturating_sub(s)),
+            steps: self.steps.clone(),
+            load: self.load_summary.as_deref().cloned(),
+        }
+    }
+
     /// The state of a run that has been created but has not started.
     pub fn queued(test_id: TestId, epoch: String, name: String, total_steps: u32) -> Self {
         Self {
@@ -272,26 +287,14 @@ impl RunSnapshot {
                     timestamp,
                 }
             }
-            (RunStatus::Completed | RunStatus::Failed, _) => {
-                let passed = self.steps.iter().filter(|s| s.passed).count() as u32;
-                ServerMessage::TestCompleted {
-                    test_id,
-                    seq,
-                    epoch,
-                    success: self.status == RunStatus::Completed,
-                    results: RunResults {
-                        passed,
-                        failed: self.steps.len() as u32 - passed,
-                        duration_ms: self
-                            .finished_at
-                            .zip(self.started_at)
-                            .map_or(0, |(f, s)| f.saturating_sub(s)),
-                        steps: self.steps.clone(),
-                        load: self.load_summary.as_deref().cloned(),
-                    },
-                    timestamp,
-                }
-            }
+            (RunStatus::Completed | RunStatus::Failed, _) => ServerMessage::TestCompleted {
+                test_id,
+                seq,
+                epoch,
+                success: self.status == RunStatus::Completed,
+                results: self.results(),
+                timestamp,
+            },
             (RunStatus::Queued | RunStatus::Running, _) => return None,
         })
     }
