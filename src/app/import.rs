@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::RequireUser;
+use super::{files::read_file, RequireUser};
 use crate::{
     api::{ImportSuite, SaveSuite},
     protocol::api::ImportPreview,
@@ -27,7 +27,11 @@ fn Importer() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let file_error = RwSignal::new(None::<String>);
     let preview = ServerAction::<ImportSuite>::new();
-    let on_file = move |ev: leptos::ev::Event| read_file(ev, text, file_error);
+    let on_file = move |ev: leptos::ev::Event| {
+        read_file(ev, MAX_FILE_BYTES, file_error, move |_, content| {
+            text.set(content)
+        })
+    };
     view! {
         <section class="card">
             <h1>"Import a suite"</h1>
@@ -115,33 +119,4 @@ fn Preview(preview: ImportPreview) -> impl IntoView {
             {move || save.value().get().and_then(Result::err).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
         </div>
     }
-}
-
-/// Reads the chosen file into the text area (in the browser; the server never sees the file itself).
-fn read_file(ev: leptos::ev::Event, text: RwSignal<String>, error: RwSignal<Option<String>>) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let Some(file) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0))
-        else {
-            return;
-        };
-        if file.size() > MAX_FILE_BYTES {
-            error.set(Some(format!("{} is larger than 512 KiB", file.name())));
-            return;
-        }
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            match wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                Ok(content) => text.set(content.as_string().unwrap_or_default()),
-                Err(_) => error.set(Some(format!("{} could not be read", file.name()))),
-            }
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (ev, text, error, MAX_FILE_BYTES);
 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::protocol::{LoadPoint, RunSnapshot};
+use crate::protocol::{LoadPoint, RunSnapshot, Target};
 
 /// A load run's figures (live while it runs, final after) and its charts: requests/s and p95 latency
 /// over time.
@@ -27,6 +27,11 @@ pub fn LoadPanel(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
                         format!("{} ({:.2} %)", s.errors, s.error_rate * 100.0),
                     ),
                     ("users", "Users", s.users.to_string()),
+                    (
+                        "dropped",
+                        "Iterations dropped (no free user)",
+                        s.dropped_iterations.to_string(),
+                    ),
                 ],
                 (None, Some(l)) => vec![
                     ("requests", "Requests", l.requests.to_string()),
@@ -44,6 +49,15 @@ pub fn LoadPanel(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
                     ("p99", "p99", format!("{:.2} ms", l.p99_ms)),
                     ("errors", "Errors", l.errors.to_string()),
                     ("active-users", "Active users", l.active_users.to_string()),
+                    (
+                        "target",
+                        "Target now",
+                        match l.target {
+                            Some(Target::Users(u)) => format!("{u:.0} users"),
+                            Some(Target::IterationsPerSecond(r)) => format!("{r:.1} iterations/s"),
+                            None => "—".into(),
+                        },
+                    ),
                 ],
                 (None, None) => return None,
             })
@@ -79,6 +93,26 @@ pub fn LoadPanel(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    // The shape's target over time, for the chart of the figure it is compared with.
+    let targets = move |users: bool| {
+        Signal::derive(move || {
+            run.with(|r| {
+                r.as_ref()
+                    .map(|r| {
+                        r.load_series
+                            .iter()
+                            .filter_map(|p| match (p.target, users) {
+                                (Some(Target::Users(v)), true) => Some((p.t_ms, v)),
+                                (Some(Target::IterationsPerSecond(v)), false) => Some((p.t_ms, v)),
+                                _ => None,
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default()
+            })
+        })
+    };
+    let open_model = move || !targets(false).with(Vec::is_empty);
     // The thresholds of a finished run, for its table and as lines on the chart they apply to.
     let thresholds = move || {
         run.with(|r| {
@@ -108,6 +142,10 @@ pub fn LoadPanel(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
             <div class="charts">
                 <Chart title="Requests per second" unit=" req/s" points=Signal::derive(move || series(|p| p.rps)) limits=limits("rps")/>
                 <Chart title="p95 latency" unit=" ms" points=Signal::derive(move || series(|p| p.p95_ms)) limits=limits("latency")/>
+                <Chart title="Virtual users" unit="" points=Signal::derive(move || series(|p| f64::from(p.users))) target=targets(true)/>
+                <Show when=open_model>
+                    <Chart title="Iterations per second" unit="/s" points=Signal::derive(move || series(|p| p.ips)) target=targets(false)/>
+                </Show>
             </div>
             <Show when=move || !thresholds().is_empty()>
                 <table class="thresholds" data-testid="thresholds">
@@ -136,7 +174,11 @@ fn Chart(
     unit: &'static str,
     points: Signal<Vec<(u64, f64)>>,
     /// (label, value) of each threshold drawn across the chart.
+    #[prop(optional)]
     limits: Signal<Vec<(String, f64)>>,
+    /// What the load shape asked for, drawn dashed beside what was achieved.
+    #[prop(optional)]
+    target: Signal<Vec<(u64, f64)>>,
 ) -> impl IntoView {
     // Plot area inside a margin for the axis labels.
     const W: f64 = 320.0;
@@ -150,21 +192,23 @@ fn Chart(
         let v_top = points
             .with(|pts| pts.iter().map(|p| p.1).fold(0.0, f64::max))
             .max(limits.with(|l| l.iter().map(|l| l.1).fold(0.0, f64::max)))
+            .max(target.with(|t| t.iter().map(|p| p.1).fold(0.0, f64::max)))
             .max(1e-9)
             * 1.1;
         (t_max, v_top)
     };
     let x = move |t: f64, t_max: f64| LEFT + t / t_max * plot_w;
     let y = move |v: f64, v_top: f64| 6.0 + plot_h - v / v_top * plot_h;
-    let line = move || {
+    let polyline = move |pts: &Vec<(u64, f64)>| {
         let (t_max, v_top) = scale();
-        points.with(|pts| {
-            pts.iter()
-                .map(|(t, v)| format!("{:.1},{:.1}", x(*t as f64, t_max), y(*v, v_top)))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+        pts.iter()
+            .map(|(t, v)| format!("{:.1},{:.1}", x(*t as f64, t_max), y(*v, v_top)))
+            .collect::<Vec<_>>()
+            .join(" ")
     };
+    let line = move || points.with(polyline);
+    let target_line = move || target.with(polyline);
+    let has_target = move || !target.with(Vec::is_empty);
     let dots = move || {
         let (t_max, v_top) = scale();
         points.with(|pts| {
@@ -210,11 +254,17 @@ fn Chart(
     };
     view! {
         <figure class="chart">
-            <figcaption>{title} <span class="muted">{move || format!(" (peak {:.1}{unit})", peak())}</span></figcaption>
+            <figcaption>
+                {title} <span class="muted">{move || format!(" (peak {:.1}{unit})", peak())}</span>
+                <Show when=has_target><span class="legend" data-testid="target-legend">" achieved — target ┅"</span></Show>
+            </figcaption>
             <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=move || format!("{title}, peak {:.1}{unit}", peak())>
                 {axes}
                 {rules}
                 <polyline points=line fill="none" stroke="currentColor" stroke-width="1.5"/>
+                <Show when=has_target>
+                    <polyline class="target" points=target_line fill="none" stroke-width="1.5"><title>"target"</title></polyline>
+                </Show>
                 {dots}
             </svg>
         </figure>

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod files;
 mod home;
 mod import;
 mod load_panel;

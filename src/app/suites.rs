@@ -7,7 +7,13 @@ use leptos_router::{
     hooks::{use_params_map, use_query_map},
 };
 
-use super::{may_run, RequireUser};
+use super::{
+    files::{attach_data, read_file},
+    may_run, RequireUser,
+};
+
+/// Largest data file the editor attaches (a suite is at most 256 KiB in all).
+const MAX_DATA_FILE_BYTES: f64 = 256.0 * 1024.0;
 use crate::{
     api::{self, ApiError, CheckSuite, RunSavedSuite, SaveSuite, ShareSuite},
     protocol::api::{SuiteDetail, SuiteProblem},
@@ -137,6 +143,24 @@ fn Editor(
     // The problems shown: from the last check, or from a refused save.
     let problems = RwSignal::new(Vec::<SuiteProblem>::new());
     let checked = RwSignal::new(false);
+    // Attach data: the chosen file's rows become the suite's `data` section, in the text shown.
+    let attached = RwSignal::new(None::<String>);
+    let attach_error = RwSignal::new(None::<String>);
+    let on_attach = move |ev: leptos::ev::Event| {
+        attached.set(None);
+        read_file(
+            ev,
+            MAX_DATA_FILE_BYTES,
+            attach_error,
+            move |name, content| match attach_data(&text.get_untracked(), &name, &content) {
+                Ok(new_text) => {
+                    text.set(new_text);
+                    attached.set(Some(format!("{name} attached as the suite's data.")));
+                }
+                Err(e) => attach_error.set(Some(e)),
+            },
+        )
+    };
     Effect::new(move |_| {
         if let Some(Ok(found)) = check.value().get() {
             problems.set(found);
@@ -260,6 +284,14 @@ fn Editor(
                     <button type="button" on:click=move |_| {
                         check.dispatch(CheckSuite { text: text.get_untracked() });
                     }>"Check"</button>
+                    {editable.then(|| view! {
+                        <label class="attach">
+                            "Attach data (CSV or JSON) "
+                            <input type="file" accept=".csv,.json,text/csv,application/json" on:change=on_attach/>
+                        </label>
+                    })}
+                    {move || attached.get().map(|a| view! { <span class="ok" role="status" data-testid="attached">{a}</span> })}
+                    {move || attach_error.get().map(|e| view! { <span class="error" role="alert">{e}</span> })}
                     {move || (checked.get() && problems.with(Vec::is_empty)).then(|| view! {
                         <span class="ok" data-testid="suite-valid">"No problems found."</span>
                     })}

@@ -124,7 +124,7 @@ impl Workload {
         match self {
             // A load run reports how far it is in thousandths.
             Workload::Suite(run) if run.suite.load.is_some() => 1000,
-            Workload::Suite(run) => run.suite.steps.len() as u32,
+            Workload::Suite(run) => (run.suite.steps.len() * run.suite.passes()) as u32,
             Workload::Synthetic => options.events,
         }
     }

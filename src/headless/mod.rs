@@ -33,7 +33,7 @@ use crate::{
         process::{init_logging, runtime, shutdown_signal},
         Config,
     },
-    suite::parse_suite,
+    suite::parse_suite_file,
 };
 
 /// `livecheck run`: a suite file, run in the terminal without the server. Exit status: 0 passed,
@@ -158,7 +158,8 @@ pub async fn run(
         path: args.suite.clone(),
         source,
     })?;
-    let suite = parse_suite(&text).map_err(|errors| HeadlessError::Invalid {
+    let dir = args.suite.parent().unwrap_or(Path::new("."));
+    let suite = parse_suite_file(&text, dir).map_err(|errors| HeadlessError::Invalid {
         path: args.suite.clone(),
         problems: errors
             .iter()

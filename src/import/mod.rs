@@ -44,6 +44,7 @@ impl Imported {
                 on_failure: OnFailure::Continue,
                 steps,
                 load: None,
+                data: None,
             },
             notes,
         }

@@ -29,19 +29,52 @@ pub struct LoadStats {
     pub p99_ms: f64,
     /// The 95th percentile of the responses since the previous event, for the chart.
     pub recent_p95_ms: f64,
+    /// Iterations finished per second since the previous event.
+    #[serde(default)]
+    pub ips: f64,
     /// Errors so far by kind (`timeout`, `connect`, `status 500`, `check`, …).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub errors_by_kind: BTreeMap<String, u64>,
+    /// What the load shape asks for now: virtual users (closed model with stages) or iterations per
+    /// second (open model), beside what was achieved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// Open model: iterations that were due but found every allowed user busy, so far.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropped: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A load shape's target at one moment, and the figure it is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "of", content = "value")]
+pub enum Target {
+    /// Virtual users (compared with `active_users`).
+    Users(f64),
+    /// Iterations started per second (compared with the iterations per second achieved).
+    IterationsPerSecond(f64),
 }
 
 /// One point of a load run's chart.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoadPoint {
     pub t_ms: u64,
     pub rps: f64,
     pub p95_ms: f64,
     /// Errors so far.
     pub errors: u64,
+    /// Virtual users running.
+    #[serde(default)]
+    pub users: u32,
+    /// The load shape's target, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// Iterations per second since the previous point (open model: compared with the target rate).
+    #[serde(default)]
+    pub ips: f64,
 }
 
 impl LoadPoint {
@@ -51,6 +84,9 @@ impl LoadPoint {
             rps: stats.rps,
             p95_ms: stats.recent_p95_ms,
             errors: stats.errors,
+            users: stats.active_users,
+            target: stats.target,
+            ips: stats.ips,
         }
     }
 }
@@ -89,6 +125,9 @@ pub struct LoadSummary {
     pub max_ms: f64,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub errors_by_kind: BTreeMap<String, u64>,
+    /// Open model: iterations that were due while every allowed user was busy (not started).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropped_iterations: u64,
     /// Every threshold and whether the run met it; the run passes when all are met.
     pub thresholds: Vec<ThresholdResult>,
 }
@@ -123,7 +162,7 @@ mod tests {
                     t_ms: t,
                     rps: 1.0,
                     p95_ms: 1.0,
-                    errors: 0,
+                    ..LoadPoint::default()
                 },
             );
         }

@@ -19,7 +19,7 @@ mod load_stats;
 mod run;
 pub use event::RunEvent;
 pub use load_stats::{
-    push_point, LoadPoint, LoadStats, LoadSummary, ThresholdResult, MAX_SERIES_POINTS,
+    push_point, LoadPoint, LoadStats, LoadSummary, Target, ThresholdResult, MAX_SERIES_POINTS,
 };
 pub use run::{CheckOutcome, RunResults, RunSnapshot, RunStatus, StepResult};
 

@@ -376,7 +376,7 @@ mod tests {
                 t_ms: i * 200,
                 rps: 100.0 + i as f64,
                 p95_ms: 3.0,
-                errors: 0,
+                ..LoadPoint::default()
             })
             .collect();
         run.load_summary = Some(Box::new(LoadSummary {

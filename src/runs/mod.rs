@@ -106,7 +106,7 @@ fn cost(workload: &Workload, options: &RunOptions, max_run: Duration) -> u64 {
                     .min(max_run)
                     .as_secs()
                     .max(1);
-                u64::from(load.users) * seconds
+                u64::from(load.max_users()) * seconds
             }
             None => run.suite.steps.len() as u64,
         },

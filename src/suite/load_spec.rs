@@ -5,11 +5,23 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// Runs the suite's steps, over and over, as `users` concurrent virtual users.
+/// Runs the suite's steps, over and over, as `users` concurrent virtual users (the closed model), or
+/// starts `arrival_rate` iterations a second whatever the responses take (the open model). `stages`
+/// shape either over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoadDef {
+    /// Closed model: the virtual users (with `stages`: at most; the largest target by default).
+    /// Open model: how many iterations may be in flight at once.
+    #[serde(default)]
     pub users: u32,
+    /// Ramp the users (closed model) or the rate (open model) linearly to each stage's target over its
+    /// duration; the run lasts as long as the stages together.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<Stage>,
+    /// The open model: iterations started per second (the starting rate, with `stages`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrival_rate: Option<f64>,
     /// How long to run, e.g. `30s`, `2m`, `500ms`. At least one of `duration`, `iterations`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<String>,
@@ -25,17 +37,71 @@ pub struct LoadDef {
     pub thresholds: Vec<String>,
 }
 
+/// One stage: move to `target` (users, or iterations per second in the open model) over `duration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub duration: String,
+    pub target: f64,
+}
+
 impl LoadDef {
     pub const MAX_USERS: u32 = 1000;
+    pub const MAX_STAGES: usize = 50;
+    pub const MAX_ARRIVAL_RATE: f64 = 100_000.0;
     pub const MAX_DURATION: Duration = Duration::from_secs(3600);
     pub const MAX_ITERATIONS: u64 = 100_000_000;
     /// Applies when a suite declares no thresholds.
     pub const DEFAULT_THRESHOLD: &str = "error_rate <= 0%";
 
+    /// How long the run lasts: `duration`, or the stages together.
     pub fn duration(&self) -> Option<Duration> {
+        if !self.stages.is_empty() {
+            return Some(self.stages().iter().map(|(d, _)| *d).sum());
+        }
         self.duration
             .as_deref()
             .and_then(|d| parse_duration(d).ok())
+    }
+
+    /// The stages, parsed (a validated suite's always parse).
+    pub fn stages(&self) -> Vec<(Duration, f64)> {
+        self.stages
+            .iter()
+            .filter_map(|s| Some((parse_duration(&s.duration).ok()?, s.target)))
+            .collect()
+    }
+
+    /// How many virtual users (closed) or iterations in flight (open) the run may have at once.
+    pub fn max_users(&self) -> u32 {
+        if self.users > 0 || self.arrival_rate.is_some() {
+            return self.users;
+        }
+        self.stages
+            .iter()
+            .map(|s| s.target.ceil() as u32)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The target at `elapsed`: users (closed model) or iterations per second (open model), moving
+    /// linearly through the stages from 0 users or from `arrival_rate`. `None` without stages or rate.
+    pub fn target_at(&self, elapsed: Duration) -> Option<f64> {
+        let start = self.arrival_rate;
+        if self.stages.is_empty() {
+            return start;
+        }
+        let mut from = start.unwrap_or(0.0);
+        let mut at = elapsed;
+        for (duration, target) in self.stages() {
+            if at < duration {
+                let f = at.as_secs_f64() / duration.as_secs_f64().max(1e-9);
+                return Some(from + (target - from) * f);
+            }
+            at -= duration;
+            from = target;
+        }
+        Some(from)
     }
 
     pub fn ramp_up(&self) -> Duration {

@@ -4,6 +4,7 @@
 //! A suite is either valid as a whole or refused with every problem found; nothing downstream ever sees
 //! a half-valid suite. This module only reads and checks definitions; executing them is the engines' job.
 
+mod data;
 mod expansion;
 mod load_spec;
 mod parse;
@@ -16,9 +17,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use data::{DataDef, DataRows, RowsPer, MAX_ROWS};
 pub use expansion::check as check_yaml_expansion;
-pub use load_spec::{parse_duration, Figures, LoadDef, Metric, Threshold};
-pub use parse::{parse_suite, MAX_SUITE_BYTES};
+pub use load_spec::{parse_duration, Figures, LoadDef, Metric, Stage, Threshold};
+pub use parse::{parse_suite, parse_suite_file, MAX_SUITE_BYTES};
 pub use patterns::{compile_json_schema, compile_regex};
 pub use source::SuiteSource;
 pub use template::{
@@ -45,6 +47,9 @@ pub struct Suite {
     /// Run the steps as a load test (virtual users, duration, thresholds) instead of once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load: Option<LoadDef>,
+    /// Rows of values (CSV or JSON): the steps run once per row, with the row's values as variables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataDef>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -230,6 +235,24 @@ impl Suite {
             resolve_variables(&all)
         };
         resolved.map_err(|(name, e)| format!("variables.{name}: {e}"))
+    }
+}
+
+impl Suite {
+    /// The rows of the `data` section (parsed anew: call once per run and share them).
+    pub fn data_rows(&self) -> Result<Option<DataRows>, String> {
+        self.data
+            .as_ref()
+            .map(|d| d.rows().map_err(|(at, e)| format!("{at}: {e}")))
+            .transpose()
+    }
+
+    /// How many times a run without `load` goes over the steps: once per data row, or once.
+    pub fn passes(&self) -> usize {
+        match self.data_rows() {
+            Ok(Some(rows)) => rows.len(),
+            _ => 1,
+        }
     }
 }
 

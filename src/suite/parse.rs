@@ -10,13 +10,32 @@ pub const MAX_SUITE_BYTES: usize = 256 * 1024;
 /// Parses a suite (JSON if the text starts with `{`, YAML otherwise) and validates it. Either the whole
 /// suite is valid, or every problem found is returned.
 pub fn parse_suite(text: &str) -> Result<Suite, Vec<SuiteProblem>> {
+    parse_with(text, |_| Ok(()))
+}
+
+/// [`parse_suite`] for a suite read from a file in `dir` (`livecheck run`): a `data.file` is read
+/// relative to it, and its rows are checked with the rest of the suite.
+pub fn parse_suite_file(text: &str, dir: &std::path::Path) -> Result<Suite, Vec<SuiteProblem>> {
+    parse_with(text, |suite| match &mut suite.data {
+        Some(data) => data
+            .inline_file(dir)
+            .map_err(|message| SuiteProblem::new("data.file", message)),
+        None => Ok(()),
+    })
+}
+
+/// Shape, then `prepare` (which may fill in what the shape refers to), then the semantic rules.
+fn parse_with(
+    text: &str,
+    prepare: impl FnOnce(&mut Suite) -> Result<(), SuiteProblem>,
+) -> Result<Suite, Vec<SuiteProblem>> {
     if text.len() > MAX_SUITE_BYTES {
         return Err(vec![SuiteProblem::new(
             "",
             format!("a suite may be at most {MAX_SUITE_BYTES} bytes"),
         )]);
     }
-    let suite = if text.trim_start().starts_with('{') {
+    let mut suite = if text.trim_start().starts_with('{') {
         let mut de = serde_json::Deserializer::from_str(text);
         serde_path_to_error::deserialize::<_, Suite>(&mut de).map_err(|e| {
             let path = e.path().to_string();
@@ -38,7 +57,10 @@ pub fn parse_suite(text: &str) -> Result<Suite, Vec<SuiteProblem>> {
             }]
         })?
     };
-    let mut errors = validate(&suite);
+    let mut errors = match prepare(&mut suite) {
+        Ok(()) => validate(&suite),
+        Err(problem) => vec![problem],
+    };
     if errors.is_empty() {
         return Ok(suite);
     }

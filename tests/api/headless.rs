@@ -160,3 +160,49 @@ async fn invalid_suites_and_arguments_exit_two_with_the_problem() {
         text(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_data_file_next_to_the_suite_drives_one_pass_per_row() {
+    let target = spawn_target().await;
+    let suite = format!(
+        r#"
+name: Rows from a file
+on_failure: continue
+data: {{ file: ids.csv }}
+steps:
+  - url: http://{target}/things/${{id}}
+    checks: {{ status: 200 }}
+"#
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ids.csv"), "id\n42\n7\n").unwrap();
+    std::fs::write(dir.path().join("suite.yaml"), &suite).unwrap();
+    let run = |args: &[&str], cwd: &std::path::Path| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_livecheck"))
+            .arg("run")
+            .args(args)
+            .current_dir(cwd)
+            .kill_on_drop(true)
+            .output()
+    };
+    // Run from elsewhere: the file is found next to the suite, not in the working directory.
+    let suite_path = dir.path().join("suite.yaml");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = run(&[suite_path.to_str().unwrap()], elsewhere.path())
+        .await
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("row 1 · "), "{stdout}");
+    assert!(stdout.contains("row 2 · "), "{stdout}");
+    assert!(stdout.contains("1 passed, 1 failed"), "{stdout}");
+    // A missing file is an invalid suite (exit 2), saying which file.
+    std::fs::remove_file(dir.path().join("ids.csv")).unwrap();
+    let out = run(&["suite.yaml"], dir.path()).await.unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("data.file") && stderr.contains("ids.csv"),
+        "{stderr}"
+    );
+}

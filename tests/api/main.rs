@@ -17,6 +17,7 @@ mod recovery;
 mod rooms;
 mod security;
 mod seed_client;
+mod shapes;
 mod site;
 mod stored;
 mod suites;

@@ -7,7 +7,6 @@
 //! Requests go through the shared [`HttpClient`]: the same templating, checks, timeouts and target guard.
 
 use std::{
-    borrow::Cow,
     collections::BTreeMap,
     sync::{
         atomic::{AtomicU32, AtomicU64, Ordering},
@@ -18,16 +17,18 @@ use std::{
 
 use futures::future::BoxFuture;
 use hdrhistogram::Histogram;
-use tokio::{task::JoinSet, time::Instant};
+use tokio::{sync::Semaphore, task::JoinSet, time::Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    http::{checks, HttpClient, Response},
+    http::{checks, HttpClient},
     Engine, RunContext, SuiteJob,
 };
 use crate::{
-    protocol::{LoadStats, LoadSummary, RunResults, RunStatus, StepResult, ThresholdResult},
-    suite::{Figures, LoadDef, Metric, OnFailure, StepDef, Suite},
+    protocol::{
+        LoadStats, LoadSummary, RunResults, RunStatus, StepResult, Target, ThresholdResult,
+    },
+    suite::{DataRows, Figures, LoadDef, Metric, RowsPer, Suite},
 };
 
 /// Live figures are published at most this often per run.
@@ -40,6 +41,7 @@ const MAX_LATENCY_US: u64 = 10 * 60 * 1_000_000;
 pub struct LoadEngine(pub Arc<HttpClient>);
 
 mod http1;
+mod user;
 
 impl Engine for LoadEngine {
     fn run(&self, ctx: RunContext) -> BoxFuture<'static, ()> {
@@ -104,12 +106,25 @@ struct Shared {
     /// Each step's patterns, compiled once.
     patterns: Vec<checks::Patterns>,
     vars: BTreeMap<String, String>,
+    /// The suite's data rows, parsed once for the whole run, and how they are handed out.
+    rows: Option<(DataRows, RowsPer)>,
+    /// The next row an iteration takes (`RowsPer::Iteration`).
+    next_row: AtomicU64,
     tally: Mutex<Tally>,
     /// Iterations not yet claimed (`u64::MAX` when only the duration limits the run).
     remaining: AtomicU64,
     /// Iterations finished.
     iterations: AtomicU64,
     active: AtomicU32,
+    /// Open model: virtual users waiting for an iteration to start.
+    idle: AtomicU32,
+    /// Open model: iterations due while no user was free.
+    dropped: AtomicU64,
+    /// The load shape: model, stages, rate.
+    load: LoadDef,
+    /// Open model: one permit per iteration due.
+    arrivals: Option<Arc<Semaphore>>,
+    started: Instant,
     /// Set when the duration is up or the run is cancelled.
     stop: CancellationToken,
 }
@@ -117,6 +132,15 @@ struct Shared {
 impl Shared {
     fn tally(&self) -> std::sync::MutexGuard<'_, Tally> {
         self.tally.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What the load shape asks for at `now`, when it has a shape.
+    fn target(&self, now: Instant) -> Option<Target> {
+        let value = self.load.target_at(now.duration_since(self.started))?;
+        Some(match self.arrivals {
+            Some(_) => Target::IterationsPerSecond(value),
+            None => Target::Users(value),
+        })
     }
 
     /// Claims one iteration; false when none are left.
@@ -142,6 +166,19 @@ async fn execute(http: Arc<HttpClient>, ctx: RunContext) {
         return;
     };
     let duration = load.duration();
+    let started = Instant::now();
+    let rows = match run.suite.data_rows() {
+        Ok(rows) => rows.map(|r| {
+            (
+                r,
+                run.suite.data.as_ref().map(|d| d.per).unwrap_or_default(),
+            )
+        }),
+        Err(e) => {
+            sink.error(e).await;
+            return;
+        }
+    };
     let suite = run.suite;
     let urls = suite.steps.iter().map(HttpClient::fixed_url).collect();
     let patterns = suite.steps.iter().map(checks::Patterns::new).collect();
@@ -151,22 +188,32 @@ async fn execute(http: Arc<HttpClient>, ctx: RunContext) {
         patterns,
         suite,
         vars,
+        rows,
+        next_row: AtomicU64::new(0),
         tally: Mutex::new(Tally::new()),
         remaining: AtomicU64::new(load.iterations.unwrap_or(u64::MAX)),
         iterations: AtomicU64::new(0),
         active: AtomicU32::new(0),
+        idle: AtomicU32::new(0),
+        dropped: AtomicU64::new(0),
+        arrivals: load.arrival_rate.map(|_| Arc::new(Semaphore::new(0))),
+        load: load.clone(),
+        started,
         stop: cancel.child_token(),
     });
 
     sink.status(RunStatus::Running).await;
-    let started = Instant::now();
     // The wall-clock cap holds for runs limited by iterations alone too.
     let deadline = Some(started + duration.unwrap_or(LoadDef::MAX_DURATION));
     let ramp_up = load.ramp_up();
+    let max_users = load.max_users();
     let mut users = JoinSet::new();
-    for i in 0..load.users {
-        let start_at = started + ramp_up.mul_f64(f64::from(i) / f64::from(load.users));
-        users.spawn(virtual_user(shared.clone(), start_at));
+    for i in 0..max_users {
+        let start_at = started + ramp_up.mul_f64(f64::from(i) / f64::from(max_users));
+        users.spawn(user::virtual_user(shared.clone(), i as usize, start_at));
+    }
+    if let Some(permits) = &shared.arrivals {
+        tokio::spawn(user::arrivals(shared.clone(), permits.clone()));
     }
 
     let progress = |now: Instant| -> u32 {
@@ -184,6 +231,7 @@ async fn execute(http: Arc<HttpClient>, ctx: RunContext) {
     report.tick().await;
     let mut last_report = started;
     let mut last_requests = 0u64;
+    let mut last_iterations = 0u64;
     let cancelled = loop {
         tokio::select! {
             _ = cancel.cancelled() => break true,
@@ -200,6 +248,7 @@ async fn execute(http: Arc<HttpClient>, ctx: RunContext) {
         let (permille, stats) = {
             let mut t = shared.tally();
             let interval = now.duration_since(last_report).as_secs_f64().max(1e-3);
+            let iterations = shared.iterations.load(Ordering::Relaxed);
             let stats = LoadStats {
                 elapsed_ms: now.duration_since(started).as_millis() as u64,
                 active_users: shared.active.load(Ordering::Relaxed),
@@ -211,8 +260,12 @@ async fn execute(http: Arc<HttpClient>, ctx: RunContext) {
                 p99_ms: ms(&t.all, 0.99),
                 recent_p95_ms: ms(&t.recent, 0.95),
                 errors_by_kind: t.errors_by_kind.clone(),
+                ips: (iterations - last_iterations) as f64 / interval,
+                target: shared.target(now),
+                dropped: shared.dropped.load(Ordering::Relaxed),
             };
             last_requests = t.requests;
+            last_iterations = iterations;
             t.recent.reset();
             (progress(now), stats)
         };
@@ -229,7 +282,8 @@ async fn execute(http: Arc<HttpClient>, ctx: RunContext) {
 
     let elapsed = started.elapsed();
     let iterations = shared.iterations.load(Ordering::Relaxed);
-    let summary = summarise(&load, &shared.tally(), iterations, elapsed);
+    let dropped = shared.dropped.load(Ordering::Relaxed);
+    let summary = summarise(&load, &shared.tally(), iterations, dropped, elapsed);
     let steps: Vec<StepResult> = summary
         .thresholds
         .iter()
@@ -264,7 +318,13 @@ async fn sleep_until(deadline: Option<Instant>) {
 }
 
 /// The run's figures and its thresholds' outcomes.
-fn summarise(load: &LoadDef, t: &Tally, iterations: u64, elapsed: Duration) -> LoadSummary {
+fn summarise(
+    load: &LoadDef,
+    t: &Tally,
+    iterations: u64,
+    dropped_iterations: u64,
+    elapsed: Duration,
+) -> LoadSummary {
     let error_rate = if t.requests == 0 {
         0.0
     } else {
@@ -309,7 +369,7 @@ fn summarise(load: &LoadDef, t: &Tally, iterations: u64, elapsed: Duration) -> L
         })
         .collect();
     LoadSummary {
-        users: load.users,
+        users: load.max_users(),
         iterations,
         requests: t.requests,
         errors: t.errors,
@@ -327,6 +387,7 @@ fn summarise(load: &LoadDef, t: &Tally, iterations: u64, elapsed: Duration) -> L
         p99_ms: figures.p99_ms,
         max_ms: figures.max_ms,
         errors_by_kind: t.errors_by_kind.clone(),
+        dropped_iterations,
         thresholds,
     }
 }
@@ -343,93 +404,4 @@ fn describe(s: &LoadStats) -> String {
         s.p95_ms,
         s.errors
     )
-}
-
-/// A response's error kind (`status N` or `check`; `None` when every check passed) and what the step
-/// captured from it.
-fn judge(
-    step: &StepDef,
-    patterns: &checks::Patterns,
-    response: &Response,
-) -> (Option<String>, BTreeMap<String, String>) {
-    let mut captured = BTreeMap::new();
-    let error = match checks::first_failure(&step.checks, patterns, response) {
-        Some(_) => Some(match &step.checks.status {
-            Some(check) if !check.accepts(response.status) => format!("status {}", response.status),
-            _ => "check".to_owned(),
-        }),
-        None if step.capture.is_empty() => None,
-        None => checks::capture(&step.capture, patterns, response, &mut captured)
-            .err()
-            .map(|_| "capture".to_owned()),
-    };
-    (error, captured)
-}
-
-/// One virtual user: waits for its start time, then runs the steps until the run stops or no
-/// iterations are left. Each iteration starts from the suite's variables; captures carry over to the
-/// iteration's later steps only.
-async fn virtual_user(shared: Arc<Shared>, start_at: Instant) {
-    tokio::select! {
-        _ = tokio::time::sleep_until(start_at) => {}
-        _ = shared.stop.cancelled() => return,
-    }
-    shared.active.fetch_add(1, Ordering::Relaxed);
-    // One wait on `stop` for the user's whole life, not one per request: dropping `iterate` at the
-    // stop abandons the request in flight (it is not counted).
-    tokio::select! {
-        _ = iterate(&shared) => {}
-        _ = shared.stop.cancelled() => {}
-    }
-    shared.active.fetch_sub(1, Ordering::Relaxed);
-}
-
-async fn iterate(shared: &Arc<Shared>) {
-    let mut connection = http1::UserConnection::default();
-    while !shared.stop.is_cancelled() && shared.claim() {
-        // Copied only when a step captures something into it.
-        let mut vars = Cow::Borrowed(&shared.vars);
-        let steps = shared.suite.steps.iter().zip(&shared.urls);
-        for (index, ((step, url), patterns)) in steps.zip(&shared.patterns).enumerate() {
-            let outcome = match shared.http.prepare(step, &vars, url.as_ref()) {
-                // Plain HTTP on the engine's own connection; TLS and URL credentials (sent as basic
-                // auth) through the shared client.
-                Ok(request)
-                    if request.url.scheme() == "http"
-                        && request.url.username().is_empty()
-                        && request.url.password().is_none() =>
-                {
-                    connection.send(request, shared.http.policy()).await
-                }
-                Ok(request) => shared.http.send_prepared(request).await,
-                Err(e) => Err(e),
-            };
-            let (latency, error) = match outcome {
-                Ok(response) => {
-                    let latency = response.latency;
-                    let (error, captured) = if response.body.len() <= checks::INLINE_JUDGE_BYTES {
-                        judge(step, patterns, &response)
-                    } else {
-                        let (shared, i) = (shared.clone(), index);
-                        checks::judge(response.body.len(), move || {
-                            judge(&shared.suite.steps[i], &shared.patterns[i], &response)
-                        })
-                        .await
-                        .unwrap_or_else(|| (Some("check".to_owned()), BTreeMap::new()))
-                    };
-                    if !captured.is_empty() {
-                        vars.to_mut().extend(captured);
-                    }
-                    (Some(latency), error)
-                }
-                Err(e) => (None, Some(e.kind.to_owned())),
-            };
-            let failed = error.is_some();
-            shared.tally().record(latency, error);
-            if failed && shared.suite.on_failure == OnFailure::Stop {
-                break;
-            }
-        }
-        shared.iterations.fetch_add(1, Ordering::Relaxed);
-    }
 }

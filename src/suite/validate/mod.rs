@@ -12,6 +12,8 @@ use crate::protocol::api::SuiteProblem;
 
 const MAX_STEPS: usize = 500;
 const MAX_TIMEOUT_MS: u64 = 120_000;
+/// A data-driven run without `load` reports every step of every row: this many at most.
+const MAX_DATA_STEPS: usize = 10_000;
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 fn error(path: impl Into<String>, message: impl Into<String>) -> SuiteProblem {
@@ -71,6 +73,25 @@ pub fn validate(suite: &Suite) -> Vec<SuiteProblem> {
             }
         }
     }
+    if let Some(data) = &suite.data {
+        match data.rows() {
+            Ok(rows) => {
+                if suite.load.is_none() && rows.len() * suite.steps.len() > MAX_DATA_STEPS {
+                    errors.push(error(
+                        "data",
+                        format!(
+                            "without `load` every step runs once per row: at most \
+                             {MAX_DATA_STEPS} steps in all (here {} rows × {} steps)",
+                            rows.len(),
+                            suite.steps.len()
+                        ),
+                    ));
+                }
+                known.extend(rows.columns);
+            }
+            Err((at, message)) => errors.push(error(at, message)),
+        }
+    }
     for (i, step) in suite.steps.iter().enumerate() {
         validate_step(&mut errors, &format!("steps[{i}]"), step, &known);
         known.extend(step.capture.keys().cloned());
@@ -82,14 +103,54 @@ pub fn validate(suite: &Suite) -> Vec<SuiteProblem> {
 }
 
 fn validate_load(errors: &mut Vec<SuiteProblem>, load: &LoadDef) {
-    if load.users == 0 || load.users > LoadDef::MAX_USERS {
-        errors.push(error(
-            "load.users",
-            format!("must be between 1 and {}", LoadDef::MAX_USERS),
-        ));
+    let open = load.arrival_rate.is_some();
+    let users = load.max_users();
+    if users == 0 || users > LoadDef::MAX_USERS {
+        let message = match (open, load.stages.is_empty()) {
+            (true, _) => format!(
+                "the open model (`arrival_rate`) needs `users`: how many iterations may be in \
+                 flight at once, between 1 and {}",
+                LoadDef::MAX_USERS
+            ),
+            (false, false) if load.users == 0 => format!(
+                "the stages must reach between 1 and {} users",
+                LoadDef::MAX_USERS
+            ),
+            _ => format!("must be between 1 and {}", LoadDef::MAX_USERS),
+        };
+        errors.push(error("load.users", message));
     }
-    if load.duration.is_none() && load.iterations.is_none() {
-        errors.push(error("load", "give `duration`, `iterations` or both"));
+    if let Some(rate) = load.arrival_rate {
+        let least = if load.stages.is_empty() {
+            "more than 0"
+        } else {
+            "0 or more"
+        };
+        let valid = rate.is_finite()
+            && rate <= LoadDef::MAX_ARRIVAL_RATE
+            && (rate > 0.0 || (rate == 0.0 && !load.stages.is_empty()));
+        if !valid {
+            errors.push(error(
+                "load.arrival_rate",
+                format!(
+                    "iterations per second: {least} and at most {}",
+                    LoadDef::MAX_ARRIVAL_RATE
+                ),
+            ));
+        }
+        if load.ramp_up.is_some() {
+            errors.push(error(
+                "load.ramp_up",
+                "the open model ramps its rate with `stages`, not `ramp_up`",
+            ));
+        }
+    }
+    validate_stages(errors, load);
+    if load.duration.is_none() && load.iterations.is_none() && load.stages.is_empty() {
+        errors.push(error(
+            "load",
+            "give `duration`, `iterations`, `stages`, or more than one",
+        ));
     }
     if let Some(d) = &load.duration {
         match parse_duration(d) {
@@ -124,6 +185,70 @@ fn validate_load(errors: &mut Vec<SuiteProblem>, load: &LoadDef) {
     for (i, t) in load.thresholds.iter().enumerate() {
         if let Err(e) = Threshold::parse(t) {
             errors.push(error(format!("load.thresholds[{i}]"), e));
+        }
+    }
+}
+
+fn validate_stages(errors: &mut Vec<SuiteProblem>, load: &LoadDef) {
+    if load.stages.is_empty() {
+        return;
+    }
+    if load.stages.len() > LoadDef::MAX_STAGES {
+        errors.push(error(
+            "load.stages",
+            format!("at most {} stages", LoadDef::MAX_STAGES),
+        ));
+    }
+    if load.duration.is_some() {
+        errors.push(error(
+            "load.duration",
+            "with `stages` the run lasts as long as they do: leave `duration` out",
+        ));
+    }
+    if load.ramp_up.is_some() && load.arrival_rate.is_none() {
+        errors.push(error(
+            "load.ramp_up",
+            "`stages` ramp the users: leave `ramp_up` out",
+        ));
+    }
+    let (most, unit) = match load.arrival_rate {
+        Some(_) => (LoadDef::MAX_ARRIVAL_RATE, "iterations per second"),
+        None => (f64::from(LoadDef::MAX_USERS), "users"),
+    };
+    let mut total = std::time::Duration::ZERO;
+    for (i, stage) in load.stages.iter().enumerate() {
+        let at = format!("load.stages[{i}]");
+        match parse_duration(&stage.duration) {
+            Ok(d) if d.is_zero() => {
+                errors.push(error(format!("{at}.duration"), "must be more than 0"))
+            }
+            Ok(d) => total += d,
+            Err(e) => errors.push(error(format!("{at}.duration"), e)),
+        }
+        if !(stage.target.is_finite() && (0.0..=most).contains(&stage.target)) {
+            errors.push(error(
+                format!("{at}.target"),
+                format!("{unit}: between 0 and {most}"),
+            ));
+        }
+    }
+    if total > LoadDef::MAX_DURATION {
+        errors.push(error(
+            "load.stages",
+            format!("together at most {} s", LoadDef::MAX_DURATION.as_secs()),
+        ));
+    }
+    if load.users > 0 && load.arrival_rate.is_none() {
+        if let Some(most) = load.stages.iter().map(|s| s.target).reduce(f64::max) {
+            if most > f64::from(load.users) {
+                errors.push(error(
+                    "load.users",
+                    format!(
+                        "a stage targets {most} users, more than `users` ({})",
+                        load.users
+                    ),
+                ));
+            }
         }
     }
 }

@@ -136,7 +136,7 @@ fn the_documented_examples_are_valid_suites() {
         .filter_map(|block| block.split("```").next())
         .filter(|block| block.contains("steps:"))
         .collect();
-    assert_eq!(suites.len(), 2, "the format and load examples");
+    assert_eq!(suites.len(), 3, "the format, data and load examples");
     for suite in suites {
         if let Err(errors) = parse_suite(suite) {
             panic!("{errors:#?}\nin\n{suite}");
