@@ -260,3 +260,10 @@ pub async fn recent_runs(
     })
     .await
 }
+
+/// Usage over the last `days` days (1–365, default 30): runs per day and how they ended, and each
+/// stored suite's p95 per day, over the runs the user may see.
+#[server(endpoint = "usage")]
+pub async fn usage(days: Option<u32>) -> Result<crate::protocol::api::Usage, ApiError> {
+    ssr::runs::usage(days).await
+}

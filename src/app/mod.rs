@@ -14,6 +14,7 @@ mod run_page;
 mod runs;
 mod suites;
 mod test_page;
+mod usage;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -247,6 +248,7 @@ pub fn App() -> impl IntoView {
                     <A href="/suites">"Suites"</A>
                     <A href="/runs">"Runs"</A>
                     <A href="/rooms">"Rooms"</A>
+                    <A href="/usage">"Usage"</A>
                 </nav>
                 <div class="top-right">
                     <UserMenu/>
@@ -269,6 +271,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/rooms") view=rooms::RoomsPage ssr=SsrMode::Async/>
                     <Route path=path!("/rooms/:name") view=rooms::RoomPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/usage") view=usage::UsagePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

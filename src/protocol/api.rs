@@ -262,6 +262,44 @@ impl RunSummary {
     }
 }
 
+/// The usage page's figures: per day, and per stored suite.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Days with finished runs, oldest first.
+    pub days: Vec<UsageDay>,
+    /// Stored suites with finished runs, with their p95 per day.
+    pub suites: Vec<SuiteTrend>,
+}
+
+/// One day's finished runs (that the user may see).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageDay {
+    /// The day's start, ms since the Unix epoch (UTC).
+    pub day: u64,
+    pub runs: u32,
+    pub passed: u32,
+    pub failed: u32,
+}
+
+impl UsageDay {
+    /// Passed runs out of those that passed or failed (cancelled and interrupted ones do not count),
+    /// in percent; `None` when none did either.
+    pub fn pass_rate(&self) -> Option<f64> {
+        let judged = self.passed + self.failed;
+        (judged > 0).then(|| f64::from(self.passed) * 100.0 / f64::from(judged))
+    }
+}
+
+/// A stored suite's response times over time: per day, the 95th percentile of its steps' durations
+/// (for load runs, of each run's own p95).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SuiteTrend {
+    pub suite_id: i64,
+    pub name: String,
+    /// (day start in ms, p95 in ms), oldest first.
+    pub p95_ms: Vec<(u64, f64)>,
+}
+
 /// The filters of the run history, as the page's query string carries them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunFilter {

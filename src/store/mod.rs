@@ -10,6 +10,7 @@ mod events;
 pub mod rooms;
 mod suites;
 mod tokens;
+mod usage;
 mod users;
 
 pub use audit::AuditQuery;

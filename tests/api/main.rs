@@ -22,4 +22,5 @@ mod site;
 mod stored;
 mod suites;
 mod team;
+mod usage;
 mod ws_auth;

@@ -195,3 +195,19 @@ pub(super) fn run_error(e: RunError) -> ApiError {
         }
     }
 }
+
+pub async fn usage(days: Option<u32>) -> Result<crate::protocol::api::Usage, ApiError> {
+    let user = current_user().await?;
+    let days = days.unwrap_or(30);
+    if !(1..=365).contains(&days) {
+        return Err(fail(ApiError::BadRequest("days: between 1 and 365".into())));
+    }
+    // From the start of the first day shown (UTC).
+    let day_ms = 86_400_000;
+    let since = (crate::clock::now_ms() / day_ms + 1).saturating_sub(u64::from(days)) * day_ms;
+    state()?
+        .store
+        .usage(user.id, since)
+        .await
+        .map_err(|e| internal("reading usage failed", e))
+}
