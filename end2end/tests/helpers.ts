@@ -22,3 +22,13 @@ export async function submitLogin(page: Page, username: string, password: string
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/**
+ * Saves a screenshot for the docs (`docs/screenshots/NAME.png`) when SCREENSHOTS=1: the README and
+ * docs show what the suite saw, and `SCREENSHOTS=1 ./run test` makes them again.
+ */
+export async function screenshot(page: Page, name: string) {
+  if (process.env.SCREENSHOTS === '1') {
+    await page.screenshot({ path: `../docs/screenshots/${name}.png`, fullPage: true });
+  }
+}

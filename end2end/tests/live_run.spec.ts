@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, login } from './helpers';
+import { hydrated, login, screenshot } from './helpers';
 
 test('start the demo test and watch it go live from 0 % to 100 % and Completed', async ({ page }) => {
   await login(page);
@@ -37,6 +37,7 @@ test('start the demo test and watch it go live from 0 % to 100 % and Completed',
   await expect(rows).toHaveCount(8);
   await expect(rows.nth(2)).toContainText('GET /demo/items');
   await expect(rows.filter({ hasText: 'passed' })).toHaveCount(8);
+  await screenshot(page, 'live-run');
 });
 
 test('a failing check ends as Failed with the reason on the step', async ({ page }) => {

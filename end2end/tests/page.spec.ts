@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { hydrated, login } from './helpers';
+import { hydrated, login, screenshot } from './helpers';
 
 const background = (page: Page) => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
 /** Relative luminance of an `rgb(r, g, b)` colour, 0 (black) to 1 (white). */
@@ -23,6 +23,7 @@ test('dark mode follows the system, and the toggle overrides it and is remembere
   await toggle.click();
   await expect(toggle).toHaveText('Theme: dark');
   expect(luminance(await background(page))).toBeLessThan(0.2);
+  await screenshot(page, 'dark-mode');
   await toggle.click();
   await expect(toggle).toHaveText('Theme: light');
   expect(luminance(await background(page))).toBeGreaterThan(0.8);
@@ -43,11 +44,14 @@ test('the layout holds at phone width', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
   const page = await context.newPage();
   await login(page);
-  for (const path of ['/', '/runs', '/suites', '/tests/demo', '/rooms', '/account']) {
+  for (const path of ['/', '/runs', '/suites', '/tests/demo', '/rooms', '/account', '/usage']) {
     await page.goto(path);
     await hydrated(page);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width, `page ${path} is ${width}px wide`).toBeLessThanOrEqual(375);
   }
+  await page.goto('/tests/demo');
+  await hydrated(page);
+  await screenshot(page, 'phone');
   await context.close();
 });

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, login } from './helpers';
+import { hydrated, login, screenshot } from './helpers';
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 
@@ -53,4 +53,5 @@ test('data attached from a CSV file drives a staged load run whose chart shows t
   const users = load.locator('figure', { has: page.getByRole('img', { name: /Virtual users/ }) });
   await expect(users.getByTestId('target-legend')).toBeVisible();
   await expect(users.locator('polyline.target')).toHaveAttribute('points', /\d+(\.\d)?,\d+/);
+  await screenshot(page, 'load-stages');
 });

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import fs from 'node:fs';
-import { hydrated, login } from './helpers';
+import { hydrated, login, screenshot } from './helpers';
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 
@@ -33,6 +33,7 @@ test('the editor shows each problem on its line, saves a valid suite, and runs i
   await expect(note).toContainText('steps[0].checks.status: 999 is not an HTTP status');
   await expect(page.getByTestId('code').locator('.gutter .ln.bad')).toHaveText(["11"]);
   await expect(page.getByTestId('problems')).toContainText('Line 11');
+  await screenshot(page, 'suite-editor');
   await expect(page).toHaveURL(/\/suites\/new$/); // nothing was saved
 
   await editor.fill(LOAD_SUITE);
@@ -58,6 +59,7 @@ test('the editor shows each problem on its line, saves a valid suite, and runs i
   await expect(rows).toHaveCount(2);
   await expect(rows.nth(0)).toContainText('p99 < 2s');
   await expect(rows.filter({ hasText: 'passed' })).toHaveCount(2);
+  await screenshot(page, 'load-run');
   // The axes say what they measure, and the rate is labelled as a rate.
   await expect(load.getByRole('img', { name: /Requests per second/ })).toBeVisible();
   await expect(load.getByText('req/s').first()).toBeVisible();
@@ -118,6 +120,7 @@ steps:
   const compare = page.getByTestId('compare');
   await expect(compare.getByTestId('step-delta')).toHaveCount(2);
   await expect(compare.getByTestId('total-delta')).toHaveText(/^[+-]?\d+ ms$/);
+  await screenshot(page, 'compare');
 });
 
 test('a Postman collection is imported from a file: preview, what was left out, then saved as a suite', async ({ page }) => {
@@ -148,6 +151,7 @@ test('a Postman collection is imported from a file: preview, what was left out, 
   const notes = page.getByTestId('import-notes');
   await expect(notes).toContainText('test script not imported (3 lines)');
   await expect(notes).toContainText('multipart form-data body not imported');
+  await screenshot(page, 'import');
   await expect(page.getByTestId('import-yaml')).toContainText('url: ${baseUrl}/users?limit=${page_size}');
 
   await page.getByRole('button', { name: 'Save as a new suite' }).click();

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, login } from './helpers';
+import { hydrated, login, screenshot } from './helpers';
 
 test('the usage page charts runs per day, the pass rate and each stored suite\'s p95', async ({ page }) => {
   await login(page);
@@ -19,6 +19,7 @@ test('the usage page charts runs per day, the pass rate and each stored suite\'s
   await expect(usage.getByRole('img', { name: /Runs per day/ })).toBeVisible();
   await expect(usage.getByRole('img', { name: 'Pass rate per day' })).toBeVisible();
   await expect(usage.locator('g.bar').first()).toBeAttached();
+  await screenshot(page, 'usage');
 
   // The period is a shareable GET form.
   await usage.getByLabel('Period').selectOption('7');
