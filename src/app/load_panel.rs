@@ -14,25 +14,31 @@ pub fn LoadPanel(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
         run.with(|r| {
             let r = r.as_ref()?;
             Some(match (&r.load_summary, &r.load) {
-                (Some(s), _) => vec![
-                    ("requests", "Requests", s.requests.to_string()),
-                    ("rps", "Requests/s (whole run)", format!("{:.1}", s.rps)),
-                    ("p50", "p50", format!("{:.2} ms", s.p50_ms)),
-                    ("p95", "p95", format!("{:.2} ms", s.p95_ms)),
-                    ("p99", "p99", format!("{:.2} ms", s.p99_ms)),
-                    ("max", "Max", format!("{:.2} ms", s.max_ms)),
-                    (
-                        "errors",
-                        "Errors",
-                        format!("{} ({:.2} %)", s.errors, s.error_rate * 100.0),
-                    ),
-                    ("users", "Users", s.users.to_string()),
-                    (
-                        "dropped",
-                        "Iterations dropped (no free user)",
-                        s.dropped_iterations.to_string(),
-                    ),
-                ],
+                (Some(s), _) => {
+                    let mut figures = vec![
+                        ("requests", "Requests", s.requests.to_string()),
+                        ("rps", "Requests/s (whole run)", format!("{:.1}", s.rps)),
+                        ("p50", "p50", format!("{:.2} ms", s.p50_ms)),
+                        ("p95", "p95", format!("{:.2} ms", s.p95_ms)),
+                        ("p99", "p99", format!("{:.2} ms", s.p99_ms)),
+                        ("max", "Max", format!("{:.2} ms", s.max_ms)),
+                        (
+                            "errors",
+                            "Errors",
+                            format!("{} ({:.2} %)", s.errors, s.error_rate * 100.0),
+                        ),
+                        ("users", "Users", s.users.to_string()),
+                    ];
+                    // Only the open model drops iterations; shown when it did.
+                    if s.dropped_iterations > 0 {
+                        figures.push((
+                            "dropped",
+                            "Iterations dropped (no free user)",
+                            s.dropped_iterations.to_string(),
+                        ));
+                    }
+                    figures
+                }
                 (None, Some(l)) => vec![
                     ("requests", "Requests", l.requests.to_string()),
                     ("rps", "Requests/s (last interval)", format!("{:.1}", l.rps)),
@@ -246,7 +252,7 @@ fn Chart(
         view! {
             <line class="axis" x1=LEFT x2=LEFT y1="6" y2=H - BOTTOM/>
             <line class="axis" x1=LEFT x2=W - 4.0 y1=H - BOTTOM y2=H - BOTTOM/>
-            <text class="tick" x=LEFT - 3.0 y="12" text-anchor="end">{format!("{:.0}{unit}", v_top)}</text>
+            <text class="tick" x=LEFT - 3.0 y="12" text-anchor="end">{format!("{}{unit}", tick(v_top))}</text>
             <text class="tick" x=LEFT - 3.0 y=H - BOTTOM text-anchor="end">{format!("0{unit}")}</text>
             <text class="tick" x=LEFT y=H - 3.0>"0 s"</text>
             <text class="tick" x=W - 4.0 y=H - 3.0 text-anchor="end">{format!("{:.1} s", t_max / 1000.0)}</text>
@@ -268,5 +274,18 @@ fn Chart(
                 {dots}
             </svg>
         </figure>
+    }
+}
+
+/// An axis value short enough for the margin: `23.9k`, `970`, `4.2`, `0.35`.
+fn tick(v: f64) -> String {
+    if v >= 10_000.0 {
+        format!("{:.1}k", v / 1000.0)
+    } else if v >= 10.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
     }
 }
