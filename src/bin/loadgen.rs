@@ -6,8 +6,13 @@
 //! the same binary measures livecheck and the Node baseline in `bench/node-baseline`. Tokens are minted
 //! with the shared HS256 secret. Traffic goes to loopback only; every scenario is bounded in time.
 //!
+//! With `--pid`, `fanout` also reports what the server spent: its CPU time (user + system, from
+//! `/proc/<pid>/stat`) over the measured window, delivered messages per server CPU-second, and user and
+//! system CPU per delivered message; and the generator's own CPU beside it. On a shared 2-core machine
+//! these hold when throughput figures do not (the two processes compete for the same cores).
+//!
 //! ```text
-//! loadgen fanout  --addr 127.0.0.1:3000 --secret S --clients 1000 --rate 100 --seconds 10
+//! loadgen fanout  --addr 127.0.0.1:3000 --secret S --clients 1000 --rate 100 --seconds 10 [--pid <server pid>]
 //! loadgen burst   --addr 127.0.0.1:3000 --secret S --clients 10000
 //! loadgen idle    --addr 127.0.0.1:3000 --secret S --clients 10000 --pid <server pid>
 //! ```
@@ -264,6 +269,8 @@ async fn fanout(args: &Args, token: &str) -> Result<(), String> {
         r#"{{"type":"subscribe_test","test_id":"{test_id}"}}"#
     ));
     let tally = Arc::new(Tally::default());
+    let server_before = args.pid.map(cpu_ticks).transpose()?;
+    let own_before = cpu_ticks_of("self")?;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.seconds * 3 + 10);
     // Every client subscribes from its own task, so all are following within moments of the start.
@@ -282,6 +289,11 @@ async fn fanout(args: &Args, token: &str) -> Result<(), String> {
         let _ = t.await;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let own = cpu_ticks_of("self")?.since(own_before);
+    let server = match (args.pid, server_before) {
+        (Some(pid), Some(before)) => Some(cpu_ticks(pid)?.since(before)),
+        _ => None,
+    };
     let delivered = tally.delivered.load(Ordering::Relaxed);
     let expected = events * args.clients as u64;
     let hist = tally.latency.lock().ok().and_then(|h| h.clone());
@@ -309,7 +321,68 @@ async fn fanout(args: &Args, token: &str) -> Result<(), String> {
         p99,
         max
     );
+    if let Some(server) = server {
+        let per_msg_us = |s: f64| s * 1e6 / delivered.max(1) as f64;
+        println!(
+            "cpu server_cpu_s={:.2} server_user_s={:.2} server_sys_s={:.2} \
+             per_server_cpu_s={:.0} user_us_per_msg={:.2} sys_us_per_msg={:.2} \
+             gen_cpu_s={:.2} gen_us_per_msg={:.2}",
+            server.total(),
+            server.user,
+            server.system,
+            delivered as f64 / server.total().max(1e-9),
+            per_msg_us(server.user),
+            per_msg_us(server.system),
+            own.total(),
+            per_msg_us(own.total()),
+        );
+    }
     Ok(())
+}
+
+/// CPU time in seconds, user and system.
+#[derive(Clone, Copy)]
+struct Cpu {
+    user: f64,
+    system: f64,
+}
+
+impl Cpu {
+    fn total(self) -> f64 {
+        self.user + self.system
+    }
+
+    fn since(self, before: Cpu) -> Cpu {
+        Cpu {
+            user: self.user - before.user,
+            system: self.system - before.system,
+        }
+    }
+}
+
+fn cpu_ticks(pid: u32) -> Result<Cpu, String> {
+    cpu_ticks_of(&pid.to_string())
+}
+
+/// utime and stime of `/proc/<who>/stat` (fields 14 and 15, in clock ticks of 1/100 s: Linux's
+/// USER_HZ), in seconds.
+fn cpu_ticks_of(who: &str) -> Result<Cpu, String> {
+    const TICKS_PER_SECOND: f64 = 100.0;
+    let stat = std::fs::read_to_string(format!("/proc/{who}/stat")).map_err(|e| e.to_string())?;
+    // The command name (field 2) may hold spaces; the fields after it are plain numbers.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |n: usize| -> Result<f64, String> {
+        fields
+            .get(n - 3)
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|t| t / TICKS_PER_SECOND)
+            .ok_or_else(|| format!("/proc/{who}/stat has no field {n}"))
+    };
+    Ok(Cpu {
+        user: field(14)?,
+        system: field(15)?,
+    })
 }
 
 /// `clients` connections opened all at once (up to `concurrency` in flight).
