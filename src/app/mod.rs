@@ -12,6 +12,7 @@ mod progress;
 mod rooms;
 mod run_page;
 mod runs;
+mod schedules;
 mod suites;
 mod test_page;
 mod usage;
@@ -248,6 +249,7 @@ pub fn App() -> impl IntoView {
                     <A href="/suites">"Suites"</A>
                     <A href="/runs">"Runs"</A>
                     <A href="/rooms">"Rooms"</A>
+                    <A href="/schedules">"Schedules"</A>
                     <A href="/usage">"Usage"</A>
                 </nav>
                 <div class="top-right">
@@ -272,6 +274,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/rooms/:name") view=rooms::RoomPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/usage") view=usage::UsagePage ssr=SsrMode::Async/>
+                    <Route path=path!("/schedules") view=schedules::SchedulesPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
