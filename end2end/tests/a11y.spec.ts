@@ -45,6 +45,7 @@ for (const theme of ['light', 'dark'] as const) {
       '/suites/import',
       '/rooms',
       '/usage',
+      '/schedules',
       '/account',
       '/admin',
     ]) {
