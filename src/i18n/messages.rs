@@ -75,6 +75,7 @@ messages! {
     // Tests and the live progress.
     RecentRuns => "Recent runs", "最近的运行";
     NameSynthetic => "Synthetic events", "合成事件";
+    NameDemoFailing => "Demo API (one failing check)", "Demo API（一项检查失败）";
     DescDemo => "Eight requests against the built-in demo API: health, create, list, read, update, a missing item, delete, health again.", "对内置演示 API 发出八个请求：健康检查、创建、列表、读取、更新、读取不存在的条目、删除，再次健康检查。";
     DescDemoFailing => "The same requests, but step 6 expects 200 for an item that does not exist.", "同样的请求，但第 6 步对不存在的条目期望得到 200。";
     DescSynthetic => "Emits progress events at a chosen rate without any network I/O: a live demo of the hub, and the workload of its benchmark.", "按选定的速率发出进度事件，不做任何网络 I/O：既是消息中心的实时演示，也是其基准测试的负载。";
