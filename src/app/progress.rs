@@ -84,7 +84,7 @@ fn Bar(
             <ProgressTrack progress=run.progress/>
             <div class="progress-line">
                 <strong data-testid="percent">{move || format!("{} %", run.progress.get())}</strong>
-                <span data-testid="current-step">{move || run.message.get()}</span>
+                <span data-testid="current-step">{move || run.run.with(|r| r.as_ref().map(|r| step_message(lang, r)).unwrap_or_default())}</span>
                 <span class="elapsed" data-testid="elapsed">
                     {move || run.run.with(|r| r.as_ref().map(|r| elapsed_label(lang, r, now.get())).unwrap_or_default())}
                 </span>
@@ -303,6 +303,24 @@ fn now_signal() -> RwSignal<u64> {
         }
     }
     now
+}
+
+/// The progress line under the bar. The server writes it in English; the lines it makes from
+/// figures (a load run's, a queued run's) are said again in the page's language, and a step's line
+/// ("3/8 — GET /demo/items") is data.
+fn step_message(lang: Lang, run: &RunSnapshot) -> String {
+    if let Some(load) = &run.load {
+        return lang.load_progress(load);
+    }
+    if let Some(rest) = run
+        .message
+        .strip_prefix("Queued: waiting for a free slot (")
+    {
+        if let Ok(ahead) = rest.split(' ').next().unwrap_or_default().parse() {
+            return lang.queued(ahead);
+        }
+    }
+    run.message.clone()
 }
 
 /// The connection's state in words.

@@ -57,6 +57,32 @@ impl Lang {
         }
     }
 
+    /// A load run's progress line (the server sends it in English; the page says it from the figures).
+    pub fn load_progress(self, s: &crate::protocol::LoadStats) -> String {
+        let secs = s.elapsed_ms as f64 / 1000.0;
+        let (users, requests, rps, p95, errors) =
+            (s.active_users, s.requests, s.rps, s.p95_ms, s.errors);
+        match self {
+            Lang::En => format!(
+                "{secs:.1} s — {users} users, {requests} requests, {rps:.0} req/s now, p95 {p95:.2} ms, {errors} errors"
+            ),
+            Lang::Zh => format!(
+                "{secs:.1} 秒 — {users} 个用户，{requests} 个请求，当前 {rps:.0} 次请求/秒，p95 {p95:.2} ms，{errors} 个错误"
+            ),
+        }
+    }
+
+    /// A queued run's progress line, with how many runs are ahead of it.
+    pub fn queued(self, ahead: usize) -> String {
+        match self {
+            Lang::En => {
+                let runs = if ahead == 1 { "run" } else { "runs" };
+                format!("Queued: waiting for a free slot ({ahead} {runs} ahead)")
+            }
+            Lang::Zh => format!("排队中：等待空闲位置（前面还有 {ahead} 个运行）"),
+        }
+    }
+
     pub fn elapsed(self, duration: &str) -> String {
         match self {
             Lang::En => format!("Elapsed {duration}"),

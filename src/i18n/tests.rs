@@ -97,3 +97,40 @@ fn every_message_has_two_different_non_empty_texts() {
         );
     }
 }
+
+#[test]
+fn lines_the_server_writes_in_english_read_the_same_in_english() {
+    // The same words as runs/live.rs and engine/load (the page says them again from the figures).
+    assert_eq!(
+        Lang::En.queued(1),
+        "Queued: waiting for a free slot (1 run ahead)"
+    );
+    assert_eq!(
+        Lang::En.queued(3),
+        "Queued: waiting for a free slot (3 runs ahead)"
+    );
+    assert_eq!(
+        Lang::Zh.queued(3),
+        "排队中：等待空闲位置（前面还有 3 个运行）"
+    );
+    let stats = crate::protocol::LoadStats {
+        elapsed_ms: 12_000,
+        active_users: 4,
+        requests: 2345,
+        errors: 0,
+        rps: 195.0,
+        p50_ms: 1.0,
+        p95_ms: 3.2,
+        p99_ms: 4.0,
+        recent_p95_ms: 3.0,
+        ips: 0.0,
+        errors_by_kind: Default::default(),
+        target: None,
+        dropped: 0,
+    };
+    assert_eq!(
+        Lang::En.load_progress(&stats),
+        "12.0 s — 4 users, 2345 requests, 195 req/s now, p95 3.20 ms, 0 errors"
+    );
+    assert!(Lang::Zh.load_progress(&stats).contains("4 个用户"));
+}
