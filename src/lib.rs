@@ -9,6 +9,8 @@
 //! 1. [`protocol`]: the vocabulary — every WebSocket message, the server functions' data types, a
 //!    run's snapshot and the engines' `RunEvent` — and `clock` (ssr): the wall clock. They use
 //!    nothing of the crate.
+//!    [`i18n`]: the UI's languages (English, Simplified Chinese), which one a request gets, and every
+//!    UI string in both; above `protocol` (it names run statuses and roles), below `app`.
 //! 2. `suite` (ssr): the YAML/JSON suite format, validation with lines, `${var}` templating;
 //!    `auth` (ssr): password hashes, JWTs, the session cookie; `report` (ssr): JUnit XML of a run.
 //! 3. `store` (ssr): SQLite through sqlx — users, tokens, runs, rooms, suites, the event log, the
@@ -30,6 +32,7 @@
 pub mod api;
 pub mod app;
 pub mod client;
+pub mod i18n;
 pub mod protocol;
 
 #[cfg(feature = "ssr")]

@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { hydrated, login } from './helpers';
+import { everyPage, finishedDemoRun, hydrated, loginAnyLanguage } from './helpers';
 
 /** axe-core on the page as it is now (WCAG 2.0/2.1 A and AA rules): no serious or critical violation. */
 async function noSeriousViolations(page: Page, name: string) {
@@ -11,45 +11,30 @@ async function noSeriousViolations(page: Page, name: string) {
   expect.soft(bad, `${name}: ${bad.join('\n')}`).toEqual([]);
 }
 
-async function visit(page: Page, path: string, theme: 'light' | 'dark') {
+async function visit(page: Page, path: string, theme: 'light' | 'dark', lang: string) {
   await page.goto(path);
   await hydrated(page);
+  await expect(page.locator('html')).toHaveAttribute('lang', lang);
   await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
-  await noSeriousViolations(page, `${path} (${theme})`);
+  await noSeriousViolations(page, `${path} (${lang}, ${theme})`);
 }
 
-for (const theme of ['light', 'dark'] as const) {
-  test(`every page passes axe-core with no serious or critical violation, signed out and in (${theme})`, async ({ page }) => {
-    await visit(page, '/login', theme);
+// Every page in both languages (the browser's Accept-Language chooses) and both themes.
+for (const locale of ['en-US', 'zh-CN'] as const) {
+  const lang = locale === 'en-US' ? 'en' : 'zh-CN';
+  test.describe(`in ${locale}`, () => {
+    test.use({ locale });
+    for (const theme of ['light', 'dark'] as const) {
+      test(`every page passes axe-core with no serious or critical violation, signed out and in (${locale}, ${theme})`, async ({ page }) => {
+        await visit(page, '/login', theme, lang);
 
-    await login(page);
-    // Two finished runs, for the run and compare pages.
-    const runs: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      await page.goto('/tests/demo');
-      await hydrated(page);
-      await page.getByRole('button', { name: 'Start' }).click();
-      await expect(page).toHaveURL(/\?run=[0-9a-f]{32}$/);
-      runs.push(new URL(page.url()).searchParams.get('run')!);
-      await expect(page.getByTestId('status')).toHaveText('Completed', { timeout: 20_000 });
-    }
-    for (const path of [
-      '/',
-      '/tests/demo',
-      `/tests/demo?run=${runs[0]}`,
-      '/runs',
-      `/runs/${runs[0]}`,
-      `/runs/compare?id=${runs[0]}&id=${runs[1]}`,
-      '/suites',
-      '/suites/new',
-      '/suites/import',
-      '/rooms',
-      '/usage',
-      '/schedules',
-      '/account',
-      '/admin',
-    ]) {
-      await visit(page, path, theme);
+        await loginAnyLanguage(page);
+        // Two finished runs, for the run and compare pages.
+        const runs = [await finishedDemoRun(page), await finishedDemoRun(page)];
+        for (const path of everyPage(runs)) {
+          await visit(page, path, theme, lang);
+        }
+      });
     }
   });
 }

@@ -32,3 +32,45 @@ export async function screenshot(page: Page, name: string) {
     await page.screenshot({ path: `../docs/screenshots/${name}.png`, fullPage: true });
   }
 }
+
+/** Signs in the demo account in whatever language the page is in (by the fields' names, not labels). */
+export async function loginAnyLanguage(page: Page, username = DEMO.username, password = DEMO.password) {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.locator('input[name=username]').first().fill(username);
+  await page.locator('input[name=password]').first().fill(password);
+  await page.locator('section.login form button[type=submit]').first().click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.locator('.username')).toHaveText(username);
+}
+
+/** Starts the demo test from its page and waits for it to finish; returns the run's id. */
+export async function finishedDemoRun(page: Page): Promise<string> {
+  await page.goto('/tests/demo');
+  await hydrated(page);
+  await page.locator('form.start button[type=submit]').click();
+  await expect(page).toHaveURL(/\?run=[0-9a-f]{32}$/);
+  const run = new URL(page.url()).searchParams.get('run')!;
+  await expect(page.locator('.progress')).toHaveAttribute('data-status', 'completed', { timeout: 20_000 });
+  return run;
+}
+
+/** Every page of the app a signed-in admin can open, given two finished runs (a11y and i18n walk them). */
+export function everyPage(runs: string[]): string[] {
+  return [
+    '/',
+    '/tests/demo',
+    `/tests/demo?run=${runs[0]}`,
+    '/runs',
+    `/runs/${runs[0]}`,
+    `/runs/compare?id=${runs[0]}&id=${runs[1]}`,
+    '/suites',
+    '/suites/new',
+    '/suites/import',
+    '/rooms',
+    '/usage',
+    '/schedules',
+    '/account',
+    '/admin',
+  ];
+}

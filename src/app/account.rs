@@ -3,8 +3,11 @@
 
 use leptos::prelude::*;
 
-use super::{may_run, RequireUser};
-use crate::api::{self, ChangePassword, CreateToken, RevokeToken};
+use super::{error_text, may_run, RequireUser};
+use crate::{
+    api::{self, ChangePassword, CreateToken, RevokeToken},
+    i18n::{use_lang, Msg},
+};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -19,18 +22,19 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn PasswordForm() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
+    let lang = use_lang();
     view! {
         <section class="card">
-            <h1>"Password"</h1>
+            <h1>{lang.t(Msg::Password)}</h1>
             <ActionForm action=change>
-                <label>"Current password" <input type="password" name="current" autocomplete="current-password" required/></label>
-                <label>"New password (at least 8 characters)" <input type="password" name="new" autocomplete="new-password" minlength="8" required/></label>
-                <button type="submit" disabled=move || change.pending().get()>"Change password"</button>
+                <label>{lang.t(Msg::CurrentPassword)} <input type="password" name="current" autocomplete="current-password" required/></label>
+                <label>{lang.t(Msg::NewPasswordMin)} <input type="password" name="new" autocomplete="new-password" minlength="8" required/></label>
+                <button type="submit" disabled=move || change.pending().get()>{lang.t(Msg::ChangePassword)}</button>
             </ActionForm>
-            <p class="hint">"Changing it signs you out everywhere else."</p>
+            <p class="hint">{lang.t(Msg::SignsOutElsewhere)}</p>
             {move || change.value().get().map(|r| match r {
-                Ok(()) => view! { <p class="ok" role="status">"Password changed."</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                Ok(()) => view! { <p class="ok" role="status">{lang.t(Msg::PasswordChanged)}</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{error_text(lang, &e)}</p> }.into_any(),
             })}
         </section>
     }
@@ -40,56 +44,59 @@ fn PasswordForm() -> impl IntoView {
 fn Tokens() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
+    let lang = use_lang();
     let tokens = Resource::new(
         move || (create.version().get(), revoke.version().get()),
         |_| api::list_tokens(),
     );
     view! {
         <section class="card">
-            <h1>"Access tokens"</h1>
+            <h1>{lang.t(Msg::AccessTokens)}</h1>
             <p class="muted">
-                "For CI: " <code>"livecheck run --server URL --token TOKEN SUITE"</code>
-                ", the REST API (docs/api.md) and the WebSocket. A token reads your runs and reports; with "
-                <em>"run"</em> " it also starts runs."
+                {lang.t(Msg::TokensForCi)} <code>"livecheck run --server URL --token TOKEN SUITE"</code>
+                {lang.t(Msg::TokensUse)} <code>"run"</code> {lang.t(Msg::TokensRunScope)}
             </p>
             <ActionForm action=create attr:class="start">
-                <label>"Name " <input type="text" name="name" required maxlength="64"/></label>
-                <label>"Days " <input type="number" name="days" value="30" min="1" max="366"/></label>
+                <label>{lang.t(Msg::Name)} " " <input type="text" name="name" required maxlength="64"/></label>
+                <label>{lang.t(Msg::Days)} " " <input type="number" name="days" value="30" min="1" max="366"/></label>
                 <Show when=may_run>
-                    <label><input type="checkbox" name="run" value="true"/>" may start runs"</label>
+                    <label><input type="checkbox" name="run" value="true"/>{lang.t(Msg::MayStartRuns)}</label>
                 </Show>
-                <button type="submit" class="primary" disabled=move || create.pending().get()>"Create token"</button>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>{lang.t(Msg::CreateToken)}</button>
             </ActionForm>
             {move || create.value().get().map(|r| match r {
                 Ok(new) => view! {
                     <p class="notice" role="status">
-                        "Your new token (shown once; copy it now): "
+                        {lang.t(Msg::NewToken)}
                         <code data-testid="token-secret">{new.secret}</code>
                     </p>
                 }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{error_text(lang, &e)}</p> }.into_any(),
             })}
-            <Suspense fallback=|| view! { <p>"Loading tokens…"</p> }>
+            <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingTokens)}</p> }>
                 {move || Suspend::new(async move {
                     match tokens.await {
-                        Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="muted">{lang.t(Msg::NoTokens)}</p> }.into_any(),
                         Ok(list) => view! {
                             <table data-testid="tokens">
-                                <thead><tr><th>"Name"</th><th>"Scopes"</th><th>"Expires"</th><th>"Last used"</th><th></th></tr></thead>
+                                <thead><tr>
+                                    <th>{lang.t(Msg::Name)}</th><th>{lang.t(Msg::Scopes)}</th>
+                                    <th>{lang.t(Msg::Expires)}</th><th>{lang.t(Msg::LastUsed)}</th><th></th>
+                                </tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|t| view! {
                                         <tr>
                                             <td>{t.name}</td>
                                             <td>{t.scopes}</td>
                                             <td>{super::runs::date(t.expires_at)}</td>
-                                            <td>{t.last_used_at.map(super::runs::date).unwrap_or_else(|| "never".into())}</td>
+                                            <td>{t.last_used_at.map(super::runs::date).unwrap_or_else(|| lang.t(Msg::Never).into())}</td>
                                             <td>{if t.revoked {
-                                                view! { <span class="muted">"revoked"</span> }.into_any()
+                                                view! { <span class="muted">{lang.t(Msg::Revoked)}</span> }.into_any()
                                             } else {
                                                 view! {
                                                     <ActionForm action=revoke attr:class="inline">
                                                         <input type="hidden" name="id" value=t.id.to_string()/>
-                                                        <button type="submit">"Revoke"</button>
+                                                        <button type="submit">{lang.t(Msg::Revoke)}</button>
                                                     </ActionForm>
                                                 }.into_any()
                                             }}</td>
@@ -98,7 +105,7 @@ fn Tokens() -> impl IntoView {
                                 </tbody>
                             </table>
                         }.into_any(),
-                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
                     }
                 })}
             </Suspense>

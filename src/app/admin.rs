@@ -4,12 +4,13 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{runs::date, RequireUser};
+use super::{error_text, runs::date, RequireUser};
 use crate::{
     api::{
         self, AdminCreateUser, AdminResetPassword, AdminSetDisabled, AdminSetRegistration,
         AdminSetRole,
     },
+    i18n::{use_lang, Lang, Msg},
     protocol::api::Role,
 };
 
@@ -24,10 +25,10 @@ pub fn AdminPage() -> impl IntoView {
     }
 }
 
-fn role_options(current: Role) -> impl IntoView {
+fn role_options(lang: Lang, current: Role) -> impl IntoView {
     Role::ALL
         .into_iter()
-        .map(|r| view! { <option value=r.as_str() selected=r == current>{r.as_str()}</option> })
+        .map(|r| view! { <option value=r.as_str() selected=r == current>{lang.role(r)}</option> })
         .collect_view()
 }
 
@@ -37,6 +38,7 @@ fn Users() -> impl IntoView {
     let set_role = ServerAction::<AdminSetRole>::new();
     let set_disabled = ServerAction::<AdminSetDisabled>::new();
     let reset = ServerAction::<AdminResetPassword>::new();
+    let lang = use_lang();
     let users = Resource::new(
         move || {
             (
@@ -57,30 +59,33 @@ fn Users() -> impl IntoView {
         .into_iter()
         .flatten()
         .next()
-        .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+        .map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })
     };
     view! {
         <section class="card" data-testid="users">
-            <h1>"Users"</h1>
+            <h1>{lang.t(Msg::UsersHeading)}</h1>
             <ActionForm action=create attr:class="start">
-                <label>"Username " <input type="text" name="username" required maxlength="64"/></label>
-                <label>"Password " <input type="password" name="password" required minlength="8" autocomplete="new-password"/></label>
-                <label>"Role " <select name="role" aria-label="Role">{role_options(Role::Member)}</select></label>
-                <button type="submit" class="primary" disabled=move || create.pending().get()>"Create user"</button>
+                <label>{lang.t(Msg::Username)} " " <input type="text" name="username" required maxlength="64"/></label>
+                <label>{lang.t(Msg::Password)} " " <input type="password" name="password" required minlength="8" autocomplete="new-password"/></label>
+                <label>{lang.t(Msg::Role)} " " <select name="role" aria-label=lang.t(Msg::Role)>{role_options(lang, Role::Member)}</select></label>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>{lang.t(Msg::CreateUser)}</button>
             </ActionForm>
             {problem}
-            {move || reset.value().get().and_then(|r| r.ok()).map(|()| view! { <p class="ok" role="status">"Password set."</p> })}
-            <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
+            {move || reset.value().get().and_then(|r| r.ok()).map(|()| view! { <p class="ok" role="status">{lang.t(Msg::PasswordSet)}</p> })}
+            <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingUsers)}</p> }>
                 {move || Suspend::new(async move {
                     match users.await {
                         Ok(list) => view! {
                             <table>
-                                <thead><tr><th>"User"</th><th>"Role"</th><th>"Status"</th><th>"New password"</th></tr></thead>
+                                <thead><tr>
+                                    <th>{lang.t(Msg::User)}</th><th>{lang.t(Msg::Role)}</th>
+                                    <th>{lang.t(Msg::Status)}</th><th>{lang.t(Msg::NewPassword)}</th>
+                                </tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|u| {
                                         let (id1, id2, id3) = (u.id.to_string(), u.id.to_string(), u.id.to_string());
-                                        let role_label = format!("Role of {}", u.username);
-                                        let password_label = format!("New password for {}", u.username);
+                                        let role_label = lang.role_of(&u.username);
+                                        let password_label = lang.new_password_for(&u.username);
                                         let (role, disabled) = (u.role, u.disabled);
                                         let name = u.username.clone();
                                         view! {
@@ -89,23 +94,23 @@ fn Users() -> impl IntoView {
                                                 <td>
                                                     <ActionForm action=set_role attr:class="inline">
                                                         <input type="hidden" name="id" value=id1/>
-                                                        <select name="role" aria-label=role_label>{role_options(role)}</select>
-                                                        <button type="submit">"Set"</button>
+                                                        <select name="role" aria-label=role_label>{role_options(lang, role)}</select>
+                                                        <button type="submit">{lang.t(Msg::Set)}</button>
                                                     </ActionForm>
                                                 </td>
                                                 <td>
                                                     <ActionForm action=set_disabled attr:class="inline">
                                                         <input type="hidden" name="id" value=id2/>
                                                         <input type="hidden" name="disabled" value=(!disabled).to_string()/>
-                                                        {if disabled { "disabled " } else { "active " }}
-                                                        <button type="submit">{if disabled { "Enable" } else { "Disable" }}</button>
+                                                        {lang.t(if disabled { Msg::AccountDisabled } else { Msg::AccountActive })} " "
+                                                        <button type="submit">{lang.t(if disabled { Msg::Enable } else { Msg::Disable })}</button>
                                                     </ActionForm>
                                                 </td>
                                                 <td>
                                                     <ActionForm action=reset attr:class="inline">
                                                         <input type="hidden" name="id" value=id3/>
                                                         <input type="password" name="password" minlength="8" autocomplete="new-password" aria-label=password_label/>
-                                                        <button type="submit">"Set"</button>
+                                                        <button type="submit">{lang.t(Msg::Set)}</button>
                                                     </ActionForm>
                                                 </td>
                                             </tr>
@@ -114,7 +119,7 @@ fn Users() -> impl IntoView {
                                 </tbody>
                             </table>
                         }.into_any(),
-                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -129,29 +134,30 @@ fn Settings() -> impl IntoView {
         move || registration.version().get(),
         |_| api::get_admin_settings(),
     );
+    let lang = use_lang();
     view! {
         <section class="card" data-testid="settings">
-            <h1>"Settings"</h1>
-            <Suspense fallback=|| view! { <p>"Loading settings…"</p> }>
+            <h1>{lang.t(Msg::Settings)}</h1>
+            <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingSettings)}</p> }>
                 {move || Suspend::new(async move {
                     match settings.await {
                         Ok(s) => view! {
                             <ActionForm action=registration attr:class="start">
                                 <input type="hidden" name="open" value=(!s.registration_open).to_string()/>
-                                <span>{if s.registration_open { "Anyone may create an account." } else { "Only admins create accounts." }}</span>
-                                <button type="submit">{if s.registration_open { "Close registration" } else { "Open registration" }}</button>
+                                <span>{lang.t(if s.registration_open { Msg::AnyoneMayRegister } else { Msg::OnlyAdminsRegister })}</span>
+                                <button type="submit">{lang.t(if s.registration_open { Msg::CloseRegistration } else { Msg::OpenRegistration })}</button>
                             </ActionForm>
                             <p>
                                 {if s.retention_days == 0 {
-                                    "Runs are kept forever".to_owned()
+                                    lang.t(Msg::RunsKeptForever).to_owned()
                                 } else {
-                                    format!("Runs are kept {} days", s.retention_days)
+                                    lang.runs_kept(s.retention_days)
                                 }}
-                                " (LIVECHECK_RETENTION_DAYS). Database: "
+                                {lang.t(Msg::Database)}
                                 <strong data-testid="database-size">{format!("{:.1} MB", s.database_bytes as f64 / 1e6)}</strong>
                             </p>
                         }.into_any(),
-                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -185,23 +191,27 @@ fn AuditLog() -> impl IntoView {
         format!("/admin/audit.jsonl?{}", pairs.join("&"))
     };
     let (actor, action, from, to) = filter.get_untracked();
+    let lang = use_lang();
     view! {
         <section class="card" data-testid="audit">
-            <h1>"Audit log"</h1>
+            <h1>{lang.t(Msg::AuditLog)}</h1>
             <form method="get" action="/admin" class="filters">
-                <label>"Actor " <input type="text" name="actor" value=actor.unwrap_or_default()/></label>
-                <label>"Action " <input type="text" name="action" value=action.unwrap_or_default()/></label>
-                <label>"From " <input type="date" name="from" value=from.unwrap_or_default()/></label>
-                <label>"To " <input type="date" name="to" value=to.unwrap_or_default()/></label>
-                <button type="submit">"Filter"</button>
-                <a href=download rel="external" download>"Download as JSON lines"</a>
+                <label>{lang.t(Msg::Actor)} " " <input type="text" name="actor" value=actor.unwrap_or_default()/></label>
+                <label>{lang.t(Msg::Action)} " " <input type="text" name="action" value=action.unwrap_or_default()/></label>
+                <label>{lang.t(Msg::DateFrom)} " " <input type="date" name="from" value=from.unwrap_or_default()/></label>
+                <label>{lang.t(Msg::DateTo)} " " <input type="date" name="to" value=to.unwrap_or_default()/></label>
+                <button type="submit">{lang.t(Msg::Filter)}</button>
+                <a href=download rel="external" download>{lang.t(Msg::DownloadJsonLines)}</a>
             </form>
-            <Suspense fallback=|| view! { <p>"Loading the log…"</p> }>
+            <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingLog)}</p> }>
                 {move || Suspend::new(async move {
                     match entries.await {
                         Ok(list) => view! {
                             <table>
-                                <thead><tr><th>"When"</th><th>"Who"</th><th>"From"</th><th>"What"</th><th>"Target"</th><th>"Detail"</th></tr></thead>
+                                <thead><tr>
+                                    <th>{lang.t(Msg::When)}</th><th>{lang.t(Msg::Who)}</th><th>{lang.t(Msg::IpFrom)}</th>
+                                    <th>{lang.t(Msg::What)}</th><th>{lang.t(Msg::AuditTarget)}</th><th>{lang.t(Msg::Detail)}</th>
+                                </tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|e| view! {
                                         <tr data-action=e.action.clone()>
@@ -216,7 +226,7 @@ fn AuditLog() -> impl IntoView {
                                 </tbody>
                             </table>
                         }.into_any(),
-                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
                     }
                 })}
             </Suspense>

@@ -3,9 +3,12 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{Lang, Msg};
+
 /// Reads the file chosen in the `<input type=file>` of `ev` and hands its name and text to `done`;
 /// a file over `max_bytes`, or one that cannot be read, sets `error` instead.
 pub fn read_file(
+    lang: Lang,
     ev: leptos::ev::Event,
     max_bytes: f64,
     error: RwSignal<Option<String>>,
@@ -23,37 +26,31 @@ pub fn read_file(
             return;
         };
         if file.size() > max_bytes {
-            error.set(Some(format!(
-                "{} is larger than {} KiB",
-                file.name(),
-                max_bytes / 1024.0
-            )));
+            error.set(Some(lang.file_too_large(&file.name(), max_bytes / 1024.0)));
             return;
         }
         error.set(None);
         leptos::task::spawn_local(async move {
             match wasm_bindgen_futures::JsFuture::from(file.text()).await {
                 Ok(content) => done(file.name(), content.as_string().unwrap_or_default()),
-                Err(_) => error.set(Some(format!("{} could not be read", file.name()))),
+                Err(_) => error.set(Some(lang.file_unreadable(&file.name()))),
             }
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (ev, max_bytes, error, done);
+    let _ = (lang, ev, max_bytes, error, done);
 }
 
 /// The suite `text` with its `data` section replaced by the rows of `file` (`.json`: a JSON array of
 /// objects; otherwise CSV). A YAML suite keeps its text and comments: the old top-level `data:` block
 /// goes (its `per:` line stays), the new one is added at the end. A JSON suite is rewritten.
-pub fn attach_data(text: &str, file: &str, content: &str) -> Result<String, String> {
+pub fn attach_data(lang: Lang, text: &str, file: &str, content: &str) -> Result<String, String> {
     let json = file.to_ascii_lowercase().ends_with(".json");
     let rows = if json {
         let value: serde_json::Value =
-            serde_json::from_str(content).map_err(|e| format!("{file} is not JSON: {e}"))?;
+            serde_json::from_str(content).map_err(|e| lang.file_not_json(file, &e.to_string()))?;
         if !value.is_array() {
-            return Err(format!(
-                "{file} must hold a JSON array of objects, one per row"
-            ));
+            return Err(lang.file_not_rows(file));
         }
         Some(value)
     } else {
@@ -61,10 +58,10 @@ pub fn attach_data(text: &str, file: &str, content: &str) -> Result<String, Stri
     };
     if text.trim_start().starts_with('{') {
         let mut suite: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("the suite is not valid JSON: {e}"))?;
+            serde_json::from_str(text).map_err(|e| lang.suite_not_json(&e.to_string()))?;
         let object = suite
             .as_object_mut()
-            .ok_or("the suite is not a JSON object")?;
+            .ok_or(lang.t(Msg::SuiteNotJsonObject))?;
         let per = object.get("data").and_then(|d| d.get("per")).cloned();
         let mut data = serde_json::Map::new();
         match rows {
@@ -126,7 +123,11 @@ pub fn attach_data(text: &str, file: &str, content: &str) -> Result<String, Stri
 
 #[cfg(test)]
 mod tests {
-    use super::attach_data;
+    use crate::i18n::Lang;
+
+    fn attach_data(text: &str, file: &str, content: &str) -> Result<String, String> {
+        super::attach_data(Lang::En, text, file, content)
+    }
 
     #[test]
     fn a_csv_file_replaces_the_data_block_of_a_yaml_suite() {

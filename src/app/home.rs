@@ -4,39 +4,61 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::{runs::RunList, RequireUser};
-use crate::api;
+use crate::{
+    api,
+    i18n::{use_lang, Lang, Msg},
+};
+
+/// A built-in test's name and description in the page's language (the server names them in
+/// English); a test it does not know keeps its own.
+pub fn built_in_text(lang: Lang, key: &str, name: String, description: String) -> (String, String) {
+    let (name_msg, description_msg) = match key {
+        "demo" => (None, Msg::DescDemo),
+        "demo-failing" => (Some(Msg::NameDemoFailing), Msg::DescDemoFailing),
+        "synthetic" => (Some(Msg::NameSynthetic), Msg::DescSynthetic),
+        _ => return (name, description),
+    };
+    (
+        name_msg.map_or(name, |m| lang.t(m).to_owned()),
+        lang.t(description_msg).to_owned(),
+    )
+}
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     view! {
         <RequireUser>
             <TestList/>
-            <RunList title="Recent runs"/>
+            <RunList title=Msg::RecentRuns/>
         </RequireUser>
     }
 }
 
 #[component]
 fn TestList() -> impl IntoView {
+    let lang = use_lang();
     let tests = Resource::new(|| (), |_| api::list_tests());
     view! {
         <section class="card">
-            <h1>"Tests"</h1>
-            <Suspense fallback=|| view! { <p>"Loading tests…"</p> }>
+            <h1>{lang.t(Msg::Tests)}</h1>
+            <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingTests)}</p> }>
                 {move || Suspend::new(async move {
                     match tests.await {
                         Ok(tests) => view! {
                             <ul class="tests">
-                                {tests.into_iter().map(|t| view! {
-                                    <li>
-                                        <A href=format!("/tests/{}", t.key)>{t.name}</A>
-                                        <span class="muted">{format!(" — {} steps", t.steps.len())}</span>
-                                        <p class="muted">{t.description}</p>
-                                    </li>
+                                {tests.into_iter().map(|t| {
+                                    let (name, description) = built_in_text(lang, &t.key, t.name, t.description);
+                                    view! {
+                                        <li>
+                                            <A href=format!("/tests/{}", t.key)>{name}</A>
+                                            <span class="muted">{lang.step_count(t.steps.len())}</span>
+                                            <p class="muted">{description}</p>
+                                        </li>
+                                    }
                                 }).collect_view()}
                             </ul>
                         }.into_any(),
-                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="error">{super::error_text(lang, &e)}</p> }.into_any(),
                     }
                 })}
             </Suspense>

@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::{files::read_file, RequireUser};
+use super::{error_text, files::read_file, RequireUser};
 use crate::{
     api::{ImportSuite, SaveSuite},
+    i18n::{use_lang, Msg},
     protocol::api::ImportPreview,
 };
 
@@ -24,30 +25,27 @@ pub fn ImportPage() -> impl IntoView {
 
 #[component]
 fn Importer() -> impl IntoView {
+    let lang = use_lang();
     let text = RwSignal::new(String::new());
     let file_error = RwSignal::new(None::<String>);
     let preview = ServerAction::<ImportSuite>::new();
     let on_file = move |ev: leptos::ev::Event| {
-        read_file(ev, MAX_FILE_BYTES, file_error, move |_, content| {
+        read_file(lang, ev, MAX_FILE_BYTES, file_error, move |_, content| {
             text.set(content)
         })
     };
     view! {
         <section class="card">
-            <h1>"Import a suite"</h1>
-            <p class="hint">
-                "From a Postman collection (v2.1, exported as JSON) or an OpenAPI 3.0 or 3.1 document "
-                "(JSON or YAML). What a suite cannot express, such as scripts, is listed with the "
-                "preview, never dropped silently."
-            </p>
+            <h1>{lang.t(Msg::ImportSuite)}</h1>
+            <p class="hint">{lang.t(Msg::ImportHint)}</p>
             <ActionForm action=preview>
                 <label>
-                    "Collection or OpenAPI file"
+                    {lang.t(Msg::ImportFile)}
                     <input type="file" accept=".json,.yaml,.yml,application/json" on:change=on_file/>
                 </label>
                 {move || file_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <label>
-                    "Or paste it here"
+                    {lang.t(Msg::PasteHere)}
                     <textarea
                         name="text"
                         rows="10"
@@ -58,12 +56,12 @@ fn Importer() -> impl IntoView {
                     ></textarea>
                 </label>
                 <div class="actions">
-                    <button type="submit" class="primary" disabled=move || preview.pending().get()>"Preview"</button>
+                    <button type="submit" class="primary" disabled=move || preview.pending().get()>{lang.t(Msg::Preview)}</button>
                 </div>
             </ActionForm>
             {move || preview.value().get().map(|result| match result {
                 Ok(p) => view! { <Preview preview=p/> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{error_text(lang, &e)}</p> }.into_any(),
             })}
         </section>
     }
@@ -72,6 +70,7 @@ fn Importer() -> impl IntoView {
 /// The suite an import makes, and a button to save it.
 #[component]
 fn Preview(preview: ImportPreview) -> impl IntoView {
+    let lang = use_lang();
     let save = ServerAction::<SaveSuite>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -92,20 +91,20 @@ fn Preview(preview: ImportPreview) -> impl IntoView {
     view! {
         <div class="import-preview" data-testid="import-preview">
             <h2>{name}</h2>
-            <p class="muted">{format!("{format} · {steps} step{}", if steps == 1 { "" } else { "s" })}</p>
+            <p class="muted">{lang.format_steps(&format, steps)}</p>
             {(!notes.is_empty()).then(|| view! {
-                <h3>"Not imported, or needs your attention"</h3>
+                <h3>{lang.t(Msg::NotImported)}</h3>
                 <ul class="import-notes" data-testid="import-notes">
                     {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
                 </ul>
             })}
             {(!valid).then(|| view! {
-                <h3>"Problems to fix before it can be saved"</h3>
+                <h3>{lang.t(Msg::ProblemsToFix)}</h3>
                 <ul class="problems" data-testid="problems">
                     {problems.into_iter().map(|p| view! { <li><code>{p.path}</code>": "{p.message}</li> }).collect_view()}
                 </ul>
             })}
-            <pre class="yaml" data-testid="import-yaml" tabindex="0" aria-label="The suite, as YAML">{yaml}</pre>
+            <pre class="yaml" data-testid="import-yaml" tabindex="0" aria-label=lang.t(Msg::SuiteAsYaml)>{yaml}</pre>
             <div class="actions">
                 <button
                     type="button"
@@ -114,9 +113,9 @@ fn Preview(preview: ImportPreview) -> impl IntoView {
                     on:click=move |_| {
                         save.dispatch(SaveSuite { id: None, text: text.get_value() });
                     }
-                >"Save as a new suite"</button>
+                >{lang.t(Msg::SaveAsNew)}</button>
             </div>
-            {move || save.value().get().and_then(Result::err).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            {move || save.value().get().and_then(Result::err).map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })}
         </div>
     }
 }

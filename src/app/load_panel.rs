@@ -3,12 +3,17 @@
 
 use leptos::prelude::*;
 
-use crate::protocol::{LoadPoint, RunSnapshot, Target};
+use crate::{
+    i18n::{use_lang, Msg},
+    protocol::{LoadPoint, RunSnapshot, Target},
+};
 
 /// A load run's figures (live while it runs, final after) and its charts: requests/s and p95 latency
 /// over time.
 #[component]
 pub fn LoadPanel(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
+    let lang = use_lang();
+    let t = move |m| lang.t(m);
     // (test id, label, value): the labels say which rate is which.
     let figures = move || {
         run.with(|r| {
@@ -16,35 +21,35 @@ pub fn LoadPanel(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
             Some(match (&r.load_summary, &r.load) {
                 (Some(s), _) => {
                     let mut figures = vec![
-                        ("requests", "Requests", s.requests.to_string()),
-                        ("rps", "Requests/s (whole run)", format!("{:.1}", s.rps)),
+                        ("requests", t(Msg::Requests), s.requests.to_string()),
+                        ("rps", t(Msg::RpsWhole), format!("{:.1}", s.rps)),
                         ("p50", "p50", format!("{:.2} ms", s.p50_ms)),
                         ("p95", "p95", format!("{:.2} ms", s.p95_ms)),
                         ("p99", "p99", format!("{:.2} ms", s.p99_ms)),
-                        ("max", "Max", format!("{:.2} ms", s.max_ms)),
+                        ("max", t(Msg::Max), format!("{:.2} ms", s.max_ms)),
                         (
                             "errors",
-                            "Errors",
+                            t(Msg::Errors),
                             format!("{} ({:.2} %)", s.errors, s.error_rate * 100.0),
                         ),
-                        ("users", "Users", s.users.to_string()),
+                        ("users", t(Msg::LoadUsers), s.users.to_string()),
                     ];
                     // Only the open model drops iterations; shown when it did.
                     if s.dropped_iterations > 0 {
                         figures.push((
                             "dropped",
-                            "Iterations dropped (no free user)",
+                            t(Msg::Dropped),
                             s.dropped_iterations.to_string(),
                         ));
                     }
                     figures
                 }
                 (None, Some(l)) => vec![
-                    ("requests", "Requests", l.requests.to_string()),
-                    ("rps", "Requests/s (last interval)", format!("{:.1}", l.rps)),
+                    ("requests", t(Msg::Requests), l.requests.to_string()),
+                    ("rps", t(Msg::RpsLast), format!("{:.1}", l.rps)),
                     (
                         "rps-mean",
-                        "Requests/s (whole run so far)",
+                        t(Msg::RpsSoFar),
                         format!(
                             "{:.1}",
                             l.requests as f64 / (l.elapsed_ms.max(1) as f64 / 1000.0)
@@ -53,14 +58,18 @@ pub fn LoadPanel(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
                     ("p50", "p50", format!("{:.2} ms", l.p50_ms)),
                     ("p95", "p95", format!("{:.2} ms", l.p95_ms)),
                     ("p99", "p99", format!("{:.2} ms", l.p99_ms)),
-                    ("errors", "Errors", l.errors.to_string()),
-                    ("active-users", "Active users", l.active_users.to_string()),
+                    ("errors", t(Msg::Errors), l.errors.to_string()),
+                    (
+                        "active-users",
+                        t(Msg::ActiveUsers),
+                        l.active_users.to_string(),
+                    ),
                     (
                         "target",
-                        "Target now",
+                        t(Msg::TargetNow),
                         match l.target {
-                            Some(Target::Users(u)) => format!("{u:.0} users"),
-                            Some(Target::IterationsPerSecond(r)) => format!("{r:.1} iterations/s"),
+                            Some(Target::Users(u)) => lang.target_users(u),
+                            Some(Target::IterationsPerSecond(r)) => lang.target_iterations(r),
                             None => "—".into(),
                         },
                     ),
@@ -144,25 +153,25 @@ pub fn LoadPanel(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
                     <div><dt>{name}</dt><dd data-testid=format!("load-{id}")>{value}</dd></div>
                 }).collect_view()}
             </dl>
-            {move || errors_by_kind().map(|e| view! { <p class="error">"Errors by kind: " {e}</p> })}
+            {move || errors_by_kind().map(|e| view! { <p class="error">{t(Msg::ErrorsByKind)} {e}</p> })}
             <div class="charts">
-                <Chart title="Requests per second" unit=" req/s" points=Signal::derive(move || series(|p| p.rps)) limits=limits("rps")/>
-                <Chart title="p95 latency" unit=" ms" points=Signal::derive(move || series(|p| p.p95_ms)) limits=limits("latency")/>
-                <Chart title="Virtual users" unit="" points=Signal::derive(move || series(|p| f64::from(p.users))) target=targets(true)/>
+                <Chart title=t(Msg::ChartRps) unit=t(Msg::UnitReqPerSecond) points=Signal::derive(move || series(|p| p.rps)) limits=limits("rps")/>
+                <Chart title=t(Msg::ChartP95) unit=" ms" points=Signal::derive(move || series(|p| p.p95_ms)) limits=limits("latency")/>
+                <Chart title=t(Msg::ChartUsers) unit="" points=Signal::derive(move || series(|p| f64::from(p.users))) target=targets(true)/>
                 <Show when=open_model>
-                    <Chart title="Iterations per second" unit="/s" points=Signal::derive(move || series(|p| p.ips)) target=targets(false)/>
+                    <Chart title=t(Msg::ChartIps) unit="/s" points=Signal::derive(move || series(|p| p.ips)) target=targets(false)/>
                 </Show>
             </div>
             <Show when=move || !thresholds().is_empty()>
                 <table class="thresholds" data-testid="thresholds">
-                    <caption>"Thresholds"</caption>
-                    <thead><tr><th>"Threshold"</th><th>"Measured"</th><th>"Result"</th></tr></thead>
+                    <caption>{t(Msg::Thresholds)}</caption>
+                    <thead><tr><th>{t(Msg::Threshold)}</th><th>{t(Msg::Measured)}</th><th>{t(Msg::Result)}</th></tr></thead>
                     <tbody>
                         {move || thresholds().into_iter().map(|t| view! {
                             <tr class=if t.passed { "pass" } else { "fail" }>
                                 <td><code>{t.threshold}</code></td>
                                 <td>{t.actual}</td>
-                                <td>{if t.passed { "passed" } else { "failed" }}</td>
+                                <td>{lang.t(if t.passed { Msg::Passed } else { Msg::Failed })}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
@@ -186,6 +195,7 @@ fn Chart(
     #[prop(optional)]
     target: Signal<Vec<(u64, f64)>>,
 ) -> impl IntoView {
+    let lang = use_lang();
     // Plot area inside a margin for the axis labels.
     const W: f64 = 320.0;
     const H: f64 = 120.0;
@@ -261,15 +271,15 @@ fn Chart(
     view! {
         <figure class="chart">
             <figcaption>
-                {title} <span class="muted">{move || format!(" (peak {:.1}{unit})", peak())}</span>
-                <Show when=has_target><span class="legend" data-testid="target-legend">" achieved — target ┅"</span></Show>
+                {title} <span class="muted">{move || lang.peak(peak(), unit)}</span>
+                <Show when=has_target><span class="legend" data-testid="target-legend">{lang.t(Msg::Achieved)}</span></Show>
             </figcaption>
-            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=move || format!("{title}, peak {:.1}{unit}", peak())>
+            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=move || lang.chart_label(title, peak(), unit)>
                 {axes}
                 {rules}
                 <polyline points=line fill="none" stroke="currentColor" stroke-width="1.5"/>
                 <Show when=has_target>
-                    <polyline class="target" points=target_line fill="none" stroke-width="1.5"><title>"target"</title></polyline>
+                    <polyline class="target" points=target_line fill="none" stroke-width="1.5"><title>{lang.t(Msg::Target)}</title></polyline>
                 </Show>
                 {dots}
             </svg>

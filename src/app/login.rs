@@ -8,9 +8,10 @@ use leptos_router::{
     hooks::{use_navigate, use_query_map},
 };
 
-use super::{AuthActions, Session};
+use super::{error_text, AuthActions, Session};
 use crate::{
     api::{self, Register},
+    i18n::{use_lang, Msg},
     protocol::api::UserInfo,
 };
 
@@ -26,6 +27,7 @@ fn signed_in(session: Session, user: UserInfo, next: Option<String>) {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let lang = use_lang();
     let actions = expect_context::<AuthActions>();
     let session = expect_context::<Session>();
     let error = move || {
@@ -34,7 +36,7 @@ pub fn LoginPage() -> impl IntoView {
             .value()
             .get()
             .and_then(|r| r.err())
-            .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+            .map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })
     };
     let query = use_query_map();
     // Only a sign-in made on this visit of the page counts (the action keeps its last value).
@@ -53,11 +55,11 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         {already.then(|| view! { <Redirect path="/"/> })}
         <section class="card login">
-            <h1>"Sign in"</h1>
+            <h1>{lang.t(Msg::SignIn)}</h1>
             <ActionForm action=actions.login>
-                <label>"Username" <input type="text" name="username" autocomplete="username" required/></label>
-                <label>"Password" <input type="password" name="password" autocomplete="current-password" required/></label>
-                <button type="submit" class="primary">"Sign in"</button>
+                <label>{lang.t(Msg::Username)} <input type="text" name="username" autocomplete="username" required/></label>
+                <label>{lang.t(Msg::Password)} <input type="password" name="password" autocomplete="current-password" required/></label>
+                <button type="submit" class="primary">{lang.t(Msg::SignIn)}</button>
             </ActionForm>
             {error}
             <SiteNotes/>
@@ -68,6 +70,7 @@ pub fn LoginPage() -> impl IntoView {
 /// The demo hint and the registration form, as this server has them.
 #[component]
 fn SiteNotes() -> impl IntoView {
+    let lang = use_lang();
     let site = Resource::new(|| (), |_| api::get_site_info());
     let register = ServerAction::<Register>::new();
     let session = expect_context::<Session>();
@@ -83,20 +86,20 @@ fn SiteNotes() -> impl IntoView {
                 view! {
                     {site.demo_account.then(|| view! {
                         <p class="hint">
-                            "Demo account: username " <code>"demo"</code> ", password " <code>"demo-password"</code> "."
+                            {lang.t(Msg::DemoAccountUser)} <code>"demo"</code> {lang.t(Msg::DemoAccountPassword)} <code>"demo-password"</code> {lang.t(Msg::FullStop)}
                         </p>
                     })}
                     {site.registration_open.then(|| view! {
-                        <h2>"New here?"</h2>
+                        <h2>{lang.t(Msg::NewHere)}</h2>
                         <ActionForm action=register>
-                            <label>"New username" <input type="text" name="username" autocomplete="username" required maxlength="64"/></label>
-                            <label>"New password" <input type="password" name="password" autocomplete="new-password" required minlength="8"/></label>
-                            <button type="submit">"Create an account"</button>
+                            <label>{lang.t(Msg::NewUsername)} <input type="text" name="username" autocomplete="username" required maxlength="64"/></label>
+                            <label>{lang.t(Msg::NewPassword)} <input type="password" name="password" autocomplete="new-password" required minlength="8"/></label>
+                            <button type="submit">{lang.t(Msg::CreateAccount)}</button>
                         </ActionForm>
                     })}
                 }
             })}
         </Suspense>
-        {move || register.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+        {move || register.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })}
     }
 }

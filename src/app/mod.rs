@@ -6,6 +6,7 @@ mod admin;
 mod files;
 mod home;
 mod import;
+mod lang_switch;
 mod load_panel;
 mod login;
 mod progress;
@@ -26,8 +27,9 @@ use leptos_router::{
 };
 
 use crate::{
-    api::{Login, Logout},
+    api::{ApiError, Login, Logout},
     client::Live,
+    i18n::{use_lang, Lang, Msg},
     protocol::api::{Role, UserInfo},
 };
 pub use progress::RealTimeProgressBar;
@@ -61,9 +63,10 @@ pub fn shell(options: LeptosOptions, assets: &AssetPaths) -> impl IntoView {
         js = assets.js,
         wasm = assets.wasm
     );
+    let lang = request_lang();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang.html_lang()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -95,6 +98,7 @@ if(t==='dark'||t==='light')document.documentElement.dataset.theme=t}catch(e){}";
 /// label after hydration; the colours themselves were set before the first paint by `THEME_SCRIPT`.
 #[component]
 fn ThemeToggle() -> impl IntoView {
+    let lang = use_lang();
     let theme = RwSignal::new(Theme::System);
     Effect::new(move |_| theme.set(Theme::stored()));
     let next = move |_| {
@@ -103,8 +107,8 @@ fn ThemeToggle() -> impl IntoView {
         theme.set(t);
     };
     view! {
-        <button type="button" class="theme" on:click=next title="Colour theme: system, dark or light">
-            {move || theme.get().label()}
+        <button type="button" class="theme" on:click=next title=lang.t(Msg::ThemeTitle)>
+            {move || lang.t(theme.get().label())}
         </button>
     }
 }
@@ -125,11 +129,11 @@ impl Theme {
         }
     }
 
-    fn label(self) -> &'static str {
+    fn label(self) -> Msg {
         match self {
-            Theme::System => "Theme: system",
-            Theme::Dark => "Theme: dark",
-            Theme::Light => "Theme: light",
+            Theme::System => Msg::ThemeSystem,
+            Theme::Dark => Msg::ThemeDark,
+            Theme::Light => Msg::ThemeLight,
         }
     }
 
@@ -222,9 +226,47 @@ fn request_user() -> Option<UserInfo> {
     }
 }
 
+/// The language of the request for this page (the server decides it from the request).
+fn request_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        crate::i18n::request_lang()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        Lang::default()
+    }
+}
+
+/// An error of a server function in the page's language: the fixed ones are translated, those that
+/// carry the server's own words (a bad request, a refused suite's problems) keep them.
+fn error_text(lang: Lang, error: &ApiError) -> String {
+    let fixed = |m| lang.t(m).to_owned();
+    match error {
+        ApiError::Unauthorized => fixed(Msg::ErrUnauthorized),
+        ApiError::BadCredentials => fixed(Msg::ErrBadCredentials),
+        ApiError::Forbidden => fixed(Msg::ErrForbidden),
+        ApiError::NotFound => fixed(Msg::ErrNotFound),
+        ApiError::BadRequest(text) => text.clone(),
+        ApiError::Internal => fixed(Msg::ErrInternal),
+        ApiError::InvalidSuite(problems) => {
+            let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            format!("{}{}", lang.t(Msg::ErrInvalidSuite), problems.join("; "))
+        }
+        ApiError::RateLimited(secs) => lang.rate_limited(*secs),
+        ApiError::TooLarge => fixed(Msg::ErrTooLarge),
+        ApiError::Busy => fixed(Msg::ErrBusy),
+        ApiError::Transport(detail) => format!("{} ({detail})", lang.t(Msg::ErrTransport)),
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Decided by the server from the request (cookie, else Accept-Language) and handed to the
+    // browser with the page, so hydration renders the same words.
+    let lang = SharedValue::new(request_lang).into_inner();
+    provide_context(lang);
     let live = Live::provide();
     let actions = AuthActions {
         login: ServerAction::<Login>::new(),
@@ -237,7 +279,7 @@ pub fn App() -> impl IntoView {
     // The live connection follows the session: open while signed in, closed after signing out.
     Effect::new(move |_| match session.user() {
         Some(_) => live.connect(),
-        None => live.disconnect("signed out"),
+        None => live.disconnect(crate::client::reason::SIGNED_OUT),
     });
 
     view! {
@@ -246,21 +288,22 @@ pub fn App() -> impl IntoView {
             <header class="topbar">
                 <nav>
                     <A href="/" attr:class="brand">"livecheck"</A>
-                    <A href="/suites">"Suites"</A>
-                    <A href="/runs">"Runs"</A>
-                    <A href="/rooms">"Rooms"</A>
-                    <A href="/schedules">"Schedules"</A>
-                    <A href="/usage">"Usage"</A>
+                    <A href="/suites">{lang.t(Msg::NavSuites)}</A>
+                    <A href="/runs">{lang.t(Msg::NavRuns)}</A>
+                    <A href="/rooms">{lang.t(Msg::NavRooms)}</A>
+                    <A href="/schedules">{lang.t(Msg::NavSchedules)}</A>
+                    <A href="/usage">{lang.t(Msg::NavUsage)}</A>
                 </nav>
                 <div class="top-right">
                     <UserMenu/>
+                    <lang_switch::LangSwitch/>
                     <ThemeToggle/>
                 </div>
             </header>
             <main>
                 // Async SSR: the server waits for each page's data and sends complete HTML, so pages
                 // read right before the wasm loads, and without JavaScript at all.
-                <Routes fallback=|| view! { <p class="notice">"Page not found."</p> }>
+                <Routes fallback=move || view! { <p class="notice">{lang.t(Msg::PageNotFound)}</p> }>
                     <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/tests/:key") view=test_page::TestPage ssr=SsrMode::Async/>
@@ -285,6 +328,7 @@ pub fn App() -> impl IntoView {
 /// Who is signed in, and the sign-out button.
 #[component]
 fn UserMenu() -> impl IntoView {
+    let lang = use_lang();
     let session = expect_context::<Session>();
     let actions = expect_context::<AuthActions>();
     // Signing out: the session ends here at once, then the browser goes to the login page. (Inside
@@ -300,12 +344,12 @@ fn UserMenu() -> impl IntoView {
         session.user().map(|me| {
             view! {
                 <div class="user">
-                    {(me.role == Role::Admin).then(|| view! { <A href="/admin">"Admin"</A> })}
+                    {(me.role == Role::Admin).then(|| view! { <A href="/admin">{lang.t(Msg::Admin)}</A> })}
                     <span class="username">{me.username}</span>
-                    <span class="role">{me.role.as_str()}</span>
-                    <A href="/account">"Account"</A>
+                    <span class="role">{lang.role(me.role)}</span>
+                    <A href="/account">{lang.t(Msg::Account)}</A>
                     <ActionForm action=actions.logout>
-                        <button type="submit" class="link">"Sign out"</button>
+                        <button type="submit" class="link">{lang.t(Msg::SignOut)}</button>
                     </ActionForm>
                 </div>
             }

@@ -5,10 +5,11 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
-use super::load_panel::LoadPanel;
+use super::{error_text, load_panel::LoadPanel};
 use crate::{
     api::{self, CancelTest, RestartTest},
-    client::{hooks::use_test_progress, ConnState, Live},
+    client::{hooks::use_test_progress, reason, ConnState, Live},
+    i18n::{use_lang, Lang, Msg},
     protocol::{RunResults, RunSnapshot, RunStatus, StepResult},
 };
 
@@ -26,14 +27,15 @@ pub fn RealTimeProgressBar(
     #[prop(optional, into)]
     on_error: Option<Callback<String>>,
 ) -> impl IntoView {
+    let lang = use_lang();
     let initial = Resource::new(move || test_id.clone(), api::get_run);
     view! {
-        <Suspense fallback=|| view! { <section class="card progress"><p>"Loading run…"</p></section> }>
+        <Suspense fallback=move || view! { <section class="card progress"><p>{lang.t(Msg::LoadingRun)}</p></section> }>
             {move || Suspend::new(async move {
                 match initial.await {
                     Ok(snapshot) => view! { <Bar snapshot show_details on_complete on_error/> }.into_any(),
                     Err(e) => view! {
-                        <section class="card progress"><p class="error">{e.to_string()}</p></section>
+                        <section class="card progress"><p class="error">{error_text(lang, &e)}</p></section>
                     }.into_any(),
                 }
             })}
@@ -48,6 +50,7 @@ fn Bar(
     on_complete: Option<Callback<RunResults>>,
     on_error: Option<Callback<String>>,
 ) -> impl IntoView {
+    let lang = use_lang();
     let live = Live::expect();
     let test_id = snapshot.test_id.clone();
     let run = use_test_progress(&test_id, Some(snapshot));
@@ -69,21 +72,21 @@ fn Bar(
                 <StatusBadge status=status.into()/>
                 // Screen readers hear the status change politely, not every percent.
                 <span class="visually-hidden" role="status" aria-live="polite" data-testid="announce">
-                    {move || format!("Run {}", status.get().label().to_lowercase())}
+                    {move || lang.run_announce(status.get())}
                 </span>
                 <span class=move || format!("conn {}", live.state.with(|s| s.key())) data-testid="connection">
-                    {move || live.state.with(|s| s.label())}
+                    {move || live.state.with(|s| conn_label(lang, s))}
                 </span>
                 <Show when=signed_out>
-                    <A href="/login">"Sign in again"</A>
+                    <A href="/login">{lang.t(Msg::SignInAgain)}</A>
                 </Show>
             </div>
             <ProgressTrack progress=run.progress/>
             <div class="progress-line">
                 <strong data-testid="percent">{move || format!("{} %", run.progress.get())}</strong>
-                <span data-testid="current-step">{move || run.message.get()}</span>
+                <span data-testid="current-step">{move || run.run.with(|r| r.as_ref().map(|r| step_message(lang, r)).unwrap_or_default())}</span>
                 <span class="elapsed" data-testid="elapsed">
-                    {move || run.run.with(|r| r.as_ref().map(|r| elapsed_label(r, now.get())).unwrap_or_default())}
+                    {move || run.run.with(|r| r.as_ref().map(|r| elapsed_label(lang, r, now.get())).unwrap_or_default())}
                 </span>
             </div>
             {move || run.error.get().map(|e| view! { <p class="error" role="alert" data-testid="run-error">{e}</p> })}
@@ -91,26 +94,26 @@ fn Bar(
                 <Show when=move || super::may_run() && !status.get().is_finished()>
                     <ActionForm action=cancel attr:class="inline">
                         <input type="hidden" name="test_id" value=move || id.get_value()/>
-                        <button type="submit">"Cancel"</button>
+                        <button type="submit">{lang.t(Msg::Cancel)}</button>
                     </ActionForm>
                 </Show>
                 <Show when=super::may_run>
                     <ActionForm action=restart attr:class="inline">
                         <input type="hidden" name="test_id" value=move || id.get_value()/>
-                        <button type="submit" disabled=move || restart.pending().get()>"Restart"</button>
+                        <button type="submit" disabled=move || restart.pending().get()>{lang.t(Msg::Restart)}</button>
                     </ActionForm>
                 </Show>
                 // Clear shows the test without a run: the same page, no `?run=`.
-                <A href=move || location.pathname.get() attr:role="button" attr:class="button">"Clear"</A>
+                <A href=move || location.pathname.get() attr:role="button" attr:class="button">{lang.t(Msg::Clear)}</A>
             </div>
             <Show when=move || show_details && status.get().is_finished()>
                 <p class="downloads">
-                    "Download: "
+                    {lang.t(Msg::Download)}
                     <a href=move || format!("/runs/{}/junit.xml", id.get_value()) rel="external" download>"JUnit XML"</a>
                     " · "
                     <a href=move || format!("/runs/{}/json", id.get_value()) rel="external" download>"JSON"</a>
                     " · "
-                    <a href=move || format!("/runs/{}/report.html", id.get_value()) rel="external" download>"HTML report"</a>
+                    <a href=move || format!("/runs/{}/report.html", id.get_value()) rel="external" download>{lang.t(Msg::HtmlReport)}</a>
                 </p>
             </Show>
             <Show when=move || run.run.with(|r| r.as_ref().is_some_and(|r| r.load.is_some() || r.load_summary.is_some()))>
@@ -127,9 +130,10 @@ fn Bar(
 /// The coloured status word.
 #[component]
 pub fn StatusBadge(status: Signal<RunStatus>) -> impl IntoView {
+    let lang = use_lang();
     view! {
         <span class=move || format!("badge {}", status.get().as_str()) data-testid="status">
-            {move || status.get().label()}
+            {move || lang.status(status.get())}
         </span>
     }
 }
@@ -137,11 +141,12 @@ pub fn StatusBadge(status: Signal<RunStatus>) -> impl IntoView {
 /// The bar itself: an accessible progressbar.
 #[component]
 pub fn ProgressTrack(progress: Signal<u8>) -> impl IntoView {
+    let lang = use_lang();
     view! {
         <div
             class="bar"
             role="progressbar"
-            aria-label="Run progress"
+            aria-label=lang.t(Msg::RunProgress)
             aria-valuemin="0"
             aria-valuemax="100"
             aria-valuenow=move || progress.get().to_string()
@@ -162,6 +167,7 @@ pub fn MiniBar(
     #[prop(optional)]
     selectable: bool,
 ) -> impl IntoView {
+    let lang = use_lang();
     let test_id = snapshot.test_id.clone();
     let run = use_test_progress(&snapshot.test_id.clone(), Some(snapshot));
     let name = move || {
@@ -171,7 +177,7 @@ pub fn MiniBar(
     view! {
         <tr data-testid="run-row">
             {selectable.then(|| view! {
-                <td><input type="checkbox" name="id" value=test_id aria-label="Compare this run"/></td>
+                <td><input type="checkbox" name="id" value=test_id aria-label=lang.t(Msg::CompareThisRun)/></td>
             })}
             <td><A href=href>{name}</A></td>
             <td class="when">{super::runs::date(created_at)}</td>
@@ -190,10 +196,14 @@ pub fn MiniBar(
 
 #[component]
 fn StepList(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
+    let lang = use_lang();
     let steps = move || run.with(|r| r.as_ref().map(|r| r.steps.clone()).unwrap_or_default());
     view! {
         <table class="step-results" data-testid="steps">
-            <thead><tr><th>"#"</th><th>"Step"</th><th>"Status"</th><th>"Time"</th><th>"Result"</th></tr></thead>
+            <thead><tr>
+                <th>"#"</th><th>{lang.t(Msg::Step)}</th><th>{lang.t(Msg::Status)}</th>
+                <th>{lang.t(Msg::Time)}</th><th>{lang.t(Msg::Result)}</th>
+            </tr></thead>
             <tbody>
                 <For each=steps key=|s| s.index let:step>
                     <tr class=if step.passed { "pass" } else { "fail" }>
@@ -202,11 +212,11 @@ fn StepList(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
                         <td>{step.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into())}</td>
                         <td>{format!("{} ms", step.duration_ms)}</td>
                         <td>
-                            {if step.passed { "passed".to_owned() } else { step.error.clone().unwrap_or_else(|| "failed".into()) }}
+                            {if step.passed { lang.t(Msg::Passed).to_owned() } else { step.error.clone().unwrap_or_else(|| lang.t(Msg::Failed).into()) }}
                             {(!step.checks.is_empty()).then(|| view! { <CheckList step=step.clone()/> })}
                             {(!step.captured.is_empty()).then(|| view! {
                                 <div class="captured" data-testid="captured">
-                                    "captured: "
+                                    {lang.t(Msg::Captured)}
                                     {step.captured.iter().map(|(k, v)| view! { <code>{format!("{k} = {v}")}</code>" " }).collect_view()}
                                 </div>
                             })}
@@ -223,9 +233,10 @@ fn StepList(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
 fn CheckList(step: StepResult) -> impl IntoView {
     let passed = step.checks.iter().filter(|c| c.passed).count();
     let total = step.checks.len();
+    let lang = use_lang();
     view! {
         <details class="checks" data-testid="checks" open=!step.passed>
-            <summary>{format!("{passed}/{total} checks passed")}</summary>
+            <summary>{lang.checks_passed(passed, total)}</summary>
             <ul>
                 {step.checks.into_iter().map(|c| view! {
                     <li class=if c.passed { "pass" } else { "fail" }>
@@ -294,8 +305,45 @@ fn now_signal() -> RwSignal<u64> {
     now
 }
 
+/// The progress line under the bar. The server writes it in English; the lines it makes from
+/// figures (a load run's, a queued run's) are said again in the page's language, and a step's line
+/// ("3/8 — GET /demo/items") is data.
+fn step_message(lang: Lang, run: &RunSnapshot) -> String {
+    if let Some(load) = &run.load {
+        return lang.load_progress(load);
+    }
+    if let Some(rest) = run
+        .message
+        .strip_prefix("Queued: waiting for a free slot (")
+    {
+        if let Ok(ahead) = rest.split(' ').next().unwrap_or_default().parse() {
+            return lang.queued(ahead);
+        }
+    }
+    run.message.clone()
+}
+
+/// The connection's state in words.
+fn conn_label(lang: Lang, state: &ConnState) -> String {
+    match state {
+        ConnState::Connecting => lang.t(Msg::Connecting).to_owned(),
+        ConnState::Open => lang.t(Msg::Live).to_owned(),
+        ConnState::Reconnecting {
+            attempt,
+            retry_in_ms,
+        } => lang.reconnecting(*attempt, *retry_in_ms),
+        ConnState::Closed { reason } => lang.disconnected(match reason.as_str() {
+            reason::SESSION_EXPIRED => lang.t(Msg::ReasonSessionExpired),
+            reason::SIGN_IN_AGAIN => lang.t(Msg::ReasonSignInAgain),
+            reason::SIGNED_OUT => lang.t(Msg::ReasonSignedOut),
+            reason::BY_PAGE => lang.t(Msg::ReasonByPage),
+            other => other,
+        }),
+    }
+}
+
 /// "Elapsed 3.4 s": final for finished runs, ticking with `now` for running ones.
-fn elapsed_label(run: &RunSnapshot, now: u64) -> String {
+fn elapsed_label(lang: Lang, run: &RunSnapshot, now: u64) -> String {
     let Some(started) = run.started_at else {
         return String::new();
     };
@@ -304,7 +352,7 @@ fn elapsed_label(run: &RunSnapshot, now: u64) -> String {
         None if now > 0 => now,
         None => return String::new(),
     };
-    format!("Elapsed {}", format_duration(end.saturating_sub(started)))
+    lang.elapsed(&format_duration(end.saturating_sub(started)))
 }
 
 /// 3.4 s under a minute, m:ss above.
@@ -330,11 +378,13 @@ mod tests {
     #[test]
     fn elapsed_is_final_once_finished() {
         let mut s = RunSnapshot::queued("r".into(), "e".into(), "T".into(), 1);
-        assert_eq!(elapsed_label(&s, 99), "");
+        let en = Lang::En;
+        assert_eq!(elapsed_label(en, &s, 99), "");
         s.started_at = Some(1_000);
-        assert_eq!(elapsed_label(&s, 0), "");
-        assert_eq!(elapsed_label(&s, 2_500), "Elapsed 1.5 s");
+        assert_eq!(elapsed_label(en, &s, 0), "");
+        assert_eq!(elapsed_label(en, &s, 2_500), "Elapsed 1.5 s");
         s.finished_at = Some(4_000);
-        assert_eq!(elapsed_label(&s, 99_999), "Elapsed 3.0 s");
+        assert_eq!(elapsed_label(en, &s, 99_999), "Elapsed 3.0 s");
+        assert_eq!(elapsed_label(Lang::Zh, &s, 99_999), "用时 3.0 s");
     }
 }

@@ -5,38 +5,42 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 
-use super::{may_run, RequireUser};
-use crate::api::{self, AddRoomMember, CreateRoom, RemoveRoomMember, SetRoomRole};
+use super::{error_text, may_run, RequireUser};
+use crate::{
+    api::{self, AddRoomMember, CreateRoom, RemoveRoomMember, SetRoomRole},
+    i18n::{use_lang, Msg},
+};
 
 #[component]
 pub fn RoomsPage() -> impl IntoView {
+    let lang = use_lang();
     let create = ServerAction::<CreateRoom>::new();
     let rooms = Resource::new(move || create.version().get(), |_| api::my_rooms());
     view! {
         <RequireUser>
             <section class="card">
-                <h1>"Rooms"</h1>
-                <p class="muted">"A room is a team space: its members see the runs started in it and run the suites shared into it."</p>
-                <Suspense fallback=|| view! { <p>"Loading rooms…"</p> }>
+                <h1>{lang.t(Msg::NavRooms)}</h1>
+                <p class="muted">{lang.t(Msg::RoomsIntro)}</p>
+                <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingRooms)}</p> }>
                     {move || Suspend::new(async move {
                         match rooms.await {
-                            Ok(list) if list.is_empty() => view! { <p class="muted">"You are in no room yet."</p> }.into_any(),
+                            Ok(list) if list.is_empty() => view! { <p class="muted">{lang.t(Msg::NoRoom)}</p> }.into_any(),
                             Ok(list) => view! {
                                 <ul class="tests" data-testid="rooms">
                                     {list.into_iter().map(|r| view! { <li><A href=format!("/rooms/{r}")>{r.clone()}</A></li> }).collect_view()}
                                 </ul>
                             }.into_any(),
-                            Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                            Err(e) => view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
                         }
                     })}
                 </Suspense>
                 <Show when=may_run>
                     <ActionForm action=create attr:class="start">
-                        <label>"New room " <input type="text" name="name" required maxlength="64" pattern="[A-Za-z0-9_-]+"/></label>
-                        <button type="submit">"Create room"</button>
+                        <label>{lang.t(Msg::NewRoom)} " " <input type="text" name="name" required maxlength="64" pattern="[A-Za-z0-9_-]+"/></label>
+                        <button type="submit">{lang.t(Msg::CreateRoom)}</button>
                     </ActionForm>
                 </Show>
-                {move || create.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+                {move || create.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })}
             </section>
         </RequireUser>
     }
@@ -53,6 +57,7 @@ pub fn RoomPage() -> impl IntoView {
 
 #[component]
 fn Room() -> impl IntoView {
+    let lang = use_lang();
     let params = use_params_map();
     let name = Memo::new(move |_| params.read().get("name").unwrap_or_default());
     let add = ServerAction::<AddRoomMember>::new();
@@ -78,21 +83,21 @@ fn Room() -> impl IntoView {
         .into_iter()
         .flatten()
         .next()
-        .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+        .map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })
     };
     view! {
-        <Suspense fallback=|| view! { <p>"Loading the room…"</p> }>
+        <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingRoom)}</p> }>
             {move || Suspend::new(async move {
                 let room = match room.await {
                     Ok(room) => room,
-                    Err(e) => return view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => return view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
                 };
                 let admin = room.admin;
                 let room_name = room.name.clone();
                 view! {
                     <section class="card" data-testid="room">
-                        <h1>{format!("Room {}", room.name)}</h1>
-                        <h2>"Members"</h2>
+                        <h1>{lang.room_title(&room.name)}</h1>
+                        <h2>{lang.t(Msg::Members)}</h2>
                         <table data-testid="members">
                             <tbody>
                                 {room.members.into_iter().map(|m| {
@@ -105,19 +110,19 @@ fn Room() -> impl IntoView {
                                                 <input type="hidden" name="room" value=room1/>
                                                 <input type="hidden" name="username" value=user1/>
                                                 <input type="hidden" name="role" value=promote/>
-                                                <button type="submit">{format!("Make {promote}")}</button>
+                                                <button type="submit">{lang.make_role(promote)}</button>
                                             </ActionForm>
                                             <ActionForm action=remove attr:class="inline">
                                                 <input type="hidden" name="room" value=room2/>
                                                 <input type="hidden" name="username" value=user2/>
-                                                <button type="submit">"Remove"</button>
+                                                <button type="submit">{lang.t(Msg::Remove)}</button>
                                             </ActionForm>
                                         }
                                     });
                                     view! {
                                         <tr>
                                             <td>{m.username}</td>
-                                            <td>{m.room_role}</td>
+                                            <td>{lang.room_role(&m.room_role)}</td>
                                             <td>{controls}</td>
                                         </tr>
                                     }
@@ -129,27 +134,27 @@ fn Room() -> impl IntoView {
                             view! {
                             <ActionForm action=add attr:class="start">
                                 <input type="hidden" name="room" value=room/>
-                                <label>"Add member " <input type="text" name="username" required maxlength="64"/></label>
-                                <button type="submit">"Add"</button>
+                                <label>{lang.t(Msg::AddMember)} " " <input type="text" name="username" required maxlength="64"/></label>
+                                <button type="submit">{lang.t(Msg::Add)}</button>
                             </ActionForm>
                         }})}
                         {problem}
-                        <h2>"Shared suites"</h2>
+                        <h2>{lang.t(Msg::SharedSuites)}</h2>
                         {if room.suites.is_empty() {
-                            view! { <p class="muted">"No suite is shared into this room yet: share one from its editor."</p> }.into_any()
+                            view! { <p class="muted">{lang.t(Msg::NoSharedSuite)}</p> }.into_any()
                         } else {
                             view! {
                                 <ul class="tests" data-testid="room-suites">
                                     {room.suites.into_iter().map(|s| view! {
                                         <li>
                                             <A href=format!("/suites/{}", s.id)>{s.name}</A>
-                                            <span class="muted">{format!(" — v{}, by {}", s.version, s.owner)}</span>
+                                            <span class="muted">{lang.version_by(s.version, &s.owner)}</span>
                                         </li>
                                     }).collect_view()}
                                 </ul>
                             }.into_any()
                         }}
-                        <p><A href="/runs">"The room's runs are in your run list."</A></p>
+                        <p><A href="/runs">{lang.t(Msg::RoomRunsNote)}</A></p>
                     </section>
                 }.into_any()
             })}

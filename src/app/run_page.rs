@@ -7,9 +7,10 @@ use leptos_router::{
     hooks::{use_params_map, use_query_map},
 };
 
-use super::{progress::format_duration, RealTimeProgressBar, RequireUser};
+use super::{error_text, progress::format_duration, RealTimeProgressBar, RequireUser};
 use crate::{
     api,
+    i18n::{use_lang, Msg},
     protocol::{
         api::{RunSummary, SUITE_TEST_KEY},
         RunSnapshot,
@@ -41,6 +42,7 @@ pub fn ComparePage() -> impl IntoView {
 
 #[component]
 fn Comparison() -> impl IntoView {
+    let lang = use_lang();
     let query = use_query_map();
     let ids = Memo::new(move |_| query.read().get_all("id").unwrap_or_default());
     // One resource per run: a server function called during server rendering must start in the
@@ -51,9 +53,7 @@ fn Comparison() -> impl IntoView {
             move |ids| async move {
                 match ids.get(i) {
                     Some(id) if ids.len() == 2 => api::get_run_summary(id.clone()).await,
-                    _ => Err(api::ApiError::BadRequest(
-                        "pick exactly two runs to compare".into(),
-                    )),
+                    _ => Err(api::ApiError::BadRequest(lang.t(Msg::PickTwo).into())),
                 }
             },
         )
@@ -70,14 +70,14 @@ fn Comparison() -> impl IntoView {
     };
     view! {
         <section class="card" data-testid="compare">
-            <h1>"Compare runs"</h1>
-            <Suspense fallback=|| view! { <p>"Loading runs…"</p> }>
+            <h1>{lang.t(Msg::CompareRuns)}</h1>
+            <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingRuns)}</p> }>
                 {move || Suspend::new(async move {
                     match runs().await {
                         Ok((a, b)) => view! { <CompareTable a b/> }.into_any(),
                         Err(e) => view! {
-                            <p class="error">{e.to_string()}</p>
-                            <p><A href="/runs">"Back to the runs"</A></p>
+                            <p class="error">{error_text(lang, &e)}</p>
+                            <p><A href="/runs">{lang.t(Msg::BackToRuns)}</A></p>
                         }.into_any(),
                     }
                 })}
@@ -104,6 +104,7 @@ fn delta_ms(a: Option<u64>, b: Option<u64>) -> String {
 
 #[component]
 fn CompareTable(a: RunSummary, b: RunSummary) -> impl IntoView {
+    let lang = use_lang();
     // The same stored suite (any version, any environment), the same built-in test, or — for suites
     // sent without saving — the same name.
     let same_suite = a.test_key == b.test_key
@@ -115,10 +116,10 @@ fn CompareTable(a: RunSummary, b: RunSummary) -> impl IntoView {
     let describe = |r: &RunSummary| {
         let mut parts = Vec::new();
         if let Some(v) = r.suite_version {
-            parts.push(format!("version {v}"));
+            parts.push(lang.suite_version(v));
         }
         if let Some(env) = &r.environment {
-            parts.push(format!("environment {env}"));
+            parts.push(lang.suite_environment(env));
         }
         parts.join(" · ")
     };
@@ -136,7 +137,7 @@ fn CompareTable(a: RunSummary, b: RunSummary) -> impl IntoView {
                 s.map(|s| {
                     format!(
                         "{} · {} ms",
-                        if s.passed { "passed" } else { "failed" },
+                        lang.t(if s.passed { Msg::Passed } else { Msg::Failed }),
                         s.duration_ms
                     )
                 })
@@ -161,19 +162,19 @@ fn CompareTable(a: RunSummary, b: RunSummary) -> impl IntoView {
         .zip(b.load_summary.as_deref())
         .map(|(la, lb)| {
             let figures = [
-                ("Requests/s", la.rps, lb.rps, ""),
+                (lang.t(Msg::RequestsPerSecondShort), la.rps, lb.rps, ""),
                 ("p50", la.p50_ms, lb.p50_ms, " ms"),
                 ("p95", la.p95_ms, lb.p95_ms, " ms"),
                 ("p99", la.p99_ms, lb.p99_ms, " ms"),
                 (
-                    "Error rate",
+                    lang.t(Msg::ErrorRate),
                     la.error_rate * 100.0,
                     lb.error_rate * 100.0,
                     " %",
                 ),
             ];
             view! {
-                <h2>"Load figures"</h2>
+                <h2>{lang.t(Msg::LoadFigures)}</h2>
                 <table class="step-results">
                     <thead><tr><th>""</th><th>"A"</th><th>"B"</th><th>"Δ"</th></tr></thead>
                     <tbody>
@@ -195,31 +196,31 @@ fn CompareTable(a: RunSummary, b: RunSummary) -> impl IntoView {
     );
     let (a_name, b_name) = (a.name.clone(), b.name.clone());
     let report = format!("/compare/{}/{}/report.html", a.test_id, b.test_id);
-    let a_line = format!("{} · {}", a.status.label(), show(duration(&a)));
-    let b_line = format!("{} · {}", b.status.label(), show(duration(&b)));
+    let a_line = format!("{} · {}", lang.status(a.status), show(duration(&a)));
+    let b_line = format!("{} · {}", lang.status(b.status), show(duration(&b)));
     view! {
         {(!same_suite).then(|| view! {
-            <p class="notice">"These runs are of different tests; steps are matched by position."</p>
+            <p class="notice">{lang.t(Msg::DifferentTests)}</p>
         })}
         <table class="step-results">
             <thead>
                 <tr>
                     <th>""</th>
-                    <th>"Run"</th>
+                    <th>{lang.t(Msg::Run)}</th>
                     <th><A href=a_href>"A: " {a_name}</A></th>
                     <th><A href=b_href>"B: " {b_name}</A></th>
                     <th>"Δ"</th>
                 </tr>
                 <tr>
                     <th></th>
-                    <th>"Suite"</th>
+                    <th>{lang.t(Msg::Suite)}</th>
                     <th>{a_about}</th>
                     <th>{b_about}</th>
                     <th></th>
                 </tr>
                 <tr>
                     <th></th>
-                    <th>"Status · duration"</th>
+                    <th>{lang.t(Msg::StatusDuration)}</th>
                     <th>{a_line}</th>
                     <th>{b_line}</th>
                     <th data-testid="total-delta">{total}</th>
@@ -228,6 +229,6 @@ fn CompareTable(a: RunSummary, b: RunSummary) -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
         {load_rows}
-        <p><a href=report rel="external" download>"Download this comparison (HTML)"</a></p>
+        <p><a href=report rel="external" download>{lang.t(Msg::DownloadComparison)}</a></p>
     }
 }

@@ -5,9 +5,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{progress::MiniBar, RequireUser};
+use super::{error_text, progress::MiniBar, RequireUser};
 use crate::{
     api,
+    i18n::{use_lang, Msg},
     protocol::{api::RunFilter, RunStatus},
 };
 
@@ -43,23 +44,24 @@ pub fn RunsPage() -> impl IntoView {
 
 #[component]
 fn Filters(filter: Memo<RunFilter>) -> impl IntoView {
+    let lang = use_lang();
     let suites = Resource::new(|| (), |_| api::list_suites());
     let f = filter.get_untracked();
     view! {
         <form method="get" action="/runs" class="card filters" data-testid="filters">
             <label>
-                "Status "
+                {lang.t(Msg::Status)} " "
                 <select name="status">
-                    <option value="">"any"</option>
+                    <option value="">{lang.t(Msg::Any)}</option>
                     {STATUSES.iter().map(|s| view! {
-                        <option value=s.as_str() selected=f.status.as_deref() == Some(s.as_str())>{s.label()}</option>
+                        <option value=s.as_str() selected=f.status.as_deref() == Some(s.as_str())>{lang.status(*s)}</option>
                     }).collect_view()}
                 </select>
             </label>
             <label>
-                "Suite "
+                {lang.t(Msg::Suite)} " "
                 <select name="suite">
-                    <option value="">"any"</option>
+                    <option value="">{lang.t(Msg::Any)}</option>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             let current = filter.get_untracked().suite;
@@ -70,10 +72,10 @@ fn Filters(filter: Memo<RunFilter>) -> impl IntoView {
                     </Suspense>
                 </select>
             </label>
-            <label>"From " <input type="date" name="from" value=f.from.clone().unwrap_or_default()/></label>
-            <label>"To " <input type="date" name="to" value=f.to.clone().unwrap_or_default()/></label>
-            <button type="submit">"Filter"</button>
-            <a href="/runs">"Clear"</a>
+            <label>{lang.t(Msg::DateFrom)} " " <input type="date" name="from" value=f.from.clone().unwrap_or_default()/></label>
+            <label>{lang.t(Msg::DateTo)} " " <input type="date" name="to" value=f.to.clone().unwrap_or_default()/></label>
+            <button type="submit">{lang.t(Msg::Filter)}</button>
+            <a href="/runs">{lang.t(Msg::Clear)}</a>
         </form>
     }
 }
@@ -82,29 +84,31 @@ fn Filters(filter: Memo<RunFilter>) -> impl IntoView {
 /// and two picked runs open side by side.
 #[component]
 pub fn RunList(
-    #[prop(default = "Runs")] title: &'static str,
+    #[prop(default = Msg::NavRuns)] title: Msg,
     #[prop(optional)] filter: RunFilter,
     #[prop(optional)] compare: bool,
 ) -> impl IntoView {
+    let lang = use_lang();
     let runs = Resource::new(
         move || filter.clone(),
         |f| api::recent_runs(f.status, f.suite, f.from, f.to),
     );
     view! {
         <section class="card">
-            <h1>{title}</h1>
-            <Suspense fallback=|| view! { <p>"Loading runs…"</p> }>
+            <h1>{lang.t(title)}</h1>
+            <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingRuns)}</p> }>
                 {move || Suspend::new(async move {
                     match runs.await {
                         Ok(runs) if runs.is_empty() => view! {
-                            <p class="muted">"No runs here yet: open a test or a suite and start it."</p>
+                            <p class="muted">{lang.t(Msg::NoRunsYet)}</p>
                         }.into_any(),
                         Ok(runs) => view! {
                             <form method="get" action="/runs/compare">
                                 <table class="runs">
                                     <thead><tr>
-                                        {compare.then(|| view! { <th>"Pick"</th> })}
-                                        <th>"Test"</th><th>"When"</th><th>"Took"</th><th>"Status"</th><th>"Progress"</th><th></th>
+                                        {compare.then(|| view! { <th>{lang.t(Msg::Pick)}</th> })}
+                                        <th>{lang.t(Msg::Test)}</th><th>{lang.t(Msg::When)}</th><th>{lang.t(Msg::Took)}</th>
+                                        <th>{lang.t(Msg::Status)}</th><th>{lang.t(Msg::Progress)}</th><th></th>
                                     </tr></thead>
                                     <tbody>
                                         {runs.into_iter().map(|r| {
@@ -114,11 +118,11 @@ pub fn RunList(
                                     </tbody>
                                 </table>
                                 {compare.then(|| view! {
-                                    <button type="submit">"Compare two picked runs"</button>
+                                    <button type="submit">{lang.t(Msg::CompareTwo)}</button>
                                 })}
                             </form>
                         }.into_any(),
-                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
                     }
                 })}
             </Suspense>

@@ -5,14 +5,16 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{may_run, runs::date, RequireUser};
+use super::{error_text, may_run, runs::date, RequireUser};
 use crate::{
     api::{self, DeleteSchedule, SaveSchedule, SetScheduleEnabled},
+    i18n::{use_lang, Lang, Msg},
     protocol::api::ScheduleInfo,
 };
 
 #[component]
 pub fn SchedulesPage() -> impl IntoView {
+    let lang = use_lang();
     let save = ServerAction::<SaveSchedule>::new();
     let toggle = ServerAction::<SetScheduleEnabled>::new();
     let delete = ServerAction::<DeleteSchedule>::new();
@@ -36,32 +38,29 @@ pub fn SchedulesPage() -> impl IntoView {
         .into_iter()
         .flatten()
         .next()
-        .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+        .map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })
     };
     view! {
         <RequireUser>
             <section class="card">
-                <h1>"Schedules"</h1>
-                <p class="muted">
-                    "A schedule runs a stored suite's latest version on a cron pattern, in a time zone, as you. "
-                    "Its runs appear in the history like any other. A webhook, if given, is called when a run fails "
-                    "after passing and when it recovers (JSON that Slack, Mattermost and Feishu incoming webhooks accept)."
-                </p>
-                <Suspense fallback=|| view! { <p>"Loading schedules…"</p> }>
+                <h1>{lang.t(Msg::NavSchedules)}</h1>
+                <p class="muted">{lang.t(Msg::SchedulesIntro)}</p>
+                <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingSchedules)}</p> }>
                     {move || Suspend::new(async move {
                         match schedules.await {
-                            Ok(list) if list.is_empty() => view! { <p class="muted">"No schedules yet."</p> }.into_any(),
+                            Ok(list) if list.is_empty() => view! { <p class="muted">{lang.t(Msg::NoSchedules)}</p> }.into_any(),
                             Ok(list) => view! {
                                 <table class="runs" data-testid="schedules">
                                     <thead><tr>
-                                        <th>"Suite"</th><th>"When"</th><th>"Next run"</th><th>"Last run"</th><th>"Webhook"</th><th></th>
+                                        <th>{lang.t(Msg::Suite)}</th><th>{lang.t(Msg::ScheduleWhen)}</th><th>{lang.t(Msg::ScheduleNext)}</th>
+                                        <th>{lang.t(Msg::ScheduleLast)}</th><th>{lang.t(Msg::Webhook)}</th><th></th>
                                     </tr></thead>
                                     <tbody>
-                                        {list.into_iter().map(|s| view! { <ScheduleRow s toggle delete/> }).collect_view()}
+                                        {list.into_iter().map(|s| view! { <ScheduleRow s toggle delete lang/> }).collect_view()}
                                     </tbody>
                                 </table>
                             }.into_any(),
-                            Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                            Err(e) => view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
                         }
                     })}
                 </Suspense>
@@ -69,43 +68,43 @@ pub fn SchedulesPage() -> impl IntoView {
             </section>
             <Show when=may_run>
                 <section class="card">
-                    <h2>"New schedule"</h2>
-                    <Suspense fallback=|| view! { <p>"Loading suites…"</p> }>
+                    <h2>{lang.t(Msg::NewSchedule)}</h2>
+                    <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingSuites)}</p> }>
                         {move || Suspend::new(async move {
                             let suites = suites.await.unwrap_or_default();
                             if suites.is_empty() {
                                 return view! {
-                                    <p class="muted">"Save a suite first: "<A href="/suites/new">"write one"</A>"."</p>
+                                    <p class="muted">{lang.t(Msg::SaveSuiteFirst)}<A href="/suites/new">{lang.t(Msg::WriteOne)}</A></p>
                                 }.into_any();
                             }
                             view! {
                                 <ActionForm action=save attr:data-testid="new-schedule">
-                                    <label>"Suite "
+                                    <label>{lang.t(Msg::Suite)}" "
                                         <select name="suite_id" required>
                                             {suites.into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()}
                                         </select>
                                     </label>
-                                    <label>"Cron pattern "
+                                    <label>{lang.t(Msg::CronPattern)}" "
                                         <input type="text" name="cron" required maxlength="120" placeholder="0 9 * * MON-FRI"
                                             aria-describedby="cron-help"/>
                                     </label>
                                     <p class="muted" id="cron-help">
-                                        "minute hour day-of-month month day-of-week, e.g. "<code>"*/15 * * * *"</code>
-                                        " (every 15 minutes) or "<code>"0 9 * * MON-FRI"</code>" (09:00 on weekdays); a sixth field in front gives seconds."
+                                        {lang.t(Msg::CronHelpFields)}<code>"*/15 * * * *"</code>
+                                        {lang.t(Msg::CronHelpEvery15)}<code>"0 9 * * MON-FRI"</code>{lang.t(Msg::CronHelpWeekdays)}
                                     </p>
-                                    <label>"Time zone "
+                                    <label>{lang.t(Msg::TimeZone)}" "
                                         <input type="text" name="timezone" maxlength="64" value="UTC" list="zones" required/>
                                     </label>
                                     <datalist id="zones">
                                         {ZONES.iter().map(|z| view! { <option value=*z></option> }).collect_view()}
                                     </datalist>
-                                    <label>"Environment (optional) "
+                                    <label>{lang.t(Msg::EnvironmentOptional)}" "
                                         <input type="text" name="environment" maxlength="200"/>
                                     </label>
-                                    <label>"Webhook URL (optional) "
+                                    <label>{lang.t(Msg::WebhookOptional)}" "
                                         <input type="url" name="webhook_url" maxlength="2048" placeholder="https://hooks.slack.com/services/…"/>
                                     </label>
-                                    <button type="submit" class="primary">"Create schedule"</button>
+                                    <button type="submit" class="primary">{lang.t(Msg::CreateSchedule)}</button>
                                 </ActionForm>
                             }.into_any()
                         })}
@@ -140,22 +139,26 @@ fn ScheduleRow(
     s: ScheduleInfo,
     toggle: ServerAction<SetScheduleEnabled>,
     delete: ServerAction<DeleteSchedule>,
+    lang: Lang,
 ) -> impl IntoView {
     let id = s.id.to_string();
     let next = match s.next_at {
         Some(at) if s.enabled => date(at),
-        _ => "paused".into(),
+        _ => lang.t(Msg::SchedulePaused).to_owned(),
     };
     let last_run = s.last_run.map(|(test_id, status)| {
-        view! { <A href=format!("/runs/{test_id}")>{status.label()}</A> }
+        view! { <A href=format!("/runs/{test_id}")>{lang.status(status)}</A> }
     });
-    let (pause_label, enabled_value) = if s.enabled {
-        ("Pause", "false")
+    let (pause, enabled_value) = if s.enabled {
+        (Msg::Pause, "false")
     } else {
-        ("Resume", "true")
+        (Msg::Resume, "true")
     };
-    let pause_aria = format!("{pause_label} {} schedule", s.suite_name);
-    let delete_aria = format!("Delete {} schedule", s.suite_name);
+    let pause_label = lang.t(pause);
+    let pause_aria = lang.schedule_action(pause, &s.suite_name);
+    let delete_aria = lang.schedule_action(Msg::Delete, &s.suite_name);
+    // The pattern in words comes from the cron library, in English only.
+    let description = (lang == Lang::En).then_some(s.description);
     let id2 = id.clone();
     view! {
         <tr data-testid="schedule">
@@ -165,11 +168,11 @@ fn ScheduleRow(
             </td>
             <td>
                 <code>{s.cron}</code>" "<span class="muted">{s.timezone}</span>
-                <br/><span class="muted">{s.description}</span>
+                {description.map(|d| view! { <br/><span class="muted">{d}</span> })}
             </td>
             <td>{next}</td>
             <td>
-                {last_run.map_or_else(|| view! { <span class="muted">"none yet"</span> }.into_any(), IntoAny::into_any)}
+                {last_run.map_or_else(|| view! { <span class="muted">{lang.t(Msg::ScheduleNoRun)}</span> }.into_any(), IntoAny::into_any)}
                 {s.last_error.map(|e| view! { <br/><span class="error">{e}</span> })}
             </td>
             <td>{s.webhook.unwrap_or_else(|| "—".into())}</td>
@@ -181,7 +184,7 @@ fn ScheduleRow(
                 </ActionForm>
                 <ActionForm action=delete attr:class="inline">
                     <input type="hidden" name="id" value=id2.clone()/>
-                    <button type="submit" aria-label=delete_aria.clone()>"Delete"</button>
+                    <button type="submit" aria-label=delete_aria.clone()>{lang.t(Msg::Delete)}</button>
                 </ActionForm>
             </td>
         </tr>

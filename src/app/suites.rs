@@ -8,6 +8,7 @@ use leptos_router::{
 };
 
 use super::{
+    error_text,
     files::{attach_data, read_file},
     may_run, RequireUser,
 };
@@ -16,6 +17,7 @@ use super::{
 const MAX_DATA_FILE_BYTES: f64 = 256.0 * 1024.0;
 use crate::{
     api::{self, ApiError, CheckSuite, RunSavedSuite, SaveSuite, ShareSuite},
+    i18n::{use_lang, Msg},
     protocol::api::{SuiteDetail, SuiteProblem},
 };
 
@@ -43,25 +45,29 @@ pub fn SuitesPage() -> impl IntoView {
 
 #[component]
 fn SuiteList() -> impl IntoView {
+    let lang = use_lang();
     let suites = Resource::new(|| (), |_| api::list_suites());
     view! {
         <section class="card">
             <div class="progress-head">
-                <h1>"Suites"</h1>
+                <h1>{lang.t(Msg::NavSuites)}</h1>
                 <Show when=may_run>
-                    <A href="/suites/new" attr:class="button primary">"New suite"</A>
-                    <A href="/suites/import" attr:class="button">"Import"</A>
+                    <A href="/suites/new" attr:class="button primary">{lang.t(Msg::NewSuite)}</A>
+                    <A href="/suites/import" attr:class="button">{lang.t(Msg::Import)}</A>
                 </Show>
             </div>
-            <Suspense fallback=|| view! { <p>"Loading suites…"</p> }>
+            <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingSuites)}</p> }>
                 {move || Suspend::new(async move {
                     match suites.await {
                         Ok(list) if list.is_empty() => view! {
-                            <p class="muted">"No suites yet. A suite is a YAML or JSON list of HTTP steps and checks (docs/suites.md)."</p>
+                            <p class="muted">{lang.t(Msg::NoSuites)}</p>
                         }.into_any(),
                         Ok(list) => view! {
                             <table class="runs" data-testid="suites">
-                                <thead><tr><th>"Suite"</th><th>"Version"</th><th>"Owner"</th><th>"Shared in"</th><th>"Runs"</th></tr></thead>
+                                <thead><tr>
+                                    <th>{lang.t(Msg::Suite)}</th><th>{lang.t(Msg::Version)}</th><th>{lang.t(Msg::Owner)}</th>
+                                    <th>{lang.t(Msg::SharedIn)}</th><th>{lang.t(Msg::NavRuns)}</th>
+                                </tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|s| view! {
                                         <tr>
@@ -69,13 +75,13 @@ fn SuiteList() -> impl IntoView {
                                             <td>{format!("v{}", s.version)}</td>
                                             <td>{s.owner}</td>
                                             <td>{s.rooms.join(", ")}</td>
-                                            <td><A href=format!("/runs?suite={}", s.id)>"History"</A></td>
+                                            <td><A href=format!("/runs?suite={}", s.id)>{lang.t(Msg::History)}</A></td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
                             </table>
                         }.into_any(),
-                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -94,6 +100,7 @@ pub fn SuiteEditorPage() -> impl IntoView {
 
 #[component]
 fn EditorLoader() -> impl IntoView {
+    let lang = use_lang();
     let params = use_params_map();
     let query = use_query_map();
     // `/suites/new` has no id.
@@ -117,11 +124,11 @@ fn EditorLoader() -> impl IntoView {
         },
     );
     view! {
-        <Suspense fallback=|| view! { <p>"Loading suite…"</p> }>
+        <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingSuite)}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => view! { <Editor detail rooms/> }.into_any(),
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
                 }
             })}
         </Suspense>
@@ -133,6 +140,7 @@ fn Editor(
     detail: Option<SuiteDetail>,
     rooms: Resource<Result<Vec<String>, ApiError>>,
 ) -> impl IntoView {
+    let lang = use_lang();
     let initial = detail
         .as_ref()
         .map_or_else(|| TEMPLATE.to_owned(), |d| d.text.clone());
@@ -149,13 +157,14 @@ fn Editor(
     let on_attach = move |ev: leptos::ev::Event| {
         attached.set(None);
         read_file(
+            lang,
             ev,
             MAX_DATA_FILE_BYTES,
             attach_error,
-            move |name, content| match attach_data(&text.get_untracked(), &name, &content) {
+            move |name, content| match attach_data(lang, &text.get_untracked(), &name, &content) {
                 Ok(new_text) => {
                     text.set(new_text);
-                    attached.set(Some(format!("{name} attached as the suite's data.")));
+                    attached.set(Some(lang.attached(&name)));
                 }
                 Err(e) => attach_error.set(Some(e)),
             },
@@ -176,7 +185,7 @@ fn Editor(
         _ => {}
     });
     let other_error = move || match save.value().get() {
-        Some(Err(e)) if !matches!(e, ApiError::InvalidSuite(_)) => Some(e.to_string()),
+        Some(Err(e)) if !matches!(e, ApiError::InvalidSuite(_)) => Some(error_text(lang, &e)),
         _ => None,
     };
     let line_count = move || text.with(|t| t.lines().count().max(1) + 1);
@@ -200,7 +209,7 @@ fn Editor(
         .and_then(|d| d.versions.first().map(|v| v.version));
     let title = detail
         .as_ref()
-        .map_or_else(|| "New suite".to_owned(), |d| d.info.name.clone());
+        .map_or_else(|| lang.t(Msg::NewSuite).to_owned(), |d| d.info.name.clone());
     let environments = detail
         .as_ref()
         .map(|d| d.environments.clone())
@@ -223,11 +232,11 @@ fn Editor(
             <div class="progress-head">
                 <h1>{title}</h1>
                 {version.map(|v| view! { <span class="badge">{format!("v{v}")}</span> })}
-                {is_load.then(|| view! { <span class="badge running">"load test"</span> })}
+                {is_load.then(|| view! { <span class="badge running">{lang.t(Msg::LoadTest)}</span> })}
             </div>
             {(versions.len() > 1).then(|| view! {
                 <p class="versions">
-                    "Versions: "
+                    {lang.t(Msg::Versions)}
                     {versions.iter().map(|v| {
                         let href = format!("/suites/{}?version={}", id.unwrap_or_default(), v.version);
                         let current = Some(v.version) == version;
@@ -237,13 +246,13 @@ fn Editor(
             })}
             {owner.clone().map(|o| view! {
                 <p class="muted" data-testid="suite-owner">
-                    {format!("By {o}")}
-                    {(!shared_in.is_empty()).then(|| format!(" · shared in {}", shared_in.join(", ")))}
-                    {(!editable).then_some(" · read only")}
+                    {lang.suite_owner(&o)}
+                    {(!shared_in.is_empty()).then(|| lang.shared_in(&shared_in.join(", ")))}
+                    {(!editable).then_some(lang.t(Msg::ReadOnly))}
                 </p>
             })}
             {(version.is_some() && version != latest).then(|| view! {
-                <p class="notice">"An older version: saving it makes it the newest."</p>
+                <p class="notice">{lang.t(Msg::OlderVersion)}</p>
             })}
             <ActionForm action=save>
                 {id.map(|id| view! { <input type="hidden" name="id" value=id.to_string()/> })}
@@ -261,7 +270,7 @@ fn Editor(
                         name="text"
                         spellcheck="false"
                         wrap="off"
-                        aria-label="Suite (YAML or JSON)"
+                        aria-label=lang.t(Msg::SuiteText)
                         rows=move || line_count().to_string()
                         prop:value=move || text.get()
                         on:input=move |ev| text.set(event_target_value(&ev))
@@ -279,21 +288,21 @@ fn Editor(
                 </div>
                 <div class="actions">
                     {editable.then(|| view! {
-                        <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
+                        <button type="submit" class="primary" disabled=move || save.pending().get()>{lang.t(Msg::Save)}</button>
                     })}
                     <button type="button" on:click=move |_| {
                         check.dispatch(CheckSuite { text: text.get_untracked() });
-                    }>"Check"</button>
+                    }>{lang.t(Msg::Check)}</button>
                     {editable.then(|| view! {
                         <label class="attach">
-                            "Attach data (CSV or JSON) "
+                            {lang.t(Msg::AttachData)} " "
                             <input type="file" accept=".csv,.json,text/csv,application/json" on:change=on_attach/>
                         </label>
                     })}
                     {move || attached.get().map(|a| view! { <span class="ok" role="status" data-testid="attached">{a}</span> })}
                     {move || attach_error.get().map(|e| view! { <span class="error" role="alert">{e}</span> })}
                     {move || (checked.get() && problems.with(Vec::is_empty)).then(|| view! {
-                        <span class="ok" data-testid="suite-valid">"No problems found."</span>
+                        <span class="ok" data-testid="suite-valid">{lang.t(Msg::NoProblems)}</span>
                     })}
                 </div>
             </ActionForm>
@@ -302,7 +311,7 @@ fn Editor(
                 <ul class="problems" data-testid="problems" role="alert">
                     {move || problems.get().into_iter().map(|p| view! {
                         <li>
-                            {p.line.map(|l| format!("Line {l} · ")).unwrap_or_default()}
+                            {p.line.map(|l| lang.line(l)).unwrap_or_default()}
                             <code>{p.path}</code>": "{p.message}
                         </li>
                     }).collect_view()}
@@ -314,20 +323,20 @@ fn Editor(
                     {version.map(|v| view! { <input type="hidden" name="version" value=v.to_string()/> })}
                     {(!environments.is_empty()).then(|| view! {
                         <label>
-                            "Environment "
+                            {lang.t(Msg::Environment)} " "
                             <select name="environment">
-                                <option value="">"(defaults)"</option>
+                                <option value="">{lang.t(Msg::Defaults)}</option>
                                 {environments.iter().map(|e| view! { <option value=e.clone()>{e.clone()}</option> }).collect_view()}
                             </select>
                         </label>
                     })}
                     <button type="submit" class="primary" disabled=move || run.pending().get()>
-                        {move || format!("Run v{}", version.unwrap_or_default())}
+                        {move || lang.run_version(version.unwrap_or_default())}
                     </button>
-                    <A href=format!("/runs?suite={id}")>"Run history"</A>
+                    <A href=format!("/runs?suite={id}")>{lang.t(Msg::RunHistory)}</A>
                 </ActionForm>
             })}
-            {move || run.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            {move || run.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })}
             {id.filter(|_| may_run()).map(|id| view! { <Share id rooms/> })}
         </section>
     }
@@ -337,6 +346,7 @@ fn Editor(
 #[component]
 fn Share(id: i64, rooms: Resource<Result<Vec<String>, ApiError>>) -> impl IntoView {
     let share = ServerAction::<ShareSuite>::new();
+    let lang = use_lang();
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -345,19 +355,19 @@ fn Share(id: i64, rooms: Resource<Result<Vec<String>, ApiError>>) -> impl IntoVi
                     <ActionForm action=share attr:class="start">
                         <input type="hidden" name="id" value=id.to_string()/>
                         <label>
-                            "Share into room "
+                            {lang.t(Msg::ShareIntoRoom)} " "
                             <select name="room">
                                 {rooms.into_iter().map(|r| view! { <option value=r.clone()>{r.clone()}</option> }).collect_view()}
                             </select>
                         </label>
-                        <button type="submit">"Share"</button>
+                        <button type="submit">{lang.t(Msg::Share)}</button>
                     </ActionForm>
                 })
             })}
         </Suspense>
         {move || share.value().get().map(|r| match r {
-            Ok(()) => view! { <p class="ok" role="status">"Shared: the room's members can run it now."</p> }.into_any(),
-            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            Ok(()) => view! { <p class="ok" role="status">{lang.t(Msg::SharedNow)}</p> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert">{error_text(lang, &e)}</p> }.into_any(),
         })}
     }
 }

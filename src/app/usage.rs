@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{runs::date, RequireUser};
+use super::{error_text, runs::date, RequireUser};
 use crate::{
     api,
+    i18n::{use_lang, Msg},
     protocol::api::{SuiteTrend, Usage, UsageDay},
 };
 
@@ -27,6 +28,7 @@ pub fn UsagePage() -> impl IntoView {
 
 #[component]
 fn UsageView() -> impl IntoView {
+    let lang = use_lang();
     let query = use_query_map();
     let days = move || {
         query
@@ -38,27 +40,24 @@ fn UsageView() -> impl IntoView {
     let usage = Resource::new(days, |d| api::usage(Some(d)));
     view! {
         <section class="card usage" data-testid="usage">
-            <h1>"Usage"</h1>
+            <h1>{lang.t(Msg::NavUsage)}</h1>
             <form method="get" class="filters">
                 <label>
-                    "Period "
+                    {lang.t(Msg::Period)} " "
                     <select name="days" prop:value=move || days().to_string()>
-                        <option value="7">"7 days"</option>
-                        <option value="30">"30 days"</option>
-                        <option value="90">"90 days"</option>
-                        <option value="365">"365 days"</option>
+                        {[7, 30, 90, 365].into_iter().map(|n| view! { <option value=n.to_string()>{lang.days(n)}</option> }).collect_view()}
                     </select>
                 </label>
-                <button type="submit">"Show"</button>
+                <button type="submit">{lang.t(Msg::Show)}</button>
             </form>
-            <Suspense fallback=|| view! { <p>"Loading usage…"</p> }>
+            <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingUsage)}</p> }>
                 {move || Suspend::new(async move {
                     match usage.await {
                         Ok(u) if u.days.is_empty() => view! {
-                            <p class="muted">"No finished runs in this period yet."</p>
+                            <p class="muted">{lang.t(Msg::NoFinishedRuns)}</p>
                         }.into_any(),
                         Ok(u) => view! { <Figures usage=u/> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{error_text(lang, &e)}</p> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -68,6 +67,7 @@ fn UsageView() -> impl IntoView {
 
 #[component]
 fn Figures(usage: Usage) -> impl IntoView {
+    let lang = use_lang();
     let total: u32 = usage.days.iter().map(|d| d.runs).sum();
     let passed: u32 = usage.days.iter().map(|d| d.passed).sum();
     let failed: u32 = usage.days.iter().map(|d| d.failed).sum();
@@ -80,16 +80,16 @@ fn Figures(usage: Usage) -> impl IntoView {
     .map_or_else(|| "—".to_owned(), |r| format!("{r:.1} %"));
     view! {
         <dl class="figures">
-            <div><dt>"Runs"</dt><dd data-testid="usage-runs">{total}</dd></div>
-            <div><dt>"Passed"</dt><dd data-testid="usage-passed">{passed}</dd></div>
-            <div><dt>"Failed"</dt><dd data-testid="usage-failed">{failed}</dd></div>
-            <div><dt>"Pass rate"</dt><dd data-testid="usage-pass-rate">{rate}</dd></div>
+            <div><dt>{lang.t(Msg::RunsCount)}</dt><dd data-testid="usage-runs">{total}</dd></div>
+            <div><dt>{lang.t(Msg::PassedCount)}</dt><dd data-testid="usage-passed">{passed}</dd></div>
+            <div><dt>{lang.t(Msg::FailedCount)}</dt><dd data-testid="usage-failed">{failed}</dd></div>
+            <div><dt>{lang.t(Msg::PassRate)}</dt><dd data-testid="usage-pass-rate">{rate}</dd></div>
         </dl>
         <RunsPerDay days=usage.days.clone()/>
         <PassRate days=usage.days/>
-        <h2>"p95 response time per suite"</h2>
+        <h2>{lang.t(Msg::P95PerSuite)}</h2>
         {if usage.suites.is_empty() {
-            view! { <p class="muted">"No stored suite ran in this period."</p> }.into_any()
+            view! { <p class="muted">{lang.t(Msg::NoSuiteRan)}</p> }.into_any()
         } else {
             usage.suites.into_iter().map(|s| view! { <Trend trend=s/> }).collect_view().into_any()
         }}
@@ -121,6 +121,7 @@ fn axes(top: f64, unit: &'static str, first: u64, last: u64) -> impl IntoView {
 
 #[component]
 fn RunsPerDay(days: Vec<UsageDay>) -> impl IntoView {
+    let lang = use_lang();
     let n = days.len();
     let top = days.iter().map(|d| d.runs).max().unwrap_or(1).max(1) as f64;
     let slot = (W - LEFT - 4.0) / n.max(1) as f64;
@@ -133,12 +134,11 @@ fn RunsPerDay(days: Vec<UsageDay>) -> impl IntoView {
             let x0 = x(i, n) - width / 2.0;
             let passed_top = y(f64::from(d.passed), top);
             let runs_top = y(f64::from(d.runs), top);
-            let label = format!(
-                "{}: {} runs, {} passed, {} failed",
-                date(d.day).chars().take(10).collect::<String>(),
+            let label = lang.day_runs(
+                &date(d.day).chars().take(10).collect::<String>(),
                 d.runs,
                 d.passed,
-                d.failed
+                d.failed,
             );
             view! {
                 <g class="bar">
@@ -151,8 +151,8 @@ fn RunsPerDay(days: Vec<UsageDay>) -> impl IntoView {
         .collect_view();
     view! {
         <figure class="chart">
-            <figcaption>"Runs per day " <span class="muted">"(passed in green; hover a bar for the day)"</span></figcaption>
-            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=format!("Runs per day, up to {top:.0} a day")>
+            <figcaption>{lang.t(Msg::RunsPerDay)} " " <span class="muted">{lang.t(Msg::RunsPerDayHint)}</span></figcaption>
+            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=lang.runs_per_day_label(top)>
                 {axes(top, "", first, last)}
                 {bars}
             </svg>
@@ -169,7 +169,16 @@ fn PassRate(days: Vec<UsageDay>) -> impl IntoView {
         .enumerate()
         .filter_map(|(i, d)| Some((i, d.pass_rate()?, d.day)))
         .collect();
-    line_chart("Pass rate per day", "%", 100.0, n, first, last, points)
+    let lang = use_lang();
+    line_chart(
+        lang.t(Msg::PassRatePerDay),
+        "%",
+        100.0,
+        n,
+        first,
+        last,
+        points,
+    )
 }
 
 #[component]

@@ -53,7 +53,7 @@ pub fn use_websocket(options: UseWebSocketOptions) -> UseWebSocket {
         }),
         unsubscribe: Callback::new(move |id: String| live.unfollow(&id)),
         connect: Callback::new(move |()| live.connect()),
-        disconnect: Callback::new(move |()| live.disconnect("disconnected by the page")),
+        disconnect: Callback::new(move |()| live.disconnect(super::reason::BY_PAGE)),
     }
 }
 

@@ -20,6 +20,15 @@ use leptos::prelude::*;
 
 use crate::protocol::{ClientMessage, RunSnapshot, ServerMessage};
 
+/// Why the connection stopped for good (`ConnState::Closed`), in English; the page shows the known
+/// ones in its own language.
+pub mod reason {
+    pub const SESSION_EXPIRED: &str = "your session has expired; please sign in again";
+    pub const SIGN_IN_AGAIN: &str = "signed out; please sign in again";
+    pub const SIGNED_OUT: &str = "signed out";
+    pub const BY_PAGE: &str = "disconnected by the page";
+}
+
 /// Where the live connection is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnState {

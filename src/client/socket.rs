@@ -117,7 +117,7 @@ async fn connect_once(
                 return if close_code::should_reconnect(event.code) {
                     Ended::Retry
                 } else {
-                    Ended::Stop("your session has expired; please sign in again".into())
+                    Ended::Stop(super::reason::SESSION_EXPIRED.into())
                 };
             }
             Either::Left((Some(Err(_)), _)) | Either::Left((None, _)) => return Ended::Retry,
@@ -136,7 +136,7 @@ async fn connect_once(
 /// ask the server who we are: no session means stop, anything else means retry.
 async fn failed_connect() -> Ended {
     match crate::api::me().await {
-        Ok(None) => Ended::Stop("signed out; please sign in again".into()),
+        Ok(None) => Ended::Stop(super::reason::SIGN_IN_AGAIN.into()),
         _ => Ended::Retry,
     }
 }

@@ -6,6 +6,7 @@ mod fuzz;
 mod headless;
 mod helpers;
 mod holes;
+mod i18n;
 mod import;
 mod limits;
 mod live_run;
