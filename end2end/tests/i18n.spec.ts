@@ -27,9 +27,12 @@ const DATA = [
   /\bdocs\/\w+\.md\b/g,
   /\bLIVECHECK_\w+/g,
   /\bp(50|95|99)\b/g,
+  // Names of tools and products Chinese pages keep as they are.
+  /\b(Cron|cron|Webhook|Slack|Mattermost|Incoming Webhook)\b/g,
 ];
 // Elements whose text is data: code and the suite text, the audit log's records, the names of rooms.
-const DATA_ELEMENTS = 'code, pre, textarea, [data-testid=audit] tbody, [data-testid=rooms] a';
+const DATA_ELEMENTS =
+  'code, pre, textarea, [data-testid=audit] tbody, [data-testid=rooms] a, [data-testid=schedule] td:first-child a';
 
 type Found = { text: string; where: string };
 

@@ -164,10 +164,10 @@ fn ScheduleRow(
         <tr data-testid="schedule">
             <td>
                 <A href=format!("/suites/{}", s.suite_id)>{s.suite_name.clone()}</A>
-                {s.environment.map(|e| view! { <span class="muted">{format!(" ({e})")}</span> })}
+                {s.environment.map(|e| view! { " " <code class="muted">{e}</code> })}
             </td>
             <td>
-                <code>{s.cron}</code>" "<span class="muted">{s.timezone}</span>
+                <code>{s.cron}</code>" "<code class="muted">{s.timezone}</code>
                 {description.map(|d| view! { <br/><span class="muted">{d}</span> })}
             </td>
             <td>{next}</td>
@@ -175,7 +175,7 @@ fn ScheduleRow(
                 {last_run.map_or_else(|| view! { <span class="muted">{lang.t(Msg::ScheduleNoRun)}</span> }.into_any(), IntoAny::into_any)}
                 {s.last_error.map(|e| view! { <br/><span class="error">{e}</span> })}
             </td>
-            <td>{s.webhook.unwrap_or_else(|| "—".into())}</td>
+            <td>{s.webhook.map_or_else(|| view! { "—" }.into_any(), |w| view! { <code>{w}</code> }.into_any())}</td>
             <td>
                 <ActionForm action=toggle attr:class="inline">
                     <input type="hidden" name="id" value=id.clone()/>
