@@ -51,6 +51,8 @@ export default defineConfig({
       // As `./run serve` does: the demo account, and suites may call this host's demo API.
       LIVECHECK_DEMO: 'true',
       LIVECHECK_TARGET_ALLOW: '127.0.0.0/8,::1',
+      // Schedules may fire every second here, so the schedule test need not wait for minutes.
+      LIVECHECK_SCHEDULE_MIN_SECS: '1',
       RUST_LOG: 'warn',
     },
   },

@@ -54,6 +54,8 @@ pub mod report;
 #[cfg(feature = "ssr")]
 pub mod runs;
 #[cfg(feature = "ssr")]
+pub mod schedule;
+#[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -69,6 +69,7 @@ export function everyPage(runs: string[]): string[] {
     '/suites/import',
     '/rooms',
     '/usage',
+    '/schedules',
     '/account',
     '/admin',
   ];

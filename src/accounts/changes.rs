@@ -19,7 +19,7 @@ impl Accounts {
     /// (sign-out, password, role, disabled, token revoked): a socket then checks its credential again.
     pub fn changes(&self, user: &AuthUser) -> watch::Receiver<u64> {
         let subject = match &user.credential {
-            Credential::Session { .. } => Subject::User(user.id),
+            Credential::Session { .. } | Credential::Schedule { .. } => Subject::User(user.id),
             Credential::Token { id, .. } => Subject::Token(*id),
         };
         let mut changes = self.inner.changes.lock().unwrap_or_else(|e| e.into_inner());

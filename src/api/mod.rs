@@ -22,12 +22,14 @@ use crate::protocol::{
 pub mod account;
 pub mod admin;
 pub mod rooms;
+pub mod schedules;
 #[cfg(feature = "ssr")]
 mod ssr;
 
 pub use account::*;
 pub use admin::*;
 pub use rooms::*;
+pub use schedules::*;
 #[cfg(feature = "ssr")]
 pub use ssr::{page_user, ApiState, PageUser};
 

@@ -13,6 +13,7 @@ mod progress;
 mod rooms;
 mod run_page;
 mod runs;
+mod schedules;
 mod suites;
 mod test_page;
 mod usage;
@@ -290,6 +291,7 @@ pub fn App() -> impl IntoView {
                     <A href="/suites">{lang.t(Msg::NavSuites)}</A>
                     <A href="/runs">{lang.t(Msg::NavRuns)}</A>
                     <A href="/rooms">{lang.t(Msg::NavRooms)}</A>
+                    <A href="/schedules">{lang.t(Msg::NavSchedules)}</A>
                     <A href="/usage">{lang.t(Msg::NavUsage)}</A>
                 </nav>
                 <div class="top-right">
@@ -315,6 +317,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/rooms/:name") view=rooms::RoomPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/usage") view=usage::UsagePage ssr=SsrMode::Async/>
+                    <Route path=path!("/schedules") view=schedules::SchedulesPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -67,6 +67,8 @@ pub enum Credential {
     Session { version: i64 },
     /// A personal access token.
     Token { id: i64, scopes: TokenScopes },
+    /// The server starting a run of this schedule, as the user who made it.
+    Schedule { id: i64 },
 }
 
 /// The authenticated user behind a request or a connection.
@@ -86,7 +88,7 @@ impl AuthUser {
     pub fn may_run(&self) -> bool {
         self.role.may_run()
             && match &self.credential {
-                Credential::Session { .. } => true,
+                Credential::Session { .. } | Credential::Schedule { .. } => true,
                 Credential::Token { scopes, .. } => scopes.run,
             }
     }

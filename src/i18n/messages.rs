@@ -220,6 +220,31 @@ messages! {
     NoSharedSuite => "No suite is shared into this room yet: share one from its editor.", "还没有套件共享到这个房间：可以在套件编辑器中共享。";
     RoomRunsNote => "The room's runs are in your run list.", "房间的运行记录在你的运行列表中。";
 
+    // Schedules.
+    NavSchedules => "Schedules", "定时任务";
+    SchedulesIntro => "A schedule runs a stored suite's latest version on a cron pattern, in a time zone, as you. Its runs appear in the history like any other. A webhook, if given, is called when a run fails after passing and when it recovers (JSON that Slack, Mattermost and Feishu incoming webhooks accept).", "定时任务按 cron 表达式、在指定时区、以你的身份运行已保存套件的最新版本，其运行记录与其他运行一样出现在历史中。如果填写了 Webhook，运行由通过变为失败、以及恢复时都会调用它（发送 Slack、Mattermost 和飞书传入 Webhook 都能接受的 JSON）。";
+    LoadingSchedules => "Loading schedules…", "正在加载定时任务…";
+    NoSchedules => "No schedules yet.", "还没有定时任务。";
+    NextRun => "Next run", "下次运行";
+    LastRun => "Last run", "上次运行";
+    Webhook => "Webhook", "Webhook 地址";
+    NewSchedule => "New schedule", "新建定时任务";
+    SaveSuiteFirst => "Save a suite first: ", "请先保存一个套件：";
+    WriteOne => "write one", "去编写";
+    CronPattern => "Cron pattern", "Cron 表达式";
+    CronHelpFields => "minute hour day-of-month month day-of-week, e.g. ", "分 时 日 月 星期，例如 ";
+    CronHelpEvery => " (every 15 minutes) or ", "（每 15 分钟）或 ";
+    CronHelpWeekdays => " (09:00 on weekdays); a sixth field in front gives seconds.", "（工作日 09:00）；在最前面再加一个字段可指定秒。";
+    TimeZone => "Time zone", "时区";
+    EnvironmentOptional => "Environment (optional)", "环境（可选）";
+    WebhookOptional => "Webhook URL (optional)", "Webhook 地址（可选）";
+    CreateSchedule => "Create schedule", "创建定时任务";
+    SchedulePaused => "paused", "已暂停";
+    Pause => "Pause", "暂停";
+    Resume => "Resume", "恢复";
+    Delete => "Delete", "删除";
+    NoneYet => "none yet", "暂无";
+
     // Usage.
     Period => "Period", "时间范围";
     Show => "Show", "显示";

@@ -83,6 +83,14 @@ impl Lang {
         }
     }
 
+    /// The accessible name of a schedule's button: "Pause Nightly schedule".
+    pub fn schedule_action(self, action: Msg, suite: &str) -> String {
+        match self {
+            Lang::En => format!("{} {suite} schedule", self.t(action)),
+            Lang::Zh => format!("{}定时任务 {suite}", self.t(action)),
+        }
+    }
+
     pub fn elapsed(self, duration: &str) -> String {
         match self {
             Lang::En => format!("Elapsed {duration}"),

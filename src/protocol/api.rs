@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::RunSnapshot;
+use super::{RunSnapshot, RunStatus};
 
 /// One problem in a suite: where (a field path such as `steps[2].checks.status`, and its line in the
 /// text when it can be told) and why.
@@ -371,4 +371,28 @@ pub fn valid_room_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// A schedule of a stored suite, as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleInfo {
+    pub id: i64,
+    pub suite_id: i64,
+    pub suite_name: String,
+    /// The cron pattern: 5 fields (minute hour day month weekday), or 6 with seconds first.
+    pub cron: String,
+    /// The IANA time zone the pattern is read in, e.g. `Asia/Shanghai`.
+    pub timezone: String,
+    /// The pattern in words, e.g. "At 09:00 on Monday".
+    pub description: String,
+    pub environment: Option<String>,
+    /// The webhook's address with its path hidden (it is often the secret), if one is set.
+    pub webhook: Option<String>,
+    pub enabled: bool,
+    /// When it fires next, ms since the epoch (while enabled).
+    pub next_at: Option<u64>,
+    /// Why the last fire started no run, until one starts.
+    pub last_error: Option<String>,
+    /// Its latest run: id and status.
+    pub last_run: Option<(String, RunStatus)>,
 }

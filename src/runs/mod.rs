@@ -32,7 +32,7 @@ use crate::{
         event::new_epoch,
         RunSnapshot, ServerMessage,
     },
-    store::{NewRun, RunQuery, RunRecord, Store},
+    store::{FireClaim, NewRun, RunQuery, RunRecord, Store},
     suite::SuiteSource,
 };
 use catalog::Catalog;
@@ -66,6 +66,9 @@ pub enum RunError {
     /// Starting it would spend more than the user's daily budget; the message says how much is left.
     #[error("{0}")]
     OverBudget(String),
+    /// The schedule fire was claimed by another node, which starts its run.
+    #[error("this scheduled run was already started")]
+    AlreadyStarted,
     /// The suite was refused; nothing ran.
     #[error("the suite is invalid")]
     InvalidSuite(Vec<SuiteProblem>),
@@ -164,6 +167,28 @@ impl Runs {
         what: Start,
         room: Option<String>,
     ) -> Result<RunSnapshot, RunError> {
+        self.start_run(user, what, room, None).await
+    }
+
+    /// [`Runs::start`] for a schedule's fire: the fire is claimed with the run's row, so of several
+    /// nodes only one starts it ([`RunError::AlreadyStarted`] on the others).
+    pub async fn start_scheduled(
+        &self,
+        user: &AuthUser,
+        what: Start,
+        room: Option<String>,
+        fire: FireClaim,
+    ) -> Result<RunSnapshot, RunError> {
+        self.start_run(user, what, room, Some(fire)).await
+    }
+
+    async fn start_run(
+        &self,
+        user: &AuthUser,
+        what: Start,
+        room: Option<String>,
+        fire: Option<FireClaim>,
+    ) -> Result<RunSnapshot, RunError> {
         if !user.may_run() {
             return Err(RunError::Forbidden);
         }
@@ -202,7 +227,8 @@ impl Runs {
         let test_id = uuid::Uuid::new_v4().simple().to_string();
         let total_steps = workload.total_steps(&options);
         let snapshot = RunSnapshot::queued(test_id.clone(), new_epoch(), name, total_steps);
-        self.store
+        let inserted = self
+            .store
             .insert_run(&NewRun {
                 id: &test_id,
                 user_id: user.id,
@@ -213,8 +239,12 @@ impl Runs {
                 options: &options,
                 source: source.as_ref(),
                 cost,
+                schedule: fire,
             })
             .await?;
+        if !inserted {
+            return Err(RunError::AlreadyStarted);
+        }
         // Open in the hub before anyone hears of it: a room member subscribes at once.
         self.hub.open_run(
             RunAccess {
@@ -236,6 +266,20 @@ impl Runs {
         }
         self.launch(user, test_id, workload, options, total_steps);
         Ok(snapshot)
+    }
+
+    /// The room a run of a stored suite goes to when none is chosen: the first of the suite's rooms
+    /// the user is a member of, where its members and viewers can watch it.
+    pub async fn room_for_suite(
+        &self,
+        user_id: i64,
+        suite_rooms: Vec<String>,
+    ) -> Result<Option<String>, RunError> {
+        if suite_rooms.is_empty() {
+            return Ok(None);
+        }
+        let mine = self.store.rooms_of(user_id).await?;
+        Ok(suite_rooms.into_iter().find(|r| mine.contains(r)))
     }
 
     /// Refuses a run that would take the user over their daily budget.

@@ -27,6 +27,7 @@
 //! | `LIVECHECK_TLS_CERT` / `LIVECHECK_TLS_KEY` | (none) | PEM certificate chain and private key: serve HTTPS (HTTP/2 and 1.1) and make the cookie `Secure` |
 //! | `LIVECHECK_DRAIN_SECS` | `30` | on SIGTERM, how long runs in progress may go on before the sockets close |
 //! | `LIVECHECK_DRAIN_SPREAD_SECS` | `5` | the sockets close (1012) in batches spread over this time |
+//! | `LIVECHECK_SCHEDULE_MIN_SECS` | `60` | the shortest time between two fires of one schedule (a cron pattern may have a seconds field) |
 
 use std::{path::PathBuf, time::Duration};
 
@@ -75,6 +76,8 @@ pub struct Config {
     /// On shutdown: how long runs may go on, and over how long the sockets close.
     pub drain_grace: Duration,
     pub drain_spread: Duration,
+    /// The shortest time between two fires of one schedule.
+    pub schedule_min_interval: Duration,
 }
 
 /// The scheme, host and port users reach the server at.
@@ -160,6 +163,7 @@ impl Default for Config {
             tls: None,
             drain_grace: Duration::from_secs(30),
             drain_spread: Duration::from_secs(5),
+            schedule_min_interval: Duration::from_secs(60),
         }
     }
 }
@@ -288,6 +292,11 @@ impl Config {
                 "LIVECHECK_DRAIN_SPREAD_SECS",
                 d.drain_spread.as_secs(),
                 0..=600,
+            )?),
+            schedule_min_interval: Duration::from_secs(in_range(
+                "LIVECHECK_SCHEDULE_MIN_SECS",
+                d.schedule_min_interval.as_secs(),
+                1..=86_400,
             )?),
         })
     }

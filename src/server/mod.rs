@@ -52,6 +52,7 @@ use crate::{
     engine::Engines,
     hub::Hub,
     runs::Runs,
+    schedule::{webhook::Webhooks, ScheduleSettings, Scheduler},
     store::{EventLog, Store},
 };
 pub use config::Config;
@@ -91,6 +92,7 @@ impl AppState {
             demo: self.config.seed_demo,
             trust_proxy: self.config.trust_proxy,
             retention_days: self.config.retention_days,
+            schedule_min_interval: self.config.schedule_min_interval,
         }
     }
 }
@@ -129,6 +131,26 @@ pub async fn build_state(
         format!("http://{target}"),
         config.run_policy(),
     );
+    let draining = Arc::new(AtomicBool::new(false));
+    let base_url = match &config.public_url {
+        Some(public) => format!(
+            "{}://{}",
+            if public.https { "https" } else { "http" },
+            public.authority
+        ),
+        None => format!("http://{target}"),
+    };
+    Scheduler::new(
+        store.clone(),
+        runs.clone(),
+        Webhooks::new(config.targets.clone()),
+        ScheduleSettings {
+            min_interval: config.schedule_min_interval,
+            base_url,
+        },
+        draining.clone(),
+    )
+    .spawn();
     let origins = Arc::new(OriginPolicy {
         public: config.public_url.clone(),
         https: config.secure_cookies,
@@ -142,7 +164,7 @@ pub async fn build_state(
         hub,
         runs,
         origins,
-        draining: Arc::default(),
+        draining,
         tls,
     })
 }

@@ -8,6 +8,7 @@
 mod audit;
 mod events;
 pub mod rooms;
+mod schedules;
 mod suites;
 mod tokens;
 mod usage;
@@ -15,6 +16,7 @@ mod users;
 
 pub use audit::AuditQuery;
 pub use events::EventLog;
+pub use schedules::{FireClaim, ScheduleRecord, ScheduleRow, Unalerted};
 pub use tokens::TokenRecord;
 pub use users::UserRecord;
 
@@ -60,6 +62,8 @@ pub struct NewRun<'a> {
     pub source: Option<&'a SuiteSource>,
     /// What the run may cost its user (see the daily budget).
     pub cost: u64,
+    /// The schedule fire it starts, claimed in the same transaction.
+    pub schedule: Option<FireClaim>,
 }
 
 /// Which runs a history shows.
@@ -104,11 +108,27 @@ impl Store {
         Ok(Self { pool })
     }
 
-    pub async fn insert_run(&self, run: &NewRun<'_>) -> Result<()> {
+    /// Inserts a run's row. With a schedule fire, claims the fire in the same transaction and inserts
+    /// nothing (`false`) when another node claimed it first.
+    pub async fn insert_run(&self, run: &NewRun<'_>) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(claim) = run.schedule {
+            let claimed = sqlx::query(
+                "UPDATE schedules SET next_at = ?, last_error = NULL WHERE id = ? AND next_at = ?",
+            )
+            .bind(claim.next_at as i64)
+            .bind(claim.schedule_id)
+            .bind(claim.due_at as i64)
+            .execute(&mut *tx)
+            .await?;
+            if claimed.rows_affected() == 0 {
+                return Ok(false);
+            }
+        }
         sqlx::query(
             "INSERT INTO runs (id, user_id, room, test_key, name, status, created_at, snapshot, options, \
-             suite_id, suite_version, suite_text, environment, cost, variables) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             suite_id, suite_version, suite_text, environment, cost, variables, schedule_id, \
+             scheduled_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(run.id)
         .bind(run.user_id)
@@ -129,9 +149,12 @@ impl Store {
                 .filter(|s| !s.variables.is_empty())
                 .map(|s| to_json(&s.variables)),
         )
-        .execute(&self.pool)
+        .bind(run.schedule.map(|c| c.schedule_id))
+        .bind(run.schedule.map(|c| c.due_at as i64))
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Saves a run's latest state.

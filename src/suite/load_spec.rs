@@ -84,24 +84,18 @@ impl LoadDef {
             .unwrap_or(0)
     }
 
-    /// The target at `elapsed`: users (closed model) or iterations per second (open model), moving
-    /// linearly through the stages from 0 users or from `arrival_rate`. `None` without stages or rate.
+    /// The target at `elapsed` (see [`Shape::target_at`]); parses the stages on each call, so a
+    /// run asks its [`LoadDef::shape`], parsed once.
     pub fn target_at(&self, elapsed: Duration) -> Option<f64> {
-        let start = self.arrival_rate;
-        if self.stages.is_empty() {
-            return start;
+        self.shape().target_at(elapsed)
+    }
+
+    /// The stages and the starting rate, parsed.
+    pub fn shape(&self) -> Shape {
+        Shape {
+            start: self.arrival_rate,
+            stages: self.stages(),
         }
-        let mut from = start.unwrap_or(0.0);
-        let mut at = elapsed;
-        for (duration, target) in self.stages() {
-            if at < duration {
-                let f = at.as_secs_f64() / duration.as_secs_f64().max(1e-9);
-                return Some(from + (target - from) * f);
-            }
-            at -= duration;
-            from = target;
-        }
-        Some(from)
     }
 
     pub fn ramp_up(&self) -> Duration {
@@ -339,5 +333,39 @@ mod tests {
         ] {
             assert!(Threshold::parse(bad).is_err(), "{bad}");
         }
+    }
+}
+
+/// A load run's shape, parsed once: the starting rate (open model) and the stages.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Shape {
+    start: Option<f64>,
+    stages: Vec<(Duration, f64)>,
+}
+
+impl Shape {
+    /// Whether stages move the target.
+    pub fn is_staged(&self) -> bool {
+        !self.stages.is_empty()
+    }
+
+    /// The target at `elapsed`: users (closed model) or iterations per second (open model), moving
+    /// linearly through the stages from 0 users or from the arrival rate. `None` without stages or
+    /// rate.
+    pub fn target_at(&self, elapsed: Duration) -> Option<f64> {
+        if self.stages.is_empty() {
+            return self.start;
+        }
+        let mut from = self.start.unwrap_or(0.0);
+        let mut at = elapsed;
+        for &(duration, target) in &self.stages {
+            if at < duration {
+                let f = at.as_secs_f64() / duration.as_secs_f64().max(1e-9);
+                return Some(from + (target - from) * f);
+            }
+            at -= duration;
+            from = target;
+        }
+        Some(from)
     }
 }

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use data::{DataDef, DataRows, RowsPer, MAX_ROWS};
 pub use expansion::check as check_yaml_expansion;
-pub use load_spec::{parse_duration, Figures, LoadDef, Metric, Stage, Threshold};
+pub use load_spec::{parse_duration, Figures, LoadDef, Metric, Shape, Stage, Threshold};
 pub use parse::{parse_suite, parse_suite_file, MAX_SUITE_BYTES};
 pub use patterns::{compile_json_schema, compile_regex};
 pub use source::SuiteSource;

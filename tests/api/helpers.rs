@@ -48,7 +48,7 @@ pub struct TestApp {
     pub state: AppState,
     pub http: reqwest::Client,
     _data: tempfile::TempDir,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -90,11 +90,23 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
             .build()
             .unwrap(),
         _data: data,
-        _shutdown: tx,
+        shutdown: Some(tx),
     }
 }
 
 impl TestApp {
+    /// The server's data directory (another server may share it, as a second node or a restart).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._data.path().to_path_buf()
+    }
+
+    /// Shuts the server down as SIGTERM does: it drains, then stops serving.
+    pub fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

@@ -16,6 +16,7 @@ mod malformed;
 mod metrics;
 mod recovery;
 mod rooms;
+mod schedules;
 mod security;
 mod seed_client;
 mod shapes;

@@ -126,7 +126,7 @@ async fn signed_in() -> Result<crate::auth::AuthUser, ApiError> {
     let user = current_user().await?;
     match user.credential {
         Credential::Session { .. } => Ok(user),
-        Credential::Token { .. } => Err(fail(ApiError::Forbidden)),
+        Credential::Token { .. } | Credential::Schedule { .. } => Err(fail(ApiError::Forbidden)),
     }
 }
 

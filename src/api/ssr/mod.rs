@@ -8,6 +8,7 @@ pub mod account;
 pub mod admin;
 pub mod rooms;
 pub mod runs;
+pub mod schedules;
 pub mod session;
 pub mod suites;
 
@@ -45,6 +46,8 @@ pub struct ApiState {
     pub trust_proxy: bool,
     /// Days runs are kept (0: forever), for the admin page.
     pub retention_days: u32,
+    /// The shortest time between two fires of one schedule.
+    pub schedule_min_interval: std::time::Duration,
 }
 
 fn state() -> Result<ApiState, ApiError> {

@@ -43,18 +43,15 @@ pub async fn run_saved_suite(
         .await
         .map_err(|e| internal("reading a suite failed", e))?
         .ok_or_else(|| fail(ApiError::NotFound))?;
-    // A run of a suite shared into one of the caller's rooms goes to that room, where its members
-    // and viewers can watch it, unless another is chosen.
+    // A run of a suite shared into one of the caller's rooms goes to that room, unless another is
+    // chosen.
     let room = match non_empty(room) {
         Some(room) => Some(room),
-        None => {
-            let mine = state
-                .store
-                .rooms_of(user.id)
-                .await
-                .map_err(|e| internal("listing rooms failed", e))?;
-            info.rooms.into_iter().find(|r| mine.contains(r))
-        }
+        None => state
+            .runs
+            .room_for_suite(user.id, info.rooms)
+            .await
+            .map_err(|e| fail(run_error(e)))?,
     };
     let source = SuiteSource {
         suite_id: Some(id),

@@ -28,7 +28,7 @@ use crate::{
     protocol::{
         LoadStats, LoadSummary, RunResults, RunStatus, StepResult, Target, ThresholdResult,
     },
-    suite::{DataRows, Figures, LoadDef, Metric, RowsPer, Suite},
+    suite::{DataRows, Figures, LoadDef, Metric, RowsPer, Shape, Suite},
 };
 
 /// Live figures are published at most this often per run.
@@ -120,8 +120,8 @@ struct Shared {
     idle: AtomicU32,
     /// Open model: iterations due while no user was free.
     dropped: AtomicU64,
-    /// The load shape: model, stages, rate.
-    load: LoadDef,
+    /// The load shape: stages and rate, parsed once (asked every 10 ms and every iteration).
+    shape: Shape,
     /// Open model: one permit per iteration due.
     arrivals: Option<Arc<Semaphore>>,
     started: Instant,
@@ -136,7 +136,7 @@ impl Shared {
 
     /// What the load shape asks for at `now`, when it has a shape.
     fn target(&self, now: Instant) -> Option<Target> {
-        let value = self.load.target_at(now.duration_since(self.started))?;
+        let value = self.shape.target_at(now.duration_since(self.started))?;
         Some(match self.arrivals {
             Some(_) => Target::IterationsPerSecond(value),
             None => Target::Users(value),
@@ -197,7 +197,7 @@ async fn execute(http: Arc<HttpClient>, ctx: RunContext) {
         idle: AtomicU32::new(0),
         dropped: AtomicU64::new(0),
         arrivals: load.arrival_rate.map(|_| Arc::new(Semaphore::new(0))),
-        load: load.clone(),
+        shape: load.shape(),
         started,
         stop: cancel.child_token(),
     });

@@ -89,7 +89,7 @@ async fn run(shared: &Arc<Shared>, user: usize) {
             iteration(shared, &mut connection, &user_vars).await;
         }
     }
-    let staged = !shared.load.stages.is_empty();
+    let staged = shared.shape.is_staged();
     loop {
         if staged && !wanted(shared, user) {
             tokio::time::sleep(PARKED_POLL).await;
@@ -108,7 +108,7 @@ async fn run(shared: &Arc<Shared>, user: usize) {
 /// Whether the stage's target counts user `user` (numbered from 0) in now.
 fn wanted(shared: &Shared, user: usize) -> bool {
     let target = shared
-        .load
+        .shape
         .target_at(shared.started.elapsed())
         .unwrap_or(0.0);
     (user as f64) < target.round()
@@ -132,7 +132,7 @@ pub(super) async fn arrivals(shared: Arc<Shared>, permits: Arc<Semaphore>) {
         }
         let now = Instant::now();
         let rate = shared
-            .load
+            .shape
             .target_at(now.duration_since(shared.started))
             .unwrap_or(0.0);
         due += rate * now.duration_since(last).as_secs_f64();
