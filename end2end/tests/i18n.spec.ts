@@ -24,7 +24,7 @@ const DATA = [
   /\blivecheck\b/g,
   /\bdemo(-password)?\b/g,
   /\b(JUnit XML|JSON Lines|JSON|HTML|YAML|CSV|HTTP|OpenAPI|Postman|WebSocket|Webhook|REST API|UTC|CI|I\/O|API|KiB|MB|ms)\b/g,
-  /\b(Cron|Slack|Mattermost)\b/g,
+  /\b([Cc]ron|Slack|Mattermost)\b/g,
   /\bhttps?:\/\/\S+/g,
   /\b(MON|TUE|WED|THU|FRI|SAT|SUN)\b/g,
   /\bdocs\/\w+\.md\b/g,
