@@ -9,7 +9,7 @@ use livecheck::{
     engine::guard::TargetPolicy,
     protocol::{
         api::{Role, SiteInfo, SuiteProblem},
-        close_code, ErrorCode, RunStatus, ServerMessage,
+        close_code, ErrorCode, RunSnapshot, RunStatus, ServerMessage,
     },
     server::config::PublicUrl,
 };
@@ -215,7 +215,16 @@ async fn hole_06_a_load_run_with_only_iterations_stops_at_the_wall_clock_cap() {
         "name: endless\nload: {{ users: 2, iterations: 100000000 }}\nsteps:\n  - url: http://{target}/slow\n"
     );
     let started = Instant::now();
-    let run = crate::suites::run(&app, &token, &suite).await;
+    let (status, body) = app.call(&token, "run_suite", &[("suite", &suite)]).await;
+    assert_eq!(status, 200, "{body}");
+    let run: RunSnapshot = serde_json::from_str(&body).unwrap();
+    // The engine reports `cancelled`, then the server says why: wait for both (the status alone can
+    // be read before the reason on a busy machine).
+    let run = app
+        .wait_for_run(&token, &run.test_id, |r| {
+            r.status.is_finished() && r.error.is_some()
+        })
+        .await;
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",
