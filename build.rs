@@ -5,6 +5,8 @@
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
+    // sqlx::migrate! embeds the migrations: a new one must rebuild the server.
+    println!("cargo::rerun-if-changed=migrations");
     // Only the server embeds the site; the wasm build is the site.
     if std::env::var_os("CARGO_FEATURE_SSR").is_none() {
         return;

@@ -5,6 +5,7 @@
 //! | `LEPTOS_SITE_ADDR` | `127.0.0.1:3000` | address to listen on (read by Leptos' own config) |
 //! | `LEPTOS_SITE_ROOT` | (embedded) | serve the site (wasm bundle, CSS, public files) from this folder instead of from inside the binary (development) |
 //! | `LIVECHECK_DATA_DIR` | `data` | folder for the SQLite database and the generated JWT secret |
+//! | `LIVECHECK_DATABASE_URL` | (none) | `postgres://user:password@host/db`: keep the data in PostgreSQL instead of SQLite (every node of a cluster names the same one); the generated JWT secret is kept there too |
 //! | `LIVECHECK_JWT_SECRET` | generated | HS256 secret (at least 32 bytes); generated and kept in the data dir if unset |
 //! | `LIVECHECK_TOKEN_TTL_SECS` | `43200` | session lifetime (12 h), 60 s to 30 days |
 //! | `LIVECHECK_PUBLIC_URL` | (none) | the address users reach the server at, e.g. `https://livecheck.example`: other `Host`s are refused, `Origin`s are checked against it, and `https` makes the cookie `Secure` and `__Host-` |
@@ -27,6 +28,7 @@
 //! | `LIVECHECK_TLS_CERT` / `LIVECHECK_TLS_KEY` | (none) | PEM certificate chain and private key: serve HTTPS (HTTP/2 and 1.1) and make the cookie `Secure` |
 //! | `LIVECHECK_DRAIN_SECS` | `30` | on SIGTERM, how long runs in progress may go on before the sockets close |
 //! | `LIVECHECK_DRAIN_SPREAD_SECS` | `5` | the sockets close (1012) in batches spread over this time |
+//! | `LIVECHECK_NODE_LEASE_SECS` | `20` | a node sends a heartbeat every quarter of this; the runs of a node not heard from for this long are marked `interrupted` by another (or by its own next start) |
 //! | `LIVECHECK_SCHEDULE_MIN_SECS` | `60` | the shortest time between two fires of one schedule (a cron pattern may have a seconds field) |
 
 use std::{path::PathBuf, time::Duration};
@@ -42,6 +44,8 @@ pub use crate::accounts::{DEMO_PASSWORD, DEMO_ROOM, DEMO_USERNAME};
 #[derive(Debug, Clone)]
 pub struct Config {
     pub data_dir: PathBuf,
+    /// `LIVECHECK_DATABASE_URL`: PostgreSQL instead of the SQLite file in the data directory.
+    pub database_url: Option<String>,
     /// `LEPTOS_SITE_ROOT` is set: the site comes from that folder, not from inside the binary.
     pub site_from_disk: bool,
     pub jwt_secret: Option<String>,
@@ -78,6 +82,8 @@ pub struct Config {
     pub drain_spread: Duration,
     /// The shortest time between two fires of one schedule.
     pub schedule_min_interval: Duration,
+    /// How long a node may go unseen (no heartbeat) before another marks its runs interrupted.
+    pub node_lease: Duration,
 }
 
 /// The scheme, host and port users reach the server at.
@@ -141,6 +147,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from("data"),
+            database_url: None,
             site_from_disk: false,
             jwt_secret: None,
             token_ttl_secs: 12 * 3600,
@@ -164,6 +171,7 @@ impl Default for Config {
             drain_grace: Duration::from_secs(30),
             drain_spread: Duration::from_secs(5),
             schedule_min_interval: Duration::from_secs(60),
+            node_lease: Duration::from_secs(20),
         }
     }
 }
@@ -227,6 +235,9 @@ impl Config {
             data_dir: std::env::var_os("LIVECHECK_DATA_DIR")
                 .map(PathBuf::from)
                 .unwrap_or(d.data_dir),
+            database_url: std::env::var("LIVECHECK_DATABASE_URL")
+                .ok()
+                .filter(|url| !url.is_empty()),
             site_from_disk: std::env::var_os("LEPTOS_SITE_ROOT").is_some(),
             jwt_secret,
             token_ttl_secs: in_range("LIVECHECK_TOKEN_TTL_SECS", d.token_ttl_secs, 60..=2_592_000)?,
@@ -297,6 +308,11 @@ impl Config {
                 "LIVECHECK_SCHEDULE_MIN_SECS",
                 d.schedule_min_interval.as_secs(),
                 1..=86_400,
+            )?),
+            node_lease: Duration::from_secs(in_range(
+                "LIVECHECK_NODE_LEASE_SECS",
+                d.node_lease.as_secs(),
+                2..=3600,
             )?),
         })
     }

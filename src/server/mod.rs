@@ -113,6 +113,7 @@ pub async fn build_state(
     let accounts = Accounts::new(store.clone(), keys);
     setup::accounts(&config, &accounts, &store).await?;
     setup::spawn_retention(&store, config.retention_days);
+    setup::spawn_node_lease(&store, config.node_lease);
     if config.metrics {
         metrics::install();
     }
@@ -316,14 +317,16 @@ async fn drain(state: &AppState) {
     }
     let closed = state.hub.drain_sockets(config.drain_spread).await;
     info!(sockets = closed, "draining: closed the sockets");
-    let left = state.runs.in_progress();
-    if left > 0 {
-        match state.store.interrupt_unfinished_runs().await {
-            Ok(n) => warn!(
-                runs = n,
-                "draining: marked the runs still in progress as interrupted"
-            ),
-            Err(e) => warn!(error = %e, "draining: could not mark the runs in progress"),
-        }
+    // Only this node's runs: other nodes of the cluster go on with theirs.
+    match state.store.interrupt_own_runs().await {
+        Ok(0) => {}
+        Ok(n) => warn!(
+            runs = n,
+            "draining: marked the runs still in progress as interrupted"
+        ),
+        Err(e) => warn!(error = %e, "draining: could not mark the runs in progress"),
+    }
+    if let Err(e) = state.store.leave().await {
+        warn!(error = %e, "draining: could not leave the list of nodes");
     }
 }

@@ -11,7 +11,7 @@ use crate::{
     accounts::{AccountError, Accounts},
     clock::now_ms,
     protocol::api::Role,
-    store::Store,
+    store::{Backend, Store},
 };
 
 /// Failures while starting up.
@@ -29,22 +29,41 @@ pub enum StartError {
     Tls(String),
 }
 
+/// Opens the database the configuration names: PostgreSQL at `LIVECHECK_DATABASE_URL`, else the
+/// SQLite file in the data directory (created if missing).
+pub async fn open_store(config: &Config) -> Result<Store, StartError> {
+    if let Some(url) = &config.database_url {
+        return Ok(Store::connect(url).await?);
+    }
+    let data_dir = &config.data_dir;
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| StartError::DataDir(data_dir.display().to_string(), e))?;
+    Ok(Store::open(&data_dir.join("livecheck.db")).await?)
+}
+
 /// Opens the store and returns it with the JWT secret.
 pub async fn prepare(config: &Config) -> Result<(Store, Vec<u8>), StartError> {
     let data_dir = &config.data_dir;
     let dir_error = |e| StartError::DataDir(data_dir.display().to_string(), e);
     std::fs::create_dir_all(data_dir).map_err(dir_error)?;
-    let store = Store::open(&data_dir.join("livecheck.db")).await?;
-    let stale = store.interrupt_unfinished_runs().await?;
+    let store = open_store(config).await?;
+    // Alive before it starts any run, so no other node takes its runs for orphans.
+    store.heartbeat().await?;
+    let stale = store.interrupt_orphaned_runs(config.node_lease).await?;
     if stale > 0 {
         warn!(
             runs = stale,
-            "marked runs cut off by the last shutdown as interrupted"
+            "marked runs of a node that stopped (this one before a restart, or another) as interrupted"
         );
     }
-    let secret = match &config.jwt_secret {
-        Some(secret) => secret.clone().into_bytes(),
-        None => load_or_create_secret(data_dir).map_err(dir_error)?,
+    let secret = match (&config.jwt_secret, store.backend()) {
+        (Some(secret), _) => secret.clone().into_bytes(),
+        // Every node of a cluster must sign and check sessions with the same secret.
+        (None, Backend::Postgres) => store
+            .setting_or_insert("jwt_secret", &random_secret())
+            .await?
+            .into_bytes(),
+        (None, Backend::Sqlite) => load_or_create_secret(data_dir).map_err(dir_error)?,
     };
     Ok((store, secret))
 }
@@ -72,6 +91,34 @@ pub async fn accounts(
     Ok(())
 }
 
+/// Sends this node's heartbeat four times per lease, and marks the runs of nodes that stopped
+/// sending theirs as interrupted.
+pub fn spawn_node_lease(store: &Store, lease: std::time::Duration) {
+    let store = store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(lease / 4);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if store.has_left() {
+                break;
+            }
+            if let Err(e) = store.heartbeat().await {
+                warn!(error = %e, "could not record this node's heartbeat");
+                continue;
+            }
+            match store.interrupt_orphaned_runs(lease).await {
+                Ok(0) => {}
+                Ok(n) => warn!(
+                    runs = n,
+                    "marked the runs of a node that stopped as interrupted"
+                ),
+                Err(e) => warn!(error = %e, "the sweep for runs of stopped nodes failed"),
+            }
+        }
+    });
+}
+
 /// Deletes runs (and their events) older than `days` once an hour; 0 keeps them forever.
 pub fn spawn_retention(store: &Store, days: u32) {
     if days == 0 {
@@ -92,9 +139,16 @@ pub fn spawn_retention(store: &Store, days: u32) {
     });
 }
 
+/// 32 random bytes in hex.
+fn random_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Reads the JWT secret kept in the data directory, creating it (random, owner-only) on first start.
 fn load_or_create_secret(data_dir: &Path) -> io::Result<Vec<u8>> {
-    use rand::RngCore;
     let path = data_dir.join("jwt-secret");
     match std::fs::read(&path) {
         Ok(secret) if secret.len() >= 32 => return Ok(secret),
@@ -102,9 +156,7 @@ fn load_or_create_secret(data_dir: &Path) -> io::Result<Vec<u8>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = random_secret();
     write_private(&path, secret.as_bytes())?;
     info!(path = %path.display(), "generated a new JWT secret");
     Ok(secret.into_bytes())

@@ -13,7 +13,6 @@ use crate::{
     accounts::{check_password, check_username},
     auth,
     protocol::api::Role,
-    store::Store,
 };
 
 #[derive(Debug, Clone, Subcommand)]
@@ -68,12 +67,9 @@ pub fn main(command: UserCommand) -> ExitCode {
 
 async fn run(command: UserCommand) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
-    let path = config.data_dir.join("livecheck.db");
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| format!("data directory {}: {e}", config.data_dir.display()))?;
-    let store = Store::open(&path)
+    let store = super::setup::open_store(&config)
         .await
-        .map_err(|e| format!("database {}: {e}", path.display()))?;
+        .map_err(|e| e.to_string())?;
     let db = |e: sqlx::Error| format!("database: {e}");
     let user = |name: String| {
         let store = store.clone();

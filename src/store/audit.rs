@@ -1,9 +1,9 @@
 //! The audit log: who did what, from where and when, and the settings an admin may change live.
 //! An entry never holds a secret or a password; callers pass names and ids only.
 
-use sqlx::{sqlite::SqliteRow, Row};
+use sqlx::{any::AnyRow, Row};
 
-use super::{Result, Store};
+use super::{Backend, Result, Store};
 use crate::{clock::now_ms, protocol::api::AuditRecord};
 
 /// Which entries to read: newest first.
@@ -16,7 +16,7 @@ pub struct AuditQuery {
     pub limit: u32,
 }
 
-fn entry_from_row(r: SqliteRow) -> AuditRecord {
+fn entry_from_row(r: AnyRow) -> AuditRecord {
     AuditRecord {
         at: r.get::<i64, _>("at") as u64,
         actor: r.get("actor"),
@@ -33,7 +33,7 @@ impl Store {
         let at = if entry.at == 0 { now_ms() } else { entry.at };
         sqlx::query(
             "INSERT INTO audit_log (at, actor_id, actor, ip, action, target, detail) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(at as i64)
         .bind(actor_id)
@@ -52,19 +52,15 @@ impl Store {
         let until = q.until_ms.map(|t| t as i64);
         let rows = sqlx::query(
             "SELECT at, actor, ip, action, target, detail FROM audit_log \
-             WHERE (? IS NULL OR actor = ?) AND (? IS NULL OR action = ?) \
-             AND (? IS NULL OR at >= ?) AND (? IS NULL OR at < ?) \
-             ORDER BY id DESC LIMIT ?",
+             WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2) \
+             AND ($3 IS NULL OR at >= $3) AND ($4 IS NULL OR at < $4) \
+             ORDER BY id DESC LIMIT $5",
         )
         .bind(&q.actor)
-        .bind(&q.actor)
-        .bind(&q.action)
         .bind(&q.action)
         .bind(from)
-        .bind(from)
         .bind(until)
-        .bind(until)
-        .bind(q.limit)
+        .bind(i64::from(q.limit))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(entry_from_row).collect())
@@ -72,7 +68,7 @@ impl Store {
 
     /// A live setting's value, if set.
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT value FROM settings WHERE key = ?")
+        let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
             .bind(key)
             .fetch_optional(&self.pool)
             .await?;
@@ -81,7 +77,7 @@ impl Store {
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         sqlx::query(
-            "INSERT INTO settings (key, value) VALUES (?, ?) \
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         )
         .bind(key)
@@ -91,13 +87,26 @@ impl Store {
         Ok(())
     }
 
-    /// The database's size in bytes (pages × page size), for the admin page.
+    /// A live setting's value; `value` is stored first if the key has none (the first node to ask
+    /// decides, every other one reads the same).
+    pub async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(self.setting(key).await?.unwrap_or_else(|| value.to_owned()))
+    }
+
+    /// The database's size in bytes, for the admin page.
     pub async fn database_bytes(&self) -> Result<u64> {
-        let row = sqlx::query(
-            "SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()"
+            }
+            Backend::Postgres => "SELECT pg_database_size(current_database()) AS bytes",
+        };
+        let row = sqlx::query(sql).fetch_one(&self.pool).await?;
         Ok(row.get::<i64, _>("bytes") as u64)
     }
 }

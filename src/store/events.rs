@@ -9,7 +9,7 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::extract::ws::Utf8Bytes;
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
 
@@ -67,7 +67,7 @@ impl EventLog {
     }
 }
 
-async fn write_loop(pool: SqlitePool, mut rx: mpsc::Receiver<Op>) {
+async fn write_loop(pool: AnyPool, mut rx: mpsc::Receiver<Op>) {
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         let mut flushes = Vec::new();
@@ -95,11 +95,12 @@ async fn write_loop(pool: SqlitePool, mut rx: mpsc::Receiver<Op>) {
     }
 }
 
-async fn write_rows(pool: &SqlitePool, rows: &[(Arc<str>, String, u64, Utf8Bytes)]) -> Result<()> {
+async fn write_rows(pool: &AnyPool, rows: &[(Arc<str>, String, u64, Utf8Bytes)]) -> Result<()> {
     let mut tx = pool.begin().await?;
     for (run, epoch, seq, body) in rows {
         sqlx::query(
-            "INSERT OR IGNORE INTO run_events (run_id, epoch, seq, body) VALUES (?, ?, ?, ?)",
+            "INSERT INTO run_events (run_id, epoch, seq, body) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
         )
         .bind(&**run)
         .bind(epoch)
@@ -120,7 +121,7 @@ impl Store {
         since_seq: u64,
     ) -> Result<Vec<String>> {
         let rows = sqlx::query(
-            "SELECT body FROM run_events WHERE run_id = ? AND epoch = ? AND seq > ? ORDER BY seq",
+            "SELECT body FROM run_events WHERE run_id = $1 AND epoch = $2 AND seq > $3 ORDER BY seq",
         )
         .bind(run_id)
         .bind(epoch)

@@ -1,12 +1,15 @@
-//! SQLite persistence through sqlx: users and their tokens, runs, rooms, suites, the run event log,
-//! the audit log and live settings.
+//! Persistence through sqlx: users and their tokens, runs, rooms, suites, the run event log, the audit
+//! log and live settings; in an embedded SQLite file (one node), or in PostgreSQL (a cluster).
 //!
-//! Owns the schema (the `migrations/` folder, applied at start-up) and every SQL statement. Callers get
-//! plain Rust values; no other module writes SQL. Queries use the runtime API (no `DATABASE_URL` needed
-//! at compile time).
+//! Owns the schema (`migrations/sqlite` and `migrations/postgres`, applied at start-up) and every SQL
+//! statement. Callers get plain Rust values; no other module writes SQL. Queries use the runtime API
+//! through sqlx's `Any` driver, so one statement serves both databases: parameters are numbered
+//! (`$1`), integers are `BIGINT`, flags are 0/1 integers, and the few statements that differ (JSON
+//! functions) ask [`Backend`] for their dialect.
 
 mod audit;
 mod events;
+mod nodes;
 pub mod rooms;
 mod schedules;
 mod suites;
@@ -23,8 +26,9 @@ pub use users::UserRecord;
 use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    Row, SqlitePool,
+    any::{AnyPoolOptions, AnyRow},
+    sqlite::SqliteConnectOptions,
+    AnyPool, ConnectOptions, Executor, Row,
 };
 
 use crate::{
@@ -77,35 +81,98 @@ pub struct RunQuery {
     pub limit: u32,
 }
 
+/// Which database holds the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file: one node.
+    Sqlite,
+    /// A PostgreSQL server, shared by every node of a cluster.
+    Postgres,
+}
+
 /// Handle to the database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
+    /// This process's name among the nodes serving the database (new at every start): the runs it
+    /// executes carry it, and its heartbeat keeps them its own (see `nodes`).
+    node: std::sync::Arc<str>,
+    /// Set once this node left the list (the end of a drain): no more heartbeats.
+    left: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 pub type Result<T, E = sqlx::Error> = std::result::Result<T, E>;
 
 impl Store {
-    /// Opens (creating if needed) the database file and applies pending migrations.
+    /// Opens (creating if needed) an SQLite database file and applies pending migrations.
     pub async fn open(path: &Path) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str("sqlite://")?
+        let url = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
             .create_if_missing(true)
-            // WAL lets readers work while a run writes; NORMAL sync is durable across process
-            // crashes in WAL mode (only an OS crash can lose the last transactions).
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .map_err(|e| sqlx::Error::Migrate(Box::new(e)))?;
-        Ok(Self { pool })
+            .to_url_lossy();
+        Self::connect(url.as_str()).await
+    }
+
+    /// Connects to `postgres://…` or `sqlite://…` and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(sqlx::Error::Configuration(
+                "the database URL must start with postgres:// or sqlite://".into(),
+            ));
+        };
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL lets readers work while a run writes; NORMAL sync is durable across
+                            // process crashes in WAL mode (only an OS crash can lose the last
+                            // transactions).
+                            for pragma in [
+                                "PRAGMA journal_mode = WAL",
+                                "PRAGMA synchronous = NORMAL",
+                                "PRAGMA busy_timeout = 5000",
+                                "PRAGMA foreign_keys = ON",
+                            ] {
+                                conn.execute(pragma).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?
+            }
+        };
+        let migrated = match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await,
+        };
+        migrated.map_err(|e| sqlx::Error::Migrate(Box::new(e)))?;
+        Ok(Self {
+            pool,
+            backend,
+            node: uuid::Uuid::new_v4().simple().to_string().into(),
+            left: Default::default(),
+        })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Inserts a run's row. With a schedule fire, claims the fire in the same transaction and inserts
@@ -114,7 +181,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         if let Some(claim) = run.schedule {
             let claimed = sqlx::query(
-                "UPDATE schedules SET next_at = ?, last_error = NULL WHERE id = ? AND next_at = ?",
+                "UPDATE schedules SET next_at = $1, last_error = NULL WHERE id = $2 AND next_at = $3",
             )
             .bind(claim.next_at as i64)
             .bind(claim.schedule_id)
@@ -128,7 +195,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO runs (id, user_id, room, test_key, name, status, created_at, snapshot, options, \
              suite_id, suite_version, suite_text, environment, cost, variables, schedule_id, \
-             scheduled_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             scheduled_for, node) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         )
         .bind(run.id)
         .bind(run.user_id)
@@ -151,6 +219,7 @@ impl Store {
         )
         .bind(run.schedule.map(|c| c.schedule_id))
         .bind(run.schedule.map(|c| c.due_at as i64))
+        .bind(&*self.node)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -159,7 +228,7 @@ impl Store {
 
     /// Saves a run's latest state.
     pub async fn save_snapshot(&self, snapshot: &RunSnapshot) -> Result<()> {
-        sqlx::query("UPDATE runs SET status = ?, finished_at = ?, snapshot = ? WHERE id = ?")
+        sqlx::query("UPDATE runs SET status = $1, finished_at = $2, snapshot = $3 WHERE id = $4")
             .bind(snapshot.status.as_str())
             .bind(snapshot.finished_at.map(|t| t as i64))
             .bind(to_json(snapshot))
@@ -170,7 +239,7 @@ impl Store {
     }
 
     pub async fn run(&self, id: &str) -> Result<Option<RunRecord>> {
-        let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?"))
+        let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -181,27 +250,22 @@ impl Store {
     pub async fn recent_runs(&self, user_id: i64, q: &RunQuery) -> Result<Vec<RunRecord>> {
         let sql = format!(
             "SELECT {RUN_COLUMNS} FROM runs \
-             WHERE (user_id = ? OR room IN ( \
-                 SELECT r.name FROM rooms r JOIN room_members m ON m.room_id = r.id WHERE m.user_id = ?)) \
-             AND (? IS NULL OR status = ?) AND (? IS NULL OR suite_id = ?) \
-             AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?) \
-             ORDER BY created_at DESC LIMIT ?"
+             WHERE (user_id = $1 OR room IN ( \
+                 SELECT r.name FROM rooms r JOIN room_members m ON m.room_id = r.id WHERE m.user_id = $1)) \
+             AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR suite_id = $3) \
+             AND ($4 IS NULL OR created_at >= $4) AND ($5 IS NULL OR created_at < $5) \
+             ORDER BY created_at DESC LIMIT $6"
         );
         let status = q.status.map(RunStatus::as_str);
         let from = q.from_ms.map(|t| t as i64);
         let until = q.until_ms.map(|t| t as i64);
         let rows = sqlx::query(&sql)
             .bind(user_id)
-            .bind(user_id)
-            .bind(status)
             .bind(status)
             .bind(q.suite_id)
-            .bind(q.suite_id)
-            .bind(from)
             .bind(from)
             .bind(until)
-            .bind(until)
-            .bind(q.limit)
+            .bind(i64::from(q.limit))
             .fetch_all(&self.pool)
             .await?;
         rows.into_iter().map(run_from_row).collect()
@@ -216,7 +280,7 @@ impl Store {
     /// What the user's runs created since `since_ms` may cost, together.
     pub async fn cost_since(&self, user_id: i64, since_ms: u64) -> Result<u64> {
         let row = sqlx::query(
-            "SELECT COALESCE(SUM(cost), 0) AS spent FROM runs WHERE user_id = ? AND created_at >= ?",
+            "SELECT CAST(COALESCE(SUM(cost), 0) AS BIGINT) AS spent FROM runs WHERE user_id = $1 AND created_at >= $2",
         )
         .bind(user_id)
         .bind(since_ms as i64)
@@ -228,7 +292,7 @@ impl Store {
     /// Deletes finished runs created before `before_ms`, with their events. Returns how many.
     pub async fn purge_runs(&self, before_ms: u64) -> Result<u64> {
         let done = sqlx::query(
-            "DELETE FROM runs WHERE created_at < ? AND status NOT IN ('queued', 'running')",
+            "DELETE FROM runs WHERE created_at < $1 AND status NOT IN ('queued', 'running')",
         )
         .bind(before_ms as i64)
         .execute(&self.pool)
@@ -236,44 +300,39 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Closes runs that were queued or running when the server stopped: their state is rebuilt from
-    /// the event log, they are marked `interrupted`, and they get a new epoch, because events the old
-    /// process sent but did not store may have reached clients. Returns how many were closed.
-    pub async fn interrupt_unfinished_runs(&self) -> Result<u64> {
-        let rows =
-            sqlx::query("SELECT id, snapshot FROM runs WHERE status IN ('queued', 'running')")
-                .fetch_all(&self.pool)
-                .await?;
-        let now = now_ms();
-        for row in &rows {
-            let mut snap: RunSnapshot = from_json(row.get("snapshot"))?;
-            for event in self
-                .run_messages(&snap.test_id, &snap.epoch.clone())
-                .await?
-            {
-                snap.apply(&event);
-            }
-            let seq = snap.seq + 1;
-            let epoch = crate::protocol::event::new_epoch();
-            snap.apply(&ServerMessage::TestError {
-                test_id: snap.test_id.clone(),
-                seq,
-                epoch: epoch.clone(),
-                error: "the server stopped while this run was in progress".into(),
-                timestamp: now,
-            });
-            snap.status = RunStatus::Interrupted;
-            snap.epoch = epoch;
-            self.save_snapshot(&snap).await?;
+    /// Marks a run that was queued or running when its node stopped `interrupted`: its state is
+    /// rebuilt from the event log, and it gets a new epoch, because events the old process sent but
+    /// did not store may have reached clients.
+    async fn interrupt_run(&self, id: &str) -> Result<()> {
+        let Some(run) = self.run(id).await? else {
+            return Ok(());
+        };
+        let mut snap = run.snapshot;
+        for event in self
+            .run_messages(&snap.test_id, &snap.epoch.clone())
+            .await?
+        {
+            snap.apply(&event);
         }
-        Ok(rows.len() as u64)
+        let seq = snap.seq + 1;
+        let epoch = crate::protocol::event::new_epoch();
+        snap.apply(&ServerMessage::TestError {
+            test_id: snap.test_id.clone(),
+            seq,
+            epoch: epoch.clone(),
+            error: "the server stopped while this run was in progress".into(),
+            timestamp: now_ms(),
+        });
+        snap.status = RunStatus::Interrupted;
+        snap.epoch = epoch;
+        self.save_snapshot(&snap).await
     }
 }
 
 const RUN_COLUMNS: &str = "id, user_id, room, test_key, created_at, snapshot, options, \
      suite_id, suite_version, suite_text, environment, variables";
 
-fn run_from_row(row: sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
+fn run_from_row(row: AnyRow) -> Result<RunRecord> {
     let variables = match row.get::<Option<&str>, _>("variables") {
         Some(json) => from_json(json)?,
         None => Default::default(),

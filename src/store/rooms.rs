@@ -15,7 +15,7 @@ impl Store {
     pub async fn create_room(&self, name: &str, user_id: i64) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let created = sqlx::query(
-            "INSERT INTO rooms (name, created_by, created_at) VALUES (?, ?, ?) \
+            "INSERT INTO rooms (name, created_by, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT(name) DO NOTHING",
         )
         .bind(name)
@@ -27,7 +27,7 @@ impl Store {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO room_members (room_id, user_id, role) SELECT id, ?, 'admin' FROM rooms WHERE name = ?",
+            "INSERT INTO room_members (room_id, user_id, role) SELECT id, $1, 'admin' FROM rooms WHERE name = $2",
         )
         .bind(user_id)
         .bind(name)
@@ -40,8 +40,9 @@ impl Store {
     /// Adds a user to a room. Returns false if the room or the user does not exist.
     pub async fn add_member(&self, room: &str, username: &str) -> Result<bool> {
         let done = sqlx::query(
-            "INSERT OR IGNORE INTO room_members (room_id, user_id) \
-             SELECT r.id, u.id FROM rooms r, users u WHERE r.name = ? AND u.username = ?",
+            "INSERT INTO room_members (room_id, user_id) \
+             SELECT r.id, u.id FROM rooms r, users u WHERE r.name = $1 AND u.username = $2 \
+             ON CONFLICT DO NOTHING",
         )
         .bind(room)
         .bind(username)
@@ -68,7 +69,7 @@ impl Store {
     pub async fn is_member(&self, room: &str, user_id: i64) -> Result<bool> {
         let row = sqlx::query(
             "SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id \
-             WHERE r.name = ? AND m.user_id = ?",
+             WHERE r.name = $1 AND m.user_id = $2",
         )
         .bind(room)
         .bind(user_id)
@@ -80,7 +81,7 @@ impl Store {
     async fn is_member_by_name(&self, room: &str, username: &str) -> Result<bool> {
         let row = sqlx::query(
             "SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id \
-             JOIN users u ON u.id = m.user_id WHERE r.name = ? AND u.username = ?",
+             JOIN users u ON u.id = m.user_id WHERE r.name = $1 AND u.username = $2",
         )
         .bind(room)
         .bind(username)
@@ -93,7 +94,7 @@ impl Store {
     pub async fn rooms_of(&self, user_id: i64) -> Result<Vec<String>> {
         let rows = sqlx::query(
             "SELECT r.name FROM rooms r JOIN room_members m ON m.room_id = r.id \
-             WHERE m.user_id = ? ORDER BY r.name",
+             WHERE m.user_id = $1 ORDER BY r.name",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -105,7 +106,7 @@ impl Store {
     pub async fn room_role(&self, room: &str, user_id: i64) -> Result<Option<String>> {
         let row = sqlx::query(
             "SELECT m.role FROM room_members m JOIN rooms r ON r.id = m.room_id \
-             WHERE r.name = ? AND m.user_id = ?",
+             WHERE r.name = $1 AND m.user_id = $2",
         )
         .bind(room)
         .bind(user_id)
@@ -118,7 +119,7 @@ impl Store {
     pub async fn room_members(&self, room: &str) -> Result<Vec<RoomMember>> {
         let rows = sqlx::query(
             "SELECT u.username, m.role FROM room_members m JOIN rooms r ON r.id = m.room_id \
-             JOIN users u ON u.id = m.user_id WHERE r.name = ? ORDER BY m.role = 'admin' DESC, u.username",
+             JOIN users u ON u.id = m.user_id WHERE r.name = $1 ORDER BY m.role = 'admin' DESC, u.username",
         )
         .bind(room)
         .fetch_all(&self.pool)
@@ -135,8 +136,8 @@ impl Store {
     /// Sets a member's role in the room; returns whether they are a member.
     pub async fn set_room_role(&self, room: &str, username: &str, role: &str) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE room_members SET role = ? WHERE room_id = (SELECT id FROM rooms WHERE name = ?) \
-             AND user_id = (SELECT id FROM users WHERE username = ?)",
+            "UPDATE room_members SET role = $1 WHERE room_id = (SELECT id FROM rooms WHERE name = $2) \
+             AND user_id = (SELECT id FROM users WHERE username = $3)",
         )
         .bind(role)
         .bind(room)
@@ -149,8 +150,8 @@ impl Store {
     /// Removes a member; returns whether they were one.
     pub async fn remove_member(&self, room: &str, username: &str) -> Result<bool> {
         let done = sqlx::query(
-            "DELETE FROM room_members WHERE room_id = (SELECT id FROM rooms WHERE name = ?) \
-             AND user_id = (SELECT id FROM users WHERE username = ?)",
+            "DELETE FROM room_members WHERE room_id = (SELECT id FROM rooms WHERE name = $1) \
+             AND user_id = (SELECT id FROM users WHERE username = $2)",
         )
         .bind(room)
         .bind(username)
@@ -163,7 +164,7 @@ impl Store {
     pub async fn room_admins(&self, room: &str) -> Result<i64> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n FROM room_members m JOIN rooms r ON r.id = m.room_id \
-             WHERE r.name = ? AND m.role = 'admin'",
+             WHERE r.name = $1 AND m.role = 'admin'",
         )
         .bind(room)
         .fetch_one(&self.pool)

@@ -3,7 +3,7 @@
 //! the value the node read (in the transaction that inserts the run, see [`Store::insert_run`]), and a
 //! finished run's alert is claimed by setting `alert` only while it is NULL.
 
-use sqlx::{sqlite::SqliteRow, Row};
+use sqlx::{any::AnyRow, Row};
 
 use super::{Result, Store};
 use crate::{clock::now_ms, protocol::RunStatus};
@@ -63,7 +63,7 @@ const COLUMNS: &str =
      (SELECT r.id || ' ' || r.status FROM runs r WHERE r.schedule_id = sc.id \
       ORDER BY r.scheduled_for DESC LIMIT 1) AS last_run";
 
-fn record(r: &SqliteRow) -> ScheduleRecord {
+fn record(r: &AnyRow) -> ScheduleRecord {
     let last_run = r.get::<Option<String>, _>("last_run").and_then(|text| {
         let (id, status) = text.split_once(' ')?;
         Some((id.to_owned(), RunStatus::parse(status)?))
@@ -89,7 +89,7 @@ impl Store {
     pub async fn schedules_of(&self, user_id: i64) -> Result<Vec<ScheduleRecord>> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM schedules sc JOIN suites s ON s.id = sc.suite_id \
-             WHERE sc.user_id = ? ORDER BY s.name, sc.id"
+             WHERE sc.user_id = $1 ORDER BY s.name, sc.id"
         ))
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -100,7 +100,7 @@ impl Store {
     /// One schedule by id, whoever owns it.
     pub async fn schedule(&self, id: i64) -> Result<Option<ScheduleRecord>> {
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM schedules sc JOIN suites s ON s.id = sc.suite_id WHERE sc.id = ?"
+            "SELECT {COLUMNS} FROM schedules sc JOIN suites s ON s.id = sc.suite_id WHERE sc.id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -112,10 +112,10 @@ impl Store {
     pub async fn due_schedules(&self, now: u64, limit: u32) -> Result<Vec<ScheduleRecord>> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM schedules sc JOIN suites s ON s.id = sc.suite_id \
-             WHERE sc.enabled = 1 AND sc.next_at <= ? ORDER BY sc.next_at LIMIT ?"
+             WHERE sc.enabled = 1 AND sc.next_at <= $1 ORDER BY sc.next_at LIMIT $2"
         ))
         .bind(now as i64)
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(record).collect())
@@ -125,7 +125,7 @@ impl Store {
     pub async fn insert_schedule(&self, user_id: i64, row: &ScheduleRow<'_>) -> Result<i64> {
         let id = sqlx::query(
             "INSERT INTO schedules (suite_id, user_id, cron, timezone, environment, webhook_url, \
-             enabled, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             enabled, next_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(row.suite_id)
         .bind(user_id)
@@ -133,7 +133,7 @@ impl Store {
         .bind(row.timezone)
         .bind(row.environment)
         .bind(row.webhook_url.filter(|u| !u.is_empty()))
-        .bind(row.enabled)
+        .bind(i64::from(row.enabled))
         .bind(row.next_at as i64)
         .bind(now_ms() as i64)
         .fetch_one(&self.pool)
@@ -150,16 +150,16 @@ impl Store {
         row: &ScheduleRow<'_>,
     ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE schedules SET suite_id = ?1, cron = ?2, timezone = ?3, environment = ?4, \
-             webhook_url = CASE WHEN ?5 IS NULL THEN webhook_url WHEN ?5 = '' THEN NULL ELSE ?5 END, \
-             enabled = ?6, next_at = ?7, last_error = NULL WHERE id = ?8 AND user_id = ?9",
+            "UPDATE schedules SET suite_id = $1, cron = $2, timezone = $3, environment = $4, \
+             webhook_url = CASE WHEN $5 IS NULL THEN webhook_url WHEN $5 = '' THEN NULL ELSE $5 END, \
+             enabled = $6, next_at = $7, last_error = NULL WHERE id = $8 AND user_id = $9",
         )
         .bind(row.suite_id)
         .bind(row.cron)
         .bind(row.timezone)
         .bind(row.environment)
         .bind(row.webhook_url)
-        .bind(row.enabled)
+        .bind(i64::from(row.enabled))
         .bind(row.next_at as i64)
         .bind(id)
         .bind(user_id)
@@ -170,7 +170,7 @@ impl Store {
 
     /// Deletes the user's schedule `id` (its runs stay in the history); `false` if there was none.
     pub async fn delete_schedule(&self, user_id: i64, id: i64) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM schedules WHERE id = ? AND user_id = ?")
+        let done = sqlx::query("DELETE FROM schedules WHERE id = $1 AND user_id = $2")
             .bind(id)
             .bind(user_id)
             .execute(&self.pool)
@@ -182,7 +182,7 @@ impl Store {
     /// another node claimed it first.
     pub async fn skip_fire(&self, claim: FireClaim, why: &str) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE schedules SET next_at = ?, last_error = ? WHERE id = ? AND next_at = ?",
+            "UPDATE schedules SET next_at = $1, last_error = $2 WHERE id = $3 AND next_at = $4",
         )
         .bind(claim.next_at as i64)
         .bind(why)
@@ -196,7 +196,7 @@ impl Store {
     /// The runs a schedule started: id, the fire they belong to, status; in fire order.
     pub async fn fires_of(&self, schedule_id: i64) -> Result<Vec<(String, u64, RunStatus)>> {
         let rows = sqlx::query(
-            "SELECT id, scheduled_for, status FROM runs WHERE schedule_id = ? ORDER BY scheduled_for",
+            "SELECT id, scheduled_for, status FROM runs WHERE schedule_id = $1 ORDER BY scheduled_for",
         )
         .bind(schedule_id)
         .fetch_all(&self.pool)
@@ -212,7 +212,7 @@ impl Store {
 
     /// Records a problem with a schedule that is not about a fire (its webhook failed).
     pub async fn note_schedule_problem(&self, id: i64, why: &str) -> Result<()> {
-        sqlx::query("UPDATE schedules SET last_error = ? WHERE id = ?")
+        sqlx::query("UPDATE schedules SET last_error = $1 WHERE id = $2")
             .bind(why)
             .bind(id)
             .execute(&self.pool)
@@ -222,7 +222,7 @@ impl Store {
 
     /// Turns a schedule off, saying why (its pattern can no longer be read).
     pub async fn disable_schedule(&self, id: i64, why: &str) -> Result<()> {
-        sqlx::query("UPDATE schedules SET enabled = 0, last_error = ? WHERE id = ?")
+        sqlx::query("UPDATE schedules SET enabled = 0, last_error = $1 WHERE id = $2")
             .bind(why)
             .bind(id)
             .execute(&self.pool)
@@ -239,9 +239,9 @@ impl Store {
              AND r.status NOT IN ('queued', 'running') \
              AND NOT EXISTS (SELECT 1 FROM runs e WHERE e.schedule_id = r.schedule_id \
                  AND e.alert IS NULL AND e.scheduled_for < r.scheduled_for) \
-             ORDER BY r.scheduled_for LIMIT ?",
+             ORDER BY r.scheduled_for LIMIT $1",
         )
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -265,7 +265,7 @@ impl Store {
         before: u64,
     ) -> Result<Option<RunStatus>> {
         let status: Option<String> = sqlx::query_scalar(
-            "SELECT status FROM runs WHERE schedule_id = ? AND scheduled_for < ? \
+            "SELECT status FROM runs WHERE schedule_id = $1 AND scheduled_for < $2 \
              AND alert IS NOT NULL AND status IN ('completed', 'failed', 'interrupted') \
              ORDER BY scheduled_for DESC LIMIT 1",
         )
@@ -279,7 +279,7 @@ impl Store {
     /// Records what a run's outcome meant (`failed`, `recovered`, `none`); `false` when another
     /// node recorded it first (and calls the webhook).
     pub async fn claim_alert(&self, run_id: &str, alert: &str) -> Result<bool> {
-        let done = sqlx::query("UPDATE runs SET alert = ? WHERE id = ? AND alert IS NULL")
+        let done = sqlx::query("UPDATE runs SET alert = $1 WHERE id = $2 AND alert IS NULL")
             .bind(alert)
             .bind(run_id)
             .execute(&self.pool)

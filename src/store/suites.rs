@@ -2,33 +2,38 @@
 //! (the text is only ever saved after it validated, so every stored version is runnable). A suite can
 //! be shared into rooms: their members may read and run it, their admins save new versions too.
 
-use sqlx::{sqlite::SqliteRow, Row};
+use sqlx::{any::AnyRow, Row};
 
-use super::{Result, Store};
+use super::{Backend, Result, Store};
 use crate::{
     clock::now_ms,
     protocol::api::{SuiteInfo, SuiteVersionInfo},
 };
 
-/// `s` is visible to user `?1`: theirs, or shared into a room they are in.
-const VISIBLE: &str = "(s.user_id = ?1 OR EXISTS (SELECT 1 FROM suite_rooms sr \
-     JOIN room_members m ON m.room_id = sr.room_id WHERE sr.suite_id = s.id AND m.user_id = ?1))";
-/// `s` may be saved by user `?1`: theirs, or shared into a room they administer.
-const EDITABLE: &str = "(s.user_id = ?1 OR EXISTS (SELECT 1 FROM suite_rooms sr \
-     JOIN room_members m ON m.room_id = sr.room_id WHERE sr.suite_id = s.id AND m.user_id = ?1 \
+/// `s` is visible to user `$1`: theirs, or shared into a room they are in.
+const VISIBLE: &str = "(s.user_id = $1 OR EXISTS (SELECT 1 FROM suite_rooms sr \
+     JOIN room_members m ON m.room_id = sr.room_id WHERE sr.suite_id = s.id AND m.user_id = $1))";
+/// `s` may be saved by user `$1`: theirs, or shared into a room they administer.
+const EDITABLE: &str = "(s.user_id = $1 OR EXISTS (SELECT 1 FROM suite_rooms sr \
+     JOIN room_members m ON m.room_id = sr.room_id WHERE sr.suite_id = s.id AND m.user_id = $1 \
      AND m.role = 'admin'))";
 
-/// The columns [`info_from_row`] reads, for user `?1`.
-fn info_columns() -> String {
+/// The columns [`info_from_row`] reads, for user `$1`.
+fn info_columns(backend: Backend) -> String {
+    let concat = match backend {
+        Backend::Sqlite => "group_concat(r.name, ',')",
+        Backend::Postgres => "string_agg(r.name, ',')",
+    };
     format!(
-        "s.id, s.name, s.updated_at, u.username AS owner, {EDITABLE} AS editable, \
+        "s.id, s.name, s.updated_at, u.username AS owner, \
+         CASE WHEN {EDITABLE} THEN 1 ELSE 0 END AS editable, \
          (SELECT MAX(version) FROM suite_versions v WHERE v.suite_id = s.id) AS version, \
-         (SELECT group_concat(r.name, ',') FROM suite_rooms sr JOIN rooms r ON r.id = sr.room_id \
+         (SELECT {concat} FROM suite_rooms sr JOIN rooms r ON r.id = sr.room_id \
           WHERE sr.suite_id = s.id) AS rooms"
     )
 }
 
-fn info_from_row(r: &SqliteRow) -> SuiteInfo {
+fn info_from_row(r: &AnyRow) -> SuiteInfo {
     SuiteInfo {
         id: r.get("id"),
         name: r.get("name"),
@@ -58,7 +63,7 @@ impl Store {
         let id = match id {
             Some(id) => {
                 let updated = sqlx::query(&format!(
-                    "UPDATE suites AS s SET name = ?2, updated_at = ?3 WHERE s.id = ?4 AND {EDITABLE}"
+                    "UPDATE suites AS s SET name = $2, updated_at = $3 WHERE s.id = $4 AND {EDITABLE}"
                 ))
                 .bind(user_id)
                 .bind(name)
@@ -72,7 +77,7 @@ impl Store {
                 id
             }
             None => sqlx::query(
-                "INSERT INTO suites (user_id, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+                "INSERT INTO suites (user_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4) RETURNING id",
             )
             .bind(user_id)
             .bind(name)
@@ -84,7 +89,7 @@ impl Store {
         };
         let version: i64 = sqlx::query(
             "INSERT INTO suite_versions (suite_id, version, text, created_at) \
-             SELECT ?, COALESCE(MAX(version), 0) + 1, ?, ? FROM suite_versions WHERE suite_id = ? \
+             SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3 FROM suite_versions WHERE suite_id = $4 \
              RETURNING version",
         )
         .bind(id)
@@ -103,7 +108,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {} FROM suites s JOIN users u ON u.id = s.user_id WHERE {VISIBLE} \
              ORDER BY s.updated_at DESC",
-            info_columns()
+            info_columns(self.backend)
         ))
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -116,8 +121,8 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {} FROM suites s JOIN users u ON u.id = s.user_id \
              JOIN suite_rooms sr ON sr.suite_id = s.id JOIN rooms r ON r.id = sr.room_id \
-             WHERE r.name = ?2 ORDER BY s.name",
-            info_columns()
+             WHERE r.name = $2 ORDER BY s.name",
+            info_columns(self.backend)
         ))
         .bind(user_id)
         .bind(room)
@@ -129,7 +134,7 @@ impl Store {
     /// The id of the most recently saved suite called `name` that the user may see.
     pub async fn suite_id_by_name(&self, user_id: i64, name: &str) -> Result<Option<i64>> {
         let row = sqlx::query(&format!(
-            "SELECT s.id FROM suites s WHERE s.name = ?2 AND {VISIBLE} ORDER BY s.updated_at DESC LIMIT 1"
+            "SELECT s.id FROM suites s WHERE s.name = $2 AND {VISIBLE} ORDER BY s.updated_at DESC LIMIT 1"
         ))
         .bind(user_id)
         .bind(name)
@@ -147,8 +152,8 @@ impl Store {
         version: Option<i64>,
     ) -> Result<Option<(SuiteInfo, String, Vec<SuiteVersionInfo>)>> {
         let Some(head) = sqlx::query(&format!(
-            "SELECT {} FROM suites s JOIN users u ON u.id = s.user_id WHERE s.id = ?2 AND {VISIBLE}",
-            info_columns()
+            "SELECT {} FROM suites s JOIN users u ON u.id = s.user_id WHERE s.id = $2 AND {VISIBLE}",
+            info_columns(self.backend)
         ))
         .bind(user_id)
         .bind(id)
@@ -158,7 +163,7 @@ impl Store {
             return Ok(None);
         };
         let versions: Vec<SuiteVersionInfo> = sqlx::query(
-            "SELECT version, created_at FROM suite_versions WHERE suite_id = ? ORDER BY version DESC",
+            "SELECT version, created_at FROM suite_versions WHERE suite_id = $1 ORDER BY version DESC",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -173,7 +178,7 @@ impl Store {
             return Ok(None);
         };
         let Some(row) =
-            sqlx::query("SELECT text FROM suite_versions WHERE suite_id = ? AND version = ?")
+            sqlx::query("SELECT text FROM suite_versions WHERE suite_id = $1 AND version = $2")
                 .bind(id)
                 .bind(version)
                 .fetch_optional(&self.pool)
@@ -199,7 +204,7 @@ impl Store {
     ) -> Result<bool> {
         let allowed = sqlx::query(
             "SELECT r.id FROM suites s, rooms r JOIN room_members m ON m.room_id = r.id \
-             WHERE s.id = ? AND s.user_id = ? AND r.name = ? AND m.user_id = ?",
+             WHERE s.id = $1 AND s.user_id = $2 AND r.name = $3 AND m.user_id = $4",
         )
         .bind(suite_id)
         .bind(user_id)
@@ -211,7 +216,7 @@ impl Store {
             return Ok(false);
         };
         let sql = if shared {
-            "INSERT OR IGNORE INTO suite_rooms (suite_id, room_id) VALUES (?, ?)"
+            "INSERT INTO suite_rooms (suite_id, room_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
         } else {
             "DELETE FROM suite_rooms WHERE suite_id = ? AND room_id = ?"
         };

@@ -1,6 +1,6 @@
 //! Personal access tokens: a name, scopes, an expiry, and the SHA-256 of the secret (never the secret).
 
-use sqlx::{sqlite::SqliteRow, Row};
+use sqlx::{any::AnyRow, Row};
 
 use super::{Result, Store};
 use crate::clock::now_ms;
@@ -22,7 +22,7 @@ pub struct TokenRecord {
 const TOKEN_COLUMNS: &str =
     "id, user_id, name, scopes, created_at, expires_at, last_used_at, revoked_at";
 
-fn token_from_row(r: SqliteRow) -> TokenRecord {
+fn token_from_row(r: AnyRow) -> TokenRecord {
     let millis = |name: &str| r.get::<Option<i64>, _>(name).map(|t| t as u64);
     TokenRecord {
         id: r.get("id"),
@@ -47,7 +47,7 @@ impl Store {
     ) -> Result<i64> {
         let row = sqlx::query(
             "INSERT INTO api_tokens (user_id, name, secret_hash, scopes, created_at, expires_at) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(user_id)
         .bind(name)
@@ -63,7 +63,7 @@ impl Store {
     /// The token with this secret hash, revoked or expired ones included (the caller judges).
     pub async fn token_by_hash(&self, secret_hash: &str) -> Result<Option<TokenRecord>> {
         let row = sqlx::query(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE secret_hash = ?"
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE secret_hash = $1"
         ))
         .bind(secret_hash)
         .fetch_optional(&self.pool)
@@ -75,8 +75,8 @@ impl Store {
     pub async fn touch_token(&self, id: i64) -> Result<()> {
         let now = now_ms() as i64;
         sqlx::query(
-            "UPDATE api_tokens SET last_used_at = ? \
-             WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+            "UPDATE api_tokens SET last_used_at = $1 \
+             WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
         )
         .bind(now)
         .bind(id)
@@ -89,7 +89,7 @@ impl Store {
     /// The user's tokens, newest first.
     pub async fn tokens_of(&self, user_id: i64) -> Result<Vec<TokenRecord>> {
         let rows = sqlx::query(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = ? ORDER BY id DESC"
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id DESC"
         ))
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -100,7 +100,7 @@ impl Store {
     /// Revokes one of the user's tokens; returns whether one was revoked now.
     pub async fn revoke_token(&self, user_id: i64, id: i64) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
         )
         .bind(now_ms() as i64)
         .bind(id)

@@ -1,14 +1,14 @@
 //! Usage over time, for the usage page: per day, how many runs the user could see ended how; per
 //! stored suite and day, the 95th percentile of its response times. Aggregated here from the finished
-//! runs' rows; only the figures needed are read out of each snapshot (SQLite's `json_extract`), not
-//! the whole snapshot.
+//! runs' rows; only the figures needed are read out of each snapshot, not
+//! the whole snapshot, with the database's JSON functions.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use sqlx::Row;
 
-use super::{Result, Store};
+use super::{Backend, Result, Store};
 use crate::protocol::api::{SuiteTrend, Usage, UsageDay};
 
 /// At most this many runs are read for one answer (the newest).
@@ -23,18 +23,29 @@ struct StepTime {
 impl Store {
     /// The usage of the runs `user_id` may see (their own and their rooms'), from `since_ms` on.
     pub async fn usage(&self, user_id: i64, since_ms: u64) -> Result<Usage> {
-        let rows = sqlx::query(
+        // The two figures are read out of the snapshot's JSON in the database's own dialect.
+        let (load_p95, steps) = match self.backend {
+            Backend::Sqlite => (
+                "CAST(json_extract(r.snapshot, '$.load_summary.p95_ms') AS REAL)",
+                "CASE WHEN json_extract(r.snapshot, '$.load_summary') IS NULL \
+                 THEN json_extract(r.snapshot, '$.steps') END",
+            ),
+            Backend::Postgres => (
+                "CAST(CAST(r.snapshot AS jsonb) #>> '{load_summary,p95_ms}' AS DOUBLE PRECISION)",
+                "CASE WHEN CAST(r.snapshot AS jsonb) #>> '{load_summary}' IS NULL \
+                 THEN CAST(r.snapshot AS jsonb) #>> '{steps}' END",
+            ),
+        };
+        let rows = sqlx::query(&format!(
             "SELECT r.created_at, r.status, r.suite_id, s.name AS suite_name, \
-                    json_extract(r.snapshot, '$.load_summary.p95_ms') AS load_p95, \
-                    CASE WHEN json_extract(r.snapshot, '$.load_summary') IS NULL \
-                         THEN json_extract(r.snapshot, '$.steps') END AS steps \
+                    {load_p95} AS load_p95, {steps} AS steps \
              FROM runs r LEFT JOIN suites s ON s.id = r.suite_id \
-             WHERE (r.user_id = ?1 OR r.room IN ( \
+             WHERE (r.user_id = $1 OR r.room IN ( \
                  SELECT rm.name FROM rooms rm JOIN room_members m ON m.room_id = rm.id \
-                 WHERE m.user_id = ?1)) \
-             AND r.created_at >= ?2 AND r.status IN ('completed', 'failed', 'cancelled', 'interrupted') \
-             ORDER BY r.created_at DESC LIMIT ?3",
-        )
+                 WHERE m.user_id = $1)) \
+             AND r.created_at >= $2 AND r.status IN ('completed', 'failed', 'cancelled', 'interrupted') \
+             ORDER BY r.created_at DESC LIMIT $3"
+        ))
         .bind(user_id)
         .bind(since_ms as i64)
         .bind(MAX_RUNS)

@@ -1,7 +1,7 @@
 //! Accounts: name, password hash, role, whether disabled, and the token version that ends every
 //! session of the user when it is raised.
 
-use sqlx::{sqlite::SqliteRow, Row};
+use sqlx::{any::AnyRow, Row};
 
 use super::{Result, Store};
 use crate::{clock::now_ms, protocol::api::Role};
@@ -20,7 +20,7 @@ pub struct UserRecord {
 
 const USER_COLUMNS: &str = "id, username, password_hash, role, disabled, token_version, created_at";
 
-fn user_from_row(r: SqliteRow) -> UserRecord {
+fn user_from_row(r: AnyRow) -> UserRecord {
     UserRecord {
         id: r.get("id"),
         username: r.get("username"),
@@ -36,7 +36,7 @@ fn user_from_row(r: SqliteRow) -> UserRecord {
 impl Store {
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE username = ?"
+            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
         ))
         .bind(username)
         .fetch_optional(&self.pool)
@@ -45,7 +45,7 @@ impl Store {
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRecord>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -70,7 +70,7 @@ impl Store {
         role: Role,
     ) -> Result<Option<i64>> {
         let row = sqlx::query(
-            "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO users (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT(username) DO NOTHING RETURNING id",
         )
         .bind(username)
@@ -97,7 +97,7 @@ impl Store {
     /// Sets a new password hash and ends every session. Returns whether the user exists.
     pub async fn set_password(&self, id: i64, password_hash: &str) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE users SET password_hash = ?, token_version = token_version + 1 WHERE id = ?",
+            "UPDATE users SET password_hash = $1, token_version = token_version + 1 WHERE id = $2",
         )
         .bind(password_hash)
         .bind(id)
@@ -107,7 +107,7 @@ impl Store {
     }
 
     pub async fn set_role(&self, id: i64, role: Role) -> Result<bool> {
-        let done = sqlx::query("UPDATE users SET role = ? WHERE id = ?")
+        let done = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
             .bind(role.as_str())
             .bind(id)
             .execute(&self.pool)
@@ -118,11 +118,10 @@ impl Store {
     /// Disables (ending every session) or enables an account.
     pub async fn set_disabled(&self, id: i64, disabled: bool) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE users SET disabled = ?, \
-             token_version = token_version + CASE WHEN ? THEN 1 ELSE 0 END WHERE id = ?",
+            "UPDATE users SET disabled = $1, \
+             token_version = token_version + CASE WHEN $1 = 1 THEN 1 ELSE 0 END WHERE id = $2",
         )
-        .bind(disabled)
-        .bind(disabled)
+        .bind(i64::from(disabled))
         .bind(id)
         .execute(&self.pool)
         .await?;
@@ -132,7 +131,7 @@ impl Store {
     /// Ends every session of the user; returns the new token version.
     pub async fn bump_token_version(&self, id: i64) -> Result<Option<i64>> {
         let row = sqlx::query(
-            "UPDATE users SET token_version = token_version + 1 WHERE id = ? RETURNING token_version",
+            "UPDATE users SET token_version = token_version + 1 WHERE id = $1 RETURNING token_version",
         )
         .bind(id)
         .fetch_optional(&self.pool)

@@ -1,5 +1,6 @@
 //! The real binary killed with SIGKILL mid-run: nothing that was committed is lost, and the run that
-//! was cut off comes back as `interrupted`.
+//! was cut off comes back as `interrupted`, marked by the next start or by another node of the same
+//! database once the dead node's lease ran out, and never while the node lives.
 
 use std::{
     io::{BufRead, BufReader},
@@ -11,7 +12,12 @@ use std::{
 
 use livecheck::protocol::{RunSnapshot, RunStatus};
 
-use crate::helpers::{session_from, DEMO_PASSWORD, DEMO_USER, JWT_SECRET};
+use crate::helpers::{
+    session_from, spawn_app_with, test_postgres, DEMO_PASSWORD, DEMO_USER, JWT_SECRET,
+};
+
+/// The node lease of these tests' servers: a node not heard from for this long is taken for dead.
+const LEASE: Duration = Duration::from_secs(2);
 
 pub struct Server {
     pub child: Child,
@@ -19,9 +25,14 @@ pub struct Server {
 }
 
 /// Starts `target/…/livecheck` on a free port over `data`, in that folder (the binary needs no
-/// other file: the site is inside it); returns once it listens.
-pub fn start(data: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_livecheck"))
+/// other file: the site is inside it); returns once it listens. Its store is the one the test
+/// servers of `data` use (SQLite in it, or PostgreSQL).
+pub async fn start(data: &Path) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_livecheck"));
+    if let Some(url) = test_postgres(data).await {
+        command.env("LIVECHECK_DATABASE_URL", url);
+    }
+    let mut child = command
         .current_dir(data)
         .env_remove("LEPTOS_SITE_ROOT")
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
@@ -29,6 +40,7 @@ pub fn start(data: &Path) -> Server {
         .env("LIVECHECK_DRAIN_SECS", "2")
         .env("LIVECHECK_DRAIN_SPREAD_SECS", "1")
         .env("LIVECHECK_JWT_SECRET", JWT_SECRET)
+        .env("LIVECHECK_NODE_LEASE_SECS", LEASE.as_secs().to_string())
         // As `./run serve` asks: the demo account the test signs in with.
         .env("LIVECHECK_DEMO", "true")
         .env("RUST_LOG", "info")
@@ -115,7 +127,7 @@ async fn kill_9_loses_nothing_committed_and_marks_the_cut_off_run_interrupted() 
         .build()
         .unwrap();
 
-    let mut server = start(data.path());
+    let mut server = start(data.path()).await;
     let token = login(&http, server.addr).await;
     let done = call(
         &http,
@@ -148,7 +160,7 @@ async fn kill_9_loses_nothing_committed_and_marks_the_cut_off_run_interrupted() 
     server.child.kill().unwrap(); // SIGKILL: no shutdown code runs
     server.child.wait().unwrap();
 
-    let mut server = start(data.path());
+    let mut server = start(data.path()).await;
     let token = login(&http, server.addr).await;
     let after = call(
         &http,
@@ -160,15 +172,11 @@ async fn kill_9_loses_nothing_committed_and_marks_the_cut_off_run_interrupted() 
     .await;
     assert_eq!(after, done, "a finished run is exactly as it was");
 
-    let cut = call(
-        &http,
-        server.addr,
-        &token,
-        "run",
-        &[("test_id", &cut.test_id)],
-    )
+    // Marked once the killed process's lease ran out.
+    let cut = wait_for(&http, server.addr, &token, &cut.test_id, |r| {
+        r.status == RunStatus::Interrupted
+    })
     .await;
-    assert_eq!(cut.status, RunStatus::Interrupted);
     let durable = seen.steps.len() - 1;
     assert!(
         cut.steps.len() >= durable,
@@ -178,4 +186,49 @@ async fn kill_9_loses_nothing_committed_and_marks_the_cut_off_run_interrupted() 
     assert!(cut.steps.len() < 8);
     let _ = server.child.kill();
     let _ = server.child.wait();
+}
+
+#[tokio::test]
+async fn another_node_marks_the_run_of_a_killed_node_interrupted_after_its_lease_and_not_before() {
+    let data = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::new();
+    // Node A, a process of its own, runs a long run (8 steps, 1.5 s apart).
+    let mut a = start(data.path()).await;
+    let token = login(&http, a.addr).await;
+    let run = call(
+        &http,
+        a.addr,
+        &token,
+        "start_test",
+        &[("key", "demo"), ("delay_ms", "1500")],
+    )
+    .await;
+    wait_for(&http, a.addr, &token, &run.test_id, |r| !r.steps.is_empty()).await;
+
+    // Node B, on the same database, starts and sweeps: A is alive, so its run is left alone.
+    let dir = data.path().to_path_buf();
+    let b = spawn_app_with(move |c| {
+        c.data_dir = dir;
+        c.node_lease = LEASE;
+    })
+    .await;
+    tokio::time::sleep(LEASE * 2).await;
+    let status = |app: &crate::helpers::TestApp| {
+        let (store, id) = (app.state.store.clone(), run.test_id.clone());
+        async move { store.run(&id).await.unwrap().unwrap().snapshot.status }
+    };
+    assert_eq!(status(&b).await, RunStatus::Running, "a live node's run");
+
+    a.child.kill().unwrap(); // SIGKILL
+    a.child.wait().unwrap();
+    let killed = Instant::now();
+    while status(&b).await != RunStatus::Interrupted {
+        assert!(killed.elapsed() < LEASE * 5, "B never noticed that A died");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let after = b.state.store.run(&run.test_id).await.unwrap().unwrap();
+    assert_ne!(
+        after.snapshot.epoch, run.epoch,
+        "a new epoch: clients get a snapshot"
+    );
 }

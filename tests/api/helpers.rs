@@ -67,6 +67,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         ..Config::default()
     };
     configure(&mut config);
+    if config.database_url.is_none() {
+        config.database_url = test_postgres(&config.data_dir).await;
+    }
     let options = LeptosOptions::builder()
         .output_name("livecheck")
         .site_root(data.path().join("site").display().to_string())
@@ -92,6 +95,50 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         _data: data,
         shutdown: Some(tx),
     }
+}
+
+/// With `LIVECHECK_TEST_POSTGRES` set (`./run test` sets it for a second pass of these tests), the
+/// store lives in PostgreSQL: one database per data directory, created on first use, so servers that
+/// share a data directory (a restart, a second node) share the database too.
+pub async fn test_postgres(data_dir: &std::path::Path) -> Option<String> {
+    use sqlx::Connection;
+    let admin = std::env::var("LIVECHECK_TEST_POSTGRES").ok()?;
+    let name = format!(
+        "lc_{:016x}",
+        fnv1a(data_dir.display().to_string().as_bytes())
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to the test PostgreSQL");
+    match sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+    {
+        Ok(_) => {}
+        // Another server of the same test made it first.
+        Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("42P04" | "23505")) => {
+        }
+        Err(e) => panic!("create the test database {name}: {e}"),
+    }
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(base, _)| base);
+    Some(format!("{base}/{name}"))
+}
+
+/// The store the test servers with data directory `dir` use (SQLite in it, or its PostgreSQL database).
+pub async fn store_for(dir: &std::path::Path) -> livecheck::store::Store {
+    match test_postgres(dir).await {
+        Some(url) => livecheck::store::Store::connect(&url).await,
+        None => livecheck::store::Store::open(&dir.join("livecheck.db")).await,
+    }
+    .expect("open the test store")
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 impl TestApp {

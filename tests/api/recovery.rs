@@ -176,13 +176,12 @@ async fn a_finished_run_resumes_from_the_event_log_also_after_a_restart() {
 
 #[tokio::test]
 async fn a_run_cut_off_by_a_crash_is_marked_interrupted_with_a_new_epoch() {
-    use livecheck::store::Store;
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_path_buf();
     // What a crashed server leaves behind: a run row still `running`, with its events logged.
     let (run, _) = finished_run_in(&dir).await;
     let (run_id, old_epoch) = (run.test_id, run.epoch);
-    let store = Store::open(&dir.join("livecheck.db")).await.unwrap();
+    let store = store_for(&dir).await;
     let mut crashed = store.run(&run_id).await.unwrap().unwrap();
     crashed.snapshot.status = RunStatus::Running;
     crashed.snapshot.seq = 2;
@@ -191,16 +190,29 @@ async fn a_run_cut_off_by_a_crash_is_marked_interrupted_with_a_new_epoch() {
     store.save_snapshot(&crashed.snapshot).await.unwrap();
     drop(store);
 
-    let app = spawn_app_with(|c| c.data_dir = dir.clone()).await;
-    let after = app
-        .state
-        .store
-        .run(&run_id)
-        .await
-        .unwrap()
-        .unwrap()
-        .snapshot;
-    assert_eq!(after.status, RunStatus::Interrupted);
+    // The next start marks it (at once if the old process left the list of nodes as it stopped,
+    // else once its lease ran out).
+    let app = spawn_app_with(|c| {
+        c.data_dir = dir.clone();
+        c.node_lease = std::time::Duration::from_secs(2);
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let after = loop {
+        let snap = app
+            .state
+            .store
+            .run(&run_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .snapshot;
+        if snap.status == RunStatus::Interrupted {
+            break snap;
+        }
+        assert!(started.elapsed().as_secs() < 10, "never marked: {snap:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     assert_ne!(
         after.epoch, old_epoch,
         "a new epoch: old resume points must not match"

@@ -20,7 +20,7 @@ fn between<'a>(html: &'a str, before: &str, after: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn the_release_binary_serves_the_embedded_site_from_an_empty_folder_and_drains_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = start(dir.path());
+    let mut server = start(dir.path()).await;
     let base = format!("http://{}", server.addr);
     let http = reqwest::Client::new();
     let html = http

@@ -88,8 +88,13 @@ async fn the_first_admin_comes_from_the_environment() {
 #[tokio::test]
 async fn the_operator_cli_adds_lists_changes_and_disables_users() {
     let data = tempfile::tempdir().unwrap();
+    // The CLI works on the database the servers of this data directory use.
+    let database = test_postgres(data.path()).await;
     let cli = |args: &[&str], stdin: &str| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_livecheck"));
+        if let Some(url) = &database {
+            command.env("LIVECHECK_DATABASE_URL", url);
+        }
         command
             .arg("user")
             .args(args)

@@ -1,0 +1,54 @@
+# The database and broker a cluster test needs, from Debian's packages, started on loopback ports
+# with throw-away data folders and stopped at the end. Sourced by ./run (which defines `log` and
+# `ensure_debian_packages`):
+#
+#   start_postgres   sets POSTGRES_URL=postgres://livecheck@127.0.0.1:PORT/postgres
+#   stop_services    stops what was started and removes its data (also on exit, by a trap)
+#
+# Nothing here touches a PostgreSQL the machine may already run: its own cluster, its own port.
+
+SERVICE_DIRS=()
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Runs a command as the unprivileged `postgres` user when we are root (PostgreSQL refuses root).
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+postgres_bin() {
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+start_postgres() {
+  if [ -z "$(postgres_bin)" ]; then
+    log "installing PostgreSQL (Debian's package)"
+    apt-get install -y --no-install-recommends postgresql >/dev/null 2>&1 ||
+      { apt-get update >/dev/null && apt-get install -y --no-install-recommends postgresql >/dev/null; }
+  fi
+  local bin dir port
+  bin=$(postgres_bin)
+  dir=$(mktemp -d /tmp/livecheck-pg.XXXXXX)
+  SERVICE_DIRS+=("$dir")
+  [ "$(id -u)" = 0 ] && chown postgres "$dir"
+  port=$(free_port)
+  as_postgres "$bin/initdb" -D "$dir/data" -U livecheck --auth=trust -E UTF8 --no-sync >/dev/null
+  # Throw-away data: no fsync. Enough connections for every test server's pool at once.
+  as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o \
+    "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c max_connections=400" \
+    start >/dev/null
+  printf '%s\nas_postgres %q -D %q -m immediate stop\n' "$(declare -f as_postgres)" "$bin/pg_ctl" "$dir/data" >"$dir/stop"
+  POSTGRES_URL="postgres://livecheck@127.0.0.1:$port/postgres"
+  log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $dir)"
+}
+
+stop_services() {
+  local dir
+  for dir in "${SERVICE_DIRS[@]}"; do
+    [ -f "$dir/stop" ] && bash "$dir/stop" >/dev/null 2>&1 || true
+    rm -rf "$dir"
+  done
+  SERVICE_DIRS=()
+}
