@@ -3,6 +3,7 @@
 # `ensure_debian_packages`):
 #
 #   start_postgres   sets POSTGRES_URL=postgres://livecheck@127.0.0.1:PORT/postgres
+#   start_redis      sets REDIS_URL=redis://127.0.0.1:PORT
 #   stop_services    stops what was started and removes its data (also on exit, by a trap)
 #
 # Nothing here touches a PostgreSQL the machine may already run: its own cluster, its own port.
@@ -42,6 +43,21 @@ start_postgres() {
   printf '%s\nas_postgres %q -D %q -m immediate stop\n' "$(declare -f as_postgres)" "$bin/pg_ctl" "$dir/data" >"$dir/stop"
   POSTGRES_URL="postgres://livecheck@127.0.0.1:$port/postgres"
   log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $dir)"
+}
+
+start_redis() {
+  ensure_debian_packages redis-server
+  local dir port
+  dir=$(mktemp -d /tmp/livecheck-redis.XXXXXX)
+  SERVICE_DIRS+=("$dir")
+  port=$(free_port)
+  # Throw-away: no snapshots, no append-only file.
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
+    --daemonize yes --pidfile "$dir/pid" --logfile "$dir/log"
+  for _ in $(seq 50); do [ -s "$dir/pid" ] && break; sleep 0.1; done
+  printf 'kill %s\n' "$(cat "$dir/pid")" >"$dir/stop"
+  REDIS_URL="redis://127.0.0.1:$port"
+  log "Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) on 127.0.0.1:$port"
 }
 
 stop_services() {

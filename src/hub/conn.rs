@@ -27,7 +27,7 @@ use super::{
     outbox::{Item, Outbox},
     replay,
     writer::{write_loop, Signals},
-    Hub, RunDirectory, SocketSlot, Subscription, Visible,
+    Hub, RunAccess, RunDirectory, SocketSlot, Subscription, Visible,
 };
 use crate::{
     accounts::Accounts,
@@ -319,6 +319,35 @@ impl Session<'_> {
         };
         let resume_ref = resume.as_ref().map(|(s, e)| (*s, e.as_str()));
         let stored = match found {
+            // Unfinished and not here: another node of the cluster executes it; follow it.
+            Visible::Stored(run)
+                if !run.snapshot.status.is_finished()
+                    && self.conn.hub.broker().is_some()
+                    && self
+                        .conn
+                        .hub
+                        .join_remote(
+                            RunAccess {
+                                owner: run.user_id,
+                                room: run.room.clone(),
+                            },
+                            run.snapshot.clone(),
+                        )
+                        .await =>
+            {
+                match self
+                    .conn
+                    .hub
+                    .subscribe(self.id, &test_id, resume_ref, &self.outbox)
+                {
+                    Some(outcome) => {
+                        self.subscriptions.insert(test_id);
+                        count_recovery(outcome);
+                        return;
+                    }
+                    None => run,
+                }
+            }
             Visible::Stored(run) => run,
             Visible::Live => {
                 if let Some(outcome) =

@@ -17,6 +17,7 @@ pub mod conn;
 mod directory;
 pub mod limits;
 pub mod outbox;
+mod remote;
 mod replay;
 mod writer;
 
@@ -33,6 +34,7 @@ use axum::extract::ws::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    broker::Broker,
     clock::now_ms,
     protocol::{RunEvent, RunSnapshot, ServerMessage, TestId},
     store::EventLog,
@@ -80,6 +82,25 @@ struct Topic {
     /// The most recent events, oldest first, for replay.
     recent: VecDeque<(u64, Utf8Bytes)>,
     subscribers: HashMap<u64, Arc<Outbox>>,
+    /// Executed here, or on another node of the cluster (followed through the broker).
+    origin: Origin,
+}
+
+enum Origin {
+    Local,
+    /// Another node executes the run. Until `joined`, its live events wait in `pending` while the
+    /// history is read (see `remote`).
+    Remote {
+        joined: bool,
+        pending: Vec<Utf8Bytes>,
+    },
+}
+
+impl Topic {
+    /// Whether subscribers may be answered from it (a remote run being joined may not yet).
+    fn ready(&self) -> bool {
+        !matches!(self.origin, Origin::Remote { joined: false, .. })
+    }
 }
 
 #[derive(Default)]
@@ -107,6 +128,10 @@ struct Inner {
     settings: HubSettings,
     /// Where events go to be persisted; `None` in tests and benchmarks of the hub alone.
     log: Option<EventLog>,
+    /// The cluster's broker (Redis), when there is one.
+    broker: Option<Broker>,
+    /// Joins of remote runs, one at a time (they are rare: one per run and node).
+    joining: tokio::sync::Mutex<()>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -116,7 +141,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hub {
-    pub fn new(settings: HubSettings, log: Option<EventLog>) -> Self {
+    pub fn new(settings: HubSettings, log: Option<EventLog>, broker: Option<Broker>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 runs: Mutex::default(),
@@ -127,6 +152,8 @@ impl Hub {
                 next_connection_id: AtomicU64::new(0),
                 settings,
                 log,
+                broker,
+                joining: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -210,6 +237,7 @@ impl Hub {
                 snapshot,
                 recent: VecDeque::new(),
                 subscribers: HashMap::new(),
+                origin: Origin::Local,
             },
         );
     }
@@ -241,6 +269,9 @@ impl Hub {
         if let Some(log) = &self.inner.log {
             log.append(&topic.id, &topic.snapshot.epoch, seq, bytes.clone());
         }
+        if let Some(broker) = &self.inner.broker {
+            broker.publish(&topic.id, &topic.snapshot.epoch, seq, bytes.clone());
+        }
 
         let item = Item {
             bytes,
@@ -248,24 +279,7 @@ impl Hub {
             coalescable,
             published_at,
         };
-        let before = topic.subscribers.len();
-        topic
-            .subscribers
-            .retain(|_, outbox| match outbox.push(item.clone()) {
-                Pushed::Queued => true,
-                Pushed::Coalesced => {
-                    metrics::counter!("livecheck_ws_coalesced_total").increment(1);
-                    true
-                }
-                Pushed::Overflow | Pushed::Closed => false,
-            });
-        let delivered = topic.subscribers.len();
-        drop(runs);
-        metrics::counter!("livecheck_ws_messages_out_total", "type" => kind)
-            .increment(delivered as u64);
-        if before > delivered {
-            metrics::gauge!("livecheck_ws_subscriptions").decrement((before - delivered) as f64);
-        }
+        fan_out(topic, &item, kind);
         true
     }
 
@@ -273,6 +287,7 @@ impl Hub {
     pub fn live_snapshot(&self, test_id: &str) -> Option<RunSnapshot> {
         lock(&self.inner.runs)
             .get(test_id)
+            .filter(|t| t.ready())
             .map(|t| t.snapshot.clone())
     }
 
@@ -280,7 +295,15 @@ impl Hub {
     pub fn access(&self, test_id: &str) -> Option<RunAccess> {
         lock(&self.inner.runs)
             .get(test_id)
+            .filter(|t| t.ready())
             .map(|t| t.access.clone())
+    }
+
+    /// Whether this node executes the run (as opposed to following it for another node).
+    pub fn is_local(&self, test_id: &str) -> bool {
+        lock(&self.inner.runs)
+            .get(test_id)
+            .is_some_and(|t| matches!(t.origin, Origin::Local))
     }
 
     /// Forgets a finished run once its final state and events are stored; later subscribers read it
@@ -303,7 +326,7 @@ impl Hub {
         outbox: &Arc<Outbox>,
     ) -> Option<Subscription> {
         let mut runs = lock(&self.inner.runs);
-        let topic = runs.get_mut(test_id)?;
+        let topic = runs.get_mut(test_id).filter(|t| t.ready())?;
         let snap = &topic.snapshot;
         let missed = replay::resumable(snap, resume).map(|since| {
             topic
@@ -325,10 +348,20 @@ impl Hub {
     }
 
     pub fn unsubscribe(&self, connection_id: u64, test_id: &str) {
-        if let Some(topic) = lock(&self.inner.runs).get_mut(test_id) {
-            if topic.subscribers.remove(&connection_id).is_some() {
-                metrics::gauge!("livecheck_ws_subscriptions").decrement(1.0);
-            }
+        let mut runs = lock(&self.inner.runs);
+        let Some(topic) = runs.get_mut(test_id) else {
+            return;
+        };
+        if topic.subscribers.remove(&connection_id).is_some() {
+            metrics::gauge!("livecheck_ws_subscriptions").decrement(1.0);
+        }
+        // Nobody here follows another node's run any more: stop hearing it.
+        if topic.subscribers.is_empty()
+            && matches!(topic.origin, Origin::Remote { joined: true, .. })
+        {
+            runs.remove(test_id);
+            drop(runs);
+            self.unfollow(test_id);
         }
     }
 
@@ -357,7 +390,11 @@ impl Hub {
         };
         let runs = lock(&self.inner.runs)
             .values()
-            .filter(|t| t.access.room.as_deref() == Some(room) && !t.snapshot.status.is_finished())
+            .filter(|t| {
+                t.ready()
+                    && t.access.room.as_deref() == Some(room)
+                    && !t.snapshot.status.is_finished()
+            })
             .map(|t| t.snapshot.test_id.clone())
             .collect();
         (online, runs)
@@ -378,9 +415,18 @@ impl Hub {
         was_in
     }
 
-    /// Tells everyone in a room about a message (a run started there).
+    /// Tells everyone in a room about a message (a run started there), on every node.
     pub fn room_broadcast(&self, room: &str, msg: &ServerMessage) {
-        let item = Item::control(encode(msg));
+        let bytes = encode(msg);
+        if let Some(broker) = &self.inner.broker {
+            broker.room_broadcast(room, &bytes);
+        }
+        self.room_broadcast_here(room, bytes);
+    }
+
+    /// Tells the room's members connected to this node.
+    pub fn room_broadcast_here(&self, room: &str, bytes: Utf8Bytes) {
+        let item = Item::control(bytes);
         if let Some(r) = lock(&self.inner.rooms).get_mut(room) {
             r.members.retain(|_, outbox| {
                 !matches!(outbox.push(item.clone()), Pushed::Overflow | Pushed::Closed)
@@ -424,6 +470,28 @@ impl Drop for SocketSlot {
                 sockets.remove(&self.user);
             }
         }
+    }
+}
+
+/// Queues an event on every subscriber of the run; a subscriber whose outbox overflowed or closed
+/// is dropped (its connection closes itself).
+fn fan_out(topic: &mut Topic, item: &Item, kind: &'static str) {
+    let before = topic.subscribers.len();
+    topic
+        .subscribers
+        .retain(|_, outbox| match outbox.push(item.clone()) {
+            Pushed::Queued => true,
+            Pushed::Coalesced => {
+                metrics::counter!("livecheck_ws_coalesced_total").increment(1);
+                true
+            }
+            Pushed::Overflow | Pushed::Closed => false,
+        });
+    let delivered = topic.subscribers.len();
+    metrics::counter!("livecheck_ws_messages_out_total", "type" => kind)
+        .increment(delivered as u64);
+    if before > delivered {
+        metrics::gauge!("livecheck_ws_subscriptions").decrement((before - delivered) as f64);
     }
 }
 

@@ -31,6 +31,7 @@ fn hub_with_run(buffer: usize) -> Hub {
             replay_buffer: buffer,
         },
         None,
+        None,
     );
     hub.open_run(
         RunAccess {

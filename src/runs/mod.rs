@@ -361,24 +361,48 @@ impl Runs {
         }
     }
 
-    /// Cancels a run in progress (see [`Runs::may_control`] for who may).
+    /// Cancels a run in progress (see [`Runs::may_control`] for who may), on whichever node of the
+    /// cluster executes it.
     pub async fn cancel(&self, user: &AuthUser, test_id: &str) -> Result<(), RunError> {
-        let Some(Visible::Live) = self.find_visible(user, test_id).await? else {
-            return Err(RunError::UnknownRun);
+        let access = match self.find_visible(user, test_id).await? {
+            Some(Visible::Live) => self.hub.access(test_id).ok_or(RunError::UnknownRun)?,
+            // Another node's run this node does not follow.
+            Some(Visible::Stored(run))
+                if self.hub.broker().is_some() && !run.snapshot.status.is_finished() =>
+            {
+                RunAccess {
+                    owner: run.user_id,
+                    room: run.room,
+                }
+            }
+            _ => return Err(RunError::UnknownRun),
         };
-        let access = self.hub.access(test_id).ok_or(RunError::UnknownRun)?;
         if !self
             .may_control(user, access.owner, access.room.as_deref())
             .await?
         {
             return Err(RunError::Forbidden);
         }
-        match self.active_runs().get(test_id) {
-            Some(token) => {
-                token.cancel();
+        if self.cancel_here(test_id) {
+            return Ok(());
+        }
+        match self.hub.broker() {
+            Some(broker) => {
+                broker.cancel(test_id);
                 Ok(())
             }
             None => Err(RunError::UnknownRun),
+        }
+    }
+
+    /// Cancels the run if this node executes it (the right was checked where it was asked for).
+    pub fn cancel_here(&self, test_id: &str) -> bool {
+        match self.active_runs().get(test_id) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
         }
     }
 

@@ -28,6 +28,7 @@
 //! | `LIVECHECK_TLS_CERT` / `LIVECHECK_TLS_KEY` | (none) | PEM certificate chain and private key: serve HTTPS (HTTP/2 and 1.1) and make the cookie `Secure` |
 //! | `LIVECHECK_DRAIN_SECS` | `30` | on SIGTERM, how long runs in progress may go on before the sockets close |
 //! | `LIVECHECK_DRAIN_SPREAD_SECS` | `5` | the sockets close (1012) in batches spread over this time |
+//! | `LIVECHECK_REDIS_URL` | (none) | `redis://host:6379`: the nodes sharing it (and one database) form a cluster — a client on any node watches any run live, resumes on any node, cancels from any node, and hears every room |
 //! | `LIVECHECK_NODE_LEASE_SECS` | `20` | a node sends a heartbeat every quarter of this; the runs of a node not heard from for this long are marked `interrupted` by another (or by its own next start) |
 //! | `LIVECHECK_SCHEDULE_MIN_SECS` | `60` | the shortest time between two fires of one schedule (a cron pattern may have a seconds field) |
 
@@ -46,6 +47,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `LIVECHECK_DATABASE_URL`: PostgreSQL instead of the SQLite file in the data directory.
     pub database_url: Option<String>,
+    /// `LIVECHECK_REDIS_URL`: the cluster's broker; runs, rooms and cancels reach every node.
+    pub redis_url: Option<String>,
     /// `LEPTOS_SITE_ROOT` is set: the site comes from that folder, not from inside the binary.
     pub site_from_disk: bool,
     pub jwt_secret: Option<String>,
@@ -148,6 +151,7 @@ impl Default for Config {
         Self {
             data_dir: PathBuf::from("data"),
             database_url: None,
+            redis_url: None,
             site_from_disk: false,
             jwt_secret: None,
             token_ttl_secs: 12 * 3600,
@@ -236,6 +240,9 @@ impl Config {
                 .map(PathBuf::from)
                 .unwrap_or(d.data_dir),
             database_url: std::env::var("LIVECHECK_DATABASE_URL")
+                .ok()
+                .filter(|url| !url.is_empty()),
+            redis_url: std::env::var("LIVECHECK_REDIS_URL")
                 .ok()
                 .filter(|url| !url.is_empty()),
             site_from_disk: std::env::var_os("LEPTOS_SITE_ROOT").is_some(),

@@ -14,6 +14,7 @@
 //!   `assets`: the site embedded in the binary; `health`: `/healthz` and `/readyz`.
 
 mod assets;
+mod cluster;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -49,6 +50,7 @@ use crate::{
     api::ApiState,
     app::{shell, App},
     auth::Keys,
+    broker::{Broker, BrokerSettings},
     engine::Engines,
     hub::Hub,
     runs::Runs,
@@ -117,7 +119,15 @@ pub async fn build_state(
     if config.metrics {
         metrics::install();
     }
-    let hub = Hub::new(config.hub.clone(), Some(EventLog::spawn(&store)));
+    let (broker, incoming) = match &config.redis_url {
+        Some(url) => {
+            let (broker, incoming) =
+                Broker::connect(url, store.node_id(), BrokerSettings::default()).await?;
+            (Some(broker), Some(incoming))
+        }
+        None => (None, None),
+    };
+    let hub = Hub::new(config.hub.clone(), Some(EventLog::spawn(&store)), broker);
     // A wildcard bind address is not something to connect to; the demo target is always on loopback.
     let target = if addr.ip().is_unspecified() {
         SocketAddr::from(([127, 0, 0, 1], addr.port()))
@@ -132,6 +142,9 @@ pub async fn build_state(
         format!("http://{target}"),
         config.run_policy(),
     );
+    if let Some(incoming) = incoming {
+        cluster::spawn_dispatch(incoming, hub.clone(), runs.clone());
+    }
     let draining = Arc::new(AtomicBool::new(false));
     let base_url = match &config.public_url {
         Some(public) => format!(

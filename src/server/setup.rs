@@ -27,6 +27,8 @@ pub enum StartError {
     Io(#[from] io::Error),
     #[error("TLS: {0}")]
     Tls(String),
+    #[error("Redis: {0}")]
+    Redis(#[from] redis::RedisError),
 }
 
 /// Opens the database the configuration names: PostgreSQL at `LIVECHECK_DATABASE_URL`, else the

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on 127.0.0.1:0 with a fresh database, driven by real clients
 //! (reqwest for server functions, tokio-tungstenite for the WebSocket).
 
+mod cluster;
 mod crash;
 mod fuzz;
 mod headless;

@@ -1,0 +1,422 @@
+//! The cluster's message broker: Redis, through redis-rs. Off unless `LIVECHECK_REDIS_URL` is set.
+//!
+//! After Centrifugo's Redis engine (read, not copied), per run:
+//! - a stream `lc:{run:ID}:s` of its events (entry id `SEQ-0`, field `b` = the bytes as sent),
+//!   trimmed to about [`BrokerSettings::stream_len`] entries;
+//! - a meta hash `lc:{run:ID}:m` with the run's `epoch` and `top` (the highest `seq` stored);
+//! - a pub/sub channel `lc:{run:ID}` carrying each event's bytes.
+//!
+//! One Lua script per event checks its `seq` against `top` (a repeated or stale event is dropped),
+//! moves `top`, appends to the stream and publishes, atomically: whatever node reads the stream and
+//! the channel sees the same numbering. Events are numbered by the node that executes the run (one
+//! writer per run; see the hub), so publishing never waits on Redis; the script makes that numbering
+//! the cluster's. A new epoch (a run marked interrupted and rebuilt) starts the stream over.
+//!
+//! Other channels: `lc:control` (cancel a run, whichever node executes it) and `lc:rooms` (room
+//! broadcasts), each message tagged with the node it came from. The `{…}` hash tags keep a run's keys
+//! in one slot of a Redis Cluster (docs/deploy.md has the plan).
+//!
+//! Publishing goes through one task with a bounded queue: the caller never waits, events of one run
+//! reach Redis in the order they were made (one multiplexed connection, commands sent in order), and
+//! an event that does not fit is dropped and counted; a node that follows the run then finds a gap in
+//! the stream and answers with a snapshot, never a partial replay. The subscriber connection is its
+//! own (pub/sub blocks a connection); when it drops, the reader reconnects, subscribes again and
+//! reports [`Incoming::Reconnected`] so that the hub fills what it missed from the streams.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::extract::ws::Utf8Bytes;
+use futures::StreamExt;
+use redis::{aio::ConnectionManager, AsyncCommands, RedisResult};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{info, warn};
+
+/// What the broker keeps per run.
+#[derive(Debug, Clone)]
+pub struct BrokerSettings {
+    /// Events kept in a run's stream (about: trimmed with `MAXLEN ~`).
+    pub stream_len: usize,
+    /// How long a run's stream and meta live after its last event.
+    pub ttl: Duration,
+}
+
+impl Default for BrokerSettings {
+    fn default() -> Self {
+        Self {
+            stream_len: 10_000,
+            ttl: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// What other nodes sent this one.
+#[derive(Debug)]
+pub enum Incoming {
+    /// An event of a run this node follows, as its executing node sent it.
+    Event { run: String, bytes: Utf8Bytes },
+    /// Someone allowed to asked on another node to cancel this run.
+    Cancel { run: String },
+    /// A message for a room's members (e.g. a run started in it), from another node.
+    Room { room: String, bytes: Utf8Bytes },
+    /// The subscriber connection was lost and is back: events of followed runs may be missing.
+    Reconnected,
+}
+
+/// Events waiting to be sent to Redis before new ones are dropped.
+const QUEUE: usize = 65_536;
+/// Commands sent per round trip at most.
+const BATCH: usize = 512;
+const CONTROL: &str = "lc:control";
+const ROOMS: &str = "lc:rooms";
+
+/// `KEYS[1]` meta, `KEYS[2]` stream; `ARGV`: epoch, seq, bytes, stream length, channel, ttl (s).
+const PUBLISH_SCRIPT: &str = r"
+if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'top', 0)
+end
+local seq = tonumber(ARGV[2])
+if seq <= tonumber(redis.call('HGET', KEYS[1], 'top')) then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'top', seq)
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], seq .. '-0', 'b', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+redis.call('EXPIRE', KEYS[2], ARGV[6])
+redis.call('PUBLISH', ARGV[5], ARGV[3])
+return 1
+";
+
+enum Op {
+    Event {
+        run: Arc<str>,
+        epoch: String,
+        seq: u64,
+        bytes: Utf8Bytes,
+    },
+    Publish {
+        channel: &'static str,
+        payload: String,
+    },
+    Flush(oneshot::Sender<()>),
+}
+
+/// Cheap to clone; all clones share one set of connections.
+#[derive(Clone)]
+pub struct Broker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    node: Arc<str>,
+    conn: ConnectionManager,
+    ops: mpsc::Sender<Op>,
+    subscriber: Arc<Subscriber>,
+}
+
+/// The pub/sub side: the sink of the current subscriber connection, and what it must subscribe to
+/// again after a reconnect.
+struct Subscriber {
+    sink: Mutex<redis::aio::PubSubSink>,
+    followed: Mutex<HashSet<String>>,
+}
+
+fn run_channel(run: &str) -> String {
+    format!("lc:{{run:{run}}}")
+}
+
+fn meta_key(run: &str) -> String {
+    format!("lc:{{run:{run}}}:m")
+}
+
+fn stream_key(run: &str) -> String {
+    format!("lc:{{run:{run}}}:s")
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Broker {
+    /// Connects (commands and pub/sub) and starts the publishing and reading tasks. `node` tags what
+    /// this node sends, so it ignores its own room broadcasts.
+    pub async fn connect(
+        url: &str,
+        node: &str,
+        settings: BrokerSettings,
+    ) -> RedisResult<(Self, mpsc::Receiver<Incoming>)> {
+        let client = redis::Client::open(url)?;
+        let conn = client.get_connection_manager().await?;
+        let (sink, stream) = subscribe_base(&client).await?;
+        let subscriber = Arc::new(Subscriber {
+            sink: Mutex::new(sink),
+            followed: Mutex::default(),
+        });
+        let node: Arc<str> = Arc::from(node);
+        let (ops, ops_rx) = mpsc::channel(QUEUE);
+        let (incoming, incoming_rx) = mpsc::channel(QUEUE);
+        tokio::spawn(publish_loop(conn.clone(), ops_rx, settings));
+        tokio::spawn(read_loop(
+            client,
+            stream,
+            subscriber.clone(),
+            node.clone(),
+            incoming,
+        ));
+        Ok((
+            Self {
+                inner: Arc::new(Inner {
+                    node,
+                    conn,
+                    ops,
+                    subscriber,
+                }),
+            },
+            incoming_rx,
+        ))
+    }
+
+    /// Stores and fans out one event of a run this node executes. Never waits.
+    pub fn publish(&self, run: &Arc<str>, epoch: &str, seq: u64, bytes: Utf8Bytes) {
+        let op = Op::Event {
+            run: run.clone(),
+            epoch: epoch.to_owned(),
+            seq,
+            bytes,
+        };
+        if self.inner.ops.try_send(op).is_err() {
+            metrics::counter!("livecheck_broker_dropped_total").increment(1);
+        }
+    }
+
+    /// Asks every node to cancel `run` (the one executing it does). The caller checked the right.
+    pub fn cancel(&self, run: &str) {
+        self.send(CONTROL, format!("{}\ncancel\n{run}", self.inner.node));
+    }
+
+    /// Sends a room message to the room's members on the other nodes.
+    pub fn room_broadcast(&self, room: &str, bytes: &Utf8Bytes) {
+        self.send(
+            ROOMS,
+            format!("{}\n{room}\n{}", self.inner.node, bytes.as_str()),
+        );
+    }
+
+    fn send(&self, channel: &'static str, payload: String) {
+        if self
+            .inner
+            .ops
+            .try_send(Op::Publish { channel, payload })
+            .is_err()
+        {
+            metrics::counter!("livecheck_broker_dropped_total").increment(1);
+        }
+    }
+
+    /// Waits until everything queued so far reached Redis (at most a few seconds).
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.inner.ops.send(Op::Flush(done)).await.is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), wait).await;
+        }
+    }
+
+    /// Starts receiving a run's live events (as [`Incoming::Event`]); returns once Redis confirmed
+    /// the subscription, so a history read after it misses nothing.
+    pub async fn follow(&self, run: &str) -> RedisResult<()> {
+        let subscriber = &self.inner.subscriber;
+        lock(&subscriber.followed).insert(run.to_owned());
+        let mut sink = lock(&subscriber.sink).clone();
+        sink.subscribe(run_channel(run)).await
+    }
+
+    /// Stops receiving a run's events.
+    pub async fn unfollow(&self, run: &str) {
+        let subscriber = &self.inner.subscriber;
+        lock(&subscriber.followed).remove(run);
+        let mut sink = lock(&subscriber.sink).clone();
+        if let Err(e) = sink.unsubscribe(run_channel(run)).await {
+            warn!(error = %e, run, "could not unsubscribe from a run's channel");
+        }
+    }
+
+    /// The run's epoch in Redis and its stored events after `seq` `after`, in order, as
+    /// `(seq, bytes)`. `None` when Redis has nothing of the run (never had, expired or lost).
+    pub async fn history(
+        &self,
+        run: &str,
+        after: u64,
+    ) -> RedisResult<Option<(String, Vec<(u64, Utf8Bytes)>)>> {
+        let mut conn = self.inner.conn.clone();
+        let (epoch, range): (Option<String>, redis::streams::StreamRangeReply) = redis::pipe()
+            .atomic()
+            .hget(meta_key(run), "epoch")
+            .cmd("XRANGE")
+            .arg(stream_key(run))
+            .arg(after + 1)
+            .arg("+")
+            .query_async(&mut conn)
+            .await?;
+        let Some(epoch) = epoch else {
+            return Ok(None);
+        };
+        let events = range
+            .ids
+            .iter()
+            .filter_map(|entry| {
+                let seq = entry.id.split('-').next()?.parse().ok()?;
+                let bytes: String = entry.get("b")?;
+                Some((seq, Utf8Bytes::from(bytes)))
+            })
+            .collect();
+        Ok(Some((epoch, events)))
+    }
+
+    /// Whether Redis answers.
+    pub async fn ping(&self) -> RedisResult<()> {
+        let mut conn = self.inner.conn.clone();
+        redis::cmd("PING").query_async::<()>(&mut conn).await
+    }
+}
+
+/// A new subscriber connection, subscribed to the channels every node hears.
+async fn subscribe_base(
+    client: &redis::Client,
+) -> RedisResult<(redis::aio::PubSubSink, redis::aio::PubSubStream)> {
+    let (mut sink, stream) = client.get_async_pubsub().await?.split();
+    sink.subscribe(&[CONTROL, ROOMS]).await?;
+    Ok((sink, stream))
+}
+
+async fn publish_loop(
+    conn: ConnectionManager,
+    mut rx: mpsc::Receiver<Op>,
+    settings: BrokerSettings,
+) {
+    let script = redis::Script::new(PUBLISH_SCRIPT);
+    let ttl = settings.ttl.as_secs().max(1);
+    let mut batch = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
+        let mut flushes = Vec::new();
+        // Polled in order by join_all, so the commands leave in the order they were queued.
+        let sends = batch.drain(..).filter_map(|op| {
+            let mut conn = conn.clone();
+            match op {
+                Op::Flush(done) => {
+                    flushes.push(done);
+                    None
+                }
+                Op::Event {
+                    run,
+                    epoch,
+                    seq,
+                    bytes,
+                } => {
+                    let mut call = script.key(meta_key(&run));
+                    call.key(stream_key(&run))
+                        .arg(epoch)
+                        .arg(seq)
+                        .arg(bytes.as_str())
+                        .arg(settings.stream_len)
+                        .arg(run_channel(&run))
+                        .arg(ttl);
+                    Some(futures::future::Either::Left(async move {
+                        call.invoke_async::<i64>(&mut conn).await.map(drop)
+                    }))
+                }
+                Op::Publish { channel, payload } => {
+                    Some(futures::future::Either::Right(async move {
+                        conn.publish::<_, _, i64>(channel, payload).await.map(drop)
+                    }))
+                }
+            }
+        });
+        let sends: Vec<_> = sends.collect();
+        for result in futures::future::join_all(sends).await {
+            if let Err(e) = result {
+                metrics::counter!("livecheck_broker_dropped_total").increment(1);
+                warn!(error = %e, "could not publish to Redis");
+            }
+        }
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+}
+
+async fn read_loop(
+    client: redis::Client,
+    mut stream: redis::aio::PubSubStream,
+    subscriber: Arc<Subscriber>,
+    node: Arc<str>,
+    incoming: mpsc::Sender<Incoming>,
+) {
+    loop {
+        while let Some(msg) = stream.next().await {
+            let Some(message) = decode(&msg, &node) else {
+                continue;
+            };
+            if incoming.send(message).await.is_err() {
+                return; // the server is gone
+            }
+        }
+        warn!("lost the Redis subscriber connection; reconnecting");
+        let mut pause = Duration::from_millis(100);
+        stream = loop {
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(5));
+            let Ok((mut sink, stream)) = subscribe_base(&client).await else {
+                continue;
+            };
+            let followed: Vec<String> = lock(&subscriber.followed)
+                .iter()
+                .map(|run| run_channel(run))
+                .collect();
+            if !followed.is_empty() && sink.subscribe(&followed).await.is_err() {
+                continue;
+            }
+            *lock(&subscriber.sink) = sink;
+            break stream;
+        };
+        info!("Redis subscriber connection is back");
+        if incoming.send(Incoming::Reconnected).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// What a pub/sub message means; `None` for this node's own messages and anything unreadable.
+fn decode(msg: &redis::Msg, node: &str) -> Option<Incoming> {
+    let channel = msg.get_channel_name();
+    let payload = std::str::from_utf8(msg.get_payload_bytes()).ok()?;
+    if let Some(run) = channel
+        .strip_prefix("lc:{run:")
+        .and_then(|r| r.strip_suffix('}'))
+    {
+        return Some(Incoming::Event {
+            run: run.to_owned(),
+            bytes: Utf8Bytes::from(payload.to_owned()),
+        });
+    }
+    let (from, rest) = payload.split_once('\n')?;
+    match channel {
+        CONTROL => {
+            let run = rest.strip_prefix("cancel\n")?;
+            Some(Incoming::Cancel {
+                run: run.to_owned(),
+            })
+        }
+        ROOMS if from != node => {
+            let (room, bytes) = rest.split_once('\n')?;
+            Some(Incoming::Room {
+                room: room.to_owned(),
+                bytes: Utf8Bytes::from(bytes.to_owned()),
+            })
+        }
+        _ => None,
+    }
+}
