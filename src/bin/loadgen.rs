@@ -41,7 +41,10 @@ struct Args {
     clients: usize,
     rate: u32,
     seconds: u64,
-    pid: Option<u32>,
+    /// The server's process, or every process of a cluster (`--pid A,B,REDIS`): their CPU is summed.
+    pids: Vec<u32>,
+    /// Where the run is started (`--start-addr`; another node of a cluster), if not at `addr`.
+    start_addr: SocketAddr,
     concurrency: usize,
 }
 
@@ -74,11 +77,26 @@ fn parse_args() -> Result<Args, String> {
         clients: num("clients", "100")? as usize,
         rate: num("rate", "100")? as u32,
         seconds: num("seconds", "10")?.min(120),
-        pid: map
+        pids: map
             .get("pid")
-            .map(|p| p.parse())
+            .map(|p| {
+                p.split(',')
+                    .map(str::parse)
+                    .collect::<Result<Vec<u32>, _>>()
+            })
             .transpose()
-            .map_err(|e| format!("--pid: {e}"))?,
+            .map_err(|e| format!("--pid: {e}"))?
+            .unwrap_or_default(),
+        start_addr: match map.get("start-addr") {
+            Some(a) => {
+                let a: SocketAddr = a.parse().map_err(|e| format!("--start-addr: {e}"))?;
+                if !a.ip().is_loopback() {
+                    return Err("--start-addr must be a loopback address".into());
+                }
+                a
+            }
+            None => addr,
+        },
         concurrency: num("concurrency", "256")? as usize,
     })
 }
@@ -264,12 +282,12 @@ async fn fanout(args: &Args, token: &str) -> Result<(), String> {
         ));
     }
     let events = u64::from(args.rate) * args.seconds;
-    let test_id = start_run(args.addr, token, events, args.rate).await?;
+    let test_id = start_run(args.start_addr, token, events, args.rate).await?;
     let subscribe = Message::text(format!(
         r#"{{"type":"subscribe_test","test_id":"{test_id}"}}"#
     ));
     let tally = Arc::new(Tally::default());
-    let server_before = args.pid.map(cpu_ticks).transpose()?;
+    let server_before = servers_cpu(&args.pids)?;
     let own_before = cpu_ticks_of("self")?;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.seconds * 3 + 10);
@@ -290,9 +308,9 @@ async fn fanout(args: &Args, token: &str) -> Result<(), String> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let own = cpu_ticks_of("self")?.since(own_before);
-    let server = match (args.pid, server_before) {
-        (Some(pid), Some(before)) => Some(cpu_ticks(pid)?.since(before)),
-        _ => None,
+    let server = match server_before {
+        Some(before) => servers_cpu(&args.pids)?.map(|now| now.since(before)),
+        None => None,
     };
     let delivered = tally.delivered.load(Ordering::Relaxed);
     let expected = events * args.clients as u64;
@@ -360,8 +378,19 @@ impl Cpu {
     }
 }
 
-fn cpu_ticks(pid: u32) -> Result<Cpu, String> {
-    cpu_ticks_of(&pid.to_string())
+/// The CPU time of all the server processes together (none given: `None`).
+fn servers_cpu(pids: &[u32]) -> Result<Option<Cpu>, String> {
+    let mut sum: Option<Cpu> = None;
+    for pid in pids {
+        let cpu = cpu_ticks_of(&pid.to_string())?;
+        let s = sum.get_or_insert(Cpu {
+            user: 0.0,
+            system: 0.0,
+        });
+        s.user += cpu.user;
+        s.system += cpu.system;
+    }
+    Ok(sum)
 }
 
 /// utime and stime of `/proc/<who>/stat` (fields 14 and 15, in clock ticks of 1/100 s: Linux's
@@ -416,7 +445,7 @@ async fn burst(args: &Args, token: &str) -> Result<(), String> {
 
 /// Holds `clients` idle authenticated connections and reports the server's RSS per connection.
 async fn idle(args: &Args, token: &str) -> Result<(), String> {
-    let pid = args.pid.ok_or("idle needs --pid <server pid>")?;
+    let pid = *args.pids.first().ok_or("idle needs --pid <server pid>")?;
     let before = rss_kib(pid)?;
     let (sockets, _, errors) = connect_many(args.addr, token, args.clients, args.concurrency).await;
     // Let the server settle (allocator, lazy buffers) before reading its memory.

@@ -1,10 +1,10 @@
 //! The cluster's message broker: Redis, through redis-rs. Off unless `LIVECHECK_REDIS_URL` is set.
 //!
 //! After Centrifugo's Redis engine (read, not copied), per run:
-//! - a stream `lc:{run:ID}:s` of its events (entry id `SEQ-0`, field `b` = the bytes as sent),
+//! - a stream `PREFIX:{run:ID}:s` (the prefix is `lc` unless `LIVECHECK_REDIS_PREFIX` says otherwise) of its events (entry id `SEQ-0`, field `b` = the bytes as sent),
 //!   trimmed to about [`BrokerSettings::stream_len`] entries;
-//! - a meta hash `lc:{run:ID}:m` with the run's `epoch` and `top` (the highest `seq` stored);
-//! - a pub/sub channel `lc:{run:ID}` carrying each event's bytes.
+//! - a meta hash `PREFIX:{run:ID}:m` with the run's `epoch` and `top` (the highest `seq` stored);
+//! - a pub/sub channel `PREFIX:{run:ID}` carrying each event's bytes.
 //!
 //! One Lua script per event checks its `seq` against `top` (a repeated or stale event is dropped),
 //! moves `top`, appends to the stream and publishes, atomically: whatever node reads the stream and
@@ -12,8 +12,9 @@
 //! writer per run; see the hub), so publishing never waits on Redis; the script makes that numbering
 //! the cluster's. A new epoch (a run marked interrupted and rebuilt) starts the stream over.
 //!
-//! Other channels: `lc:control` (cancel a run, whichever node executes it) and `lc:rooms` (room
-//! broadcasts), each message tagged with the node it came from. The `{…}` hash tags keep a run's keys
+//! Other channels: `PREFIX:control` (cancel a run, whichever node executes it; a cluster slot freed) and
+//! `PREFIX:rooms` (room broadcasts), each message tagged with the node it came from. The run limits hold
+//! across the cluster through leased slots (see `slots`). The `{…}` hash tags keep a run's keys
 //! in one slot of a Redis Cluster (docs/deploy.md has the plan).
 //!
 //! Publishing goes through one task with a bounded queue: the caller never waits, events of one run
@@ -23,8 +24,10 @@
 //! own (pub/sub blocks a connection); when it drops, the reader reconnects, subscribes again and
 //! reports [`Incoming::Reconnected`] so that the hub fills what it missed from the streams.
 
+mod slots;
+
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -32,7 +35,7 @@ use std::{
 use axum::extract::ws::Utf8Bytes;
 use futures::StreamExt;
 use redis::{aio::ConnectionManager, AsyncCommands, RedisResult};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tracing::{info, warn};
 
 /// What the broker keeps per run.
@@ -42,6 +45,8 @@ pub struct BrokerSettings {
     pub stream_len: usize,
     /// How long a run's stream and meta live after its last event.
     pub ttl: Duration,
+    /// What every key and channel name starts with.
+    pub prefix: String,
 }
 
 impl Default for BrokerSettings {
@@ -49,6 +54,7 @@ impl Default for BrokerSettings {
         Self {
             stream_len: 10_000,
             ttl: Duration::from_secs(3600),
+            prefix: "lc".into(),
         }
     }
 }
@@ -70,8 +76,7 @@ pub enum Incoming {
 const QUEUE: usize = 65_536;
 /// Commands sent per round trip at most.
 const BATCH: usize = 512;
-const CONTROL: &str = "lc:control";
-const ROOMS: &str = "lc:rooms";
+const SLOT_FREED: &[u8] = b"\nslot-freed";
 
 /// `KEYS[1]` meta, `KEYS[2]` stream; `ARGV`: epoch, seq, bytes, stream length, channel, ttl (s).
 const PUBLISH_SCRIPT: &str = r"
@@ -99,7 +104,7 @@ enum Op {
         bytes: Utf8Bytes,
     },
     Publish {
-        channel: &'static str,
+        channel: String,
         payload: String,
     },
     Flush(oneshot::Sender<()>),
@@ -113,9 +118,12 @@ pub struct Broker {
 
 struct Inner {
     node: Arc<str>,
+    names: Names,
     conn: ConnectionManager,
     ops: mpsc::Sender<Op>,
     subscriber: Arc<Subscriber>,
+    /// Cluster slots this node holds (run → user), renewed while held.
+    held: Arc<Mutex<HashMap<String, i64>>>,
 }
 
 /// The pub/sub side: the sink of the current subscriber connection, and what it must subscribe to
@@ -123,18 +131,53 @@ struct Inner {
 struct Subscriber {
     sink: Mutex<redis::aio::PubSubSink>,
     followed: Mutex<HashSet<String>>,
+    /// Woken when a node frees a cluster slot.
+    slot_freed: Notify,
 }
 
-fn run_channel(run: &str) -> String {
-    format!("lc:{{run:{run}}}")
+/// The names of the keys and channels, all under one prefix (`lc` unless the operator set another):
+/// clusters that share a Redis, or tests, keep apart by their prefixes.
+#[derive(Clone)]
+struct Names {
+    prefix: Arc<str>,
 }
 
-fn meta_key(run: &str) -> String {
-    format!("lc:{{run:{run}}}:m")
-}
+impl Names {
+    fn run_channel(&self, run: &str) -> String {
+        format!("{}:{{run:{run}}}", self.prefix)
+    }
 
-fn stream_key(run: &str) -> String {
-    format!("lc:{{run:{run}}}:s")
+    fn meta(&self, run: &str) -> String {
+        format!("{}:{{run:{run}}}:m", self.prefix)
+    }
+
+    fn stream(&self, run: &str) -> String {
+        format!("{}:{{run:{run}}}:s", self.prefix)
+    }
+
+    fn control(&self) -> String {
+        format!("{}:control", self.prefix)
+    }
+
+    fn rooms(&self) -> String {
+        format!("{}:rooms", self.prefix)
+    }
+
+    fn running(&self) -> String {
+        format!("{}:{{slots}}:running", self.prefix)
+    }
+
+    fn user(&self, user: i64) -> String {
+        format!("{}:{{slots}}:user:{user}", self.prefix)
+    }
+
+    /// The run a channel carries, if it is a run's channel.
+    fn run_of<'a>(&self, channel: &'a str) -> Option<&'a str> {
+        channel
+            .strip_prefix(&*self.prefix)?
+            .strip_prefix(":{run:")?
+            .strip_suffix('}')
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -151,29 +194,41 @@ impl Broker {
     ) -> RedisResult<(Self, mpsc::Receiver<Incoming>)> {
         let client = redis::Client::open(url)?;
         let conn = client.get_connection_manager().await?;
-        let (sink, stream) = subscribe_base(&client).await?;
+        let names = Names {
+            prefix: Arc::from(settings.prefix.as_str()),
+        };
+        let (sink, stream) = subscribe_base(&client, &names).await?;
         let subscriber = Arc::new(Subscriber {
             sink: Mutex::new(sink),
             followed: Mutex::default(),
+            slot_freed: Notify::new(),
         });
         let node: Arc<str> = Arc::from(node);
         let (ops, ops_rx) = mpsc::channel(QUEUE);
         let (incoming, incoming_rx) = mpsc::channel(QUEUE);
-        tokio::spawn(publish_loop(conn.clone(), ops_rx, settings));
+        let held = Arc::default();
+        tokio::spawn(publish_loop(conn.clone(), ops_rx, settings, names.clone()));
+        tokio::spawn(slots::renew_loop(
+            conn.clone(),
+            Arc::clone(&held),
+            names.clone(),
+        ));
         tokio::spawn(read_loop(
             client,
             stream,
             subscriber.clone(),
-            node.clone(),
+            (node.clone(), names.clone()),
             incoming,
         ));
         Ok((
             Self {
                 inner: Arc::new(Inner {
                     node,
+                    names,
                     conn,
                     ops,
                     subscriber,
+                    held,
                 }),
             },
             incoming_rx,
@@ -195,18 +250,21 @@ impl Broker {
 
     /// Asks every node to cancel `run` (the one executing it does). The caller checked the right.
     pub fn cancel(&self, run: &str) {
-        self.send(CONTROL, format!("{}\ncancel\n{run}", self.inner.node));
+        self.send(
+            self.inner.names.control(),
+            format!("{}\ncancel\n{run}", self.inner.node),
+        );
     }
 
     /// Sends a room message to the room's members on the other nodes.
     pub fn room_broadcast(&self, room: &str, bytes: &Utf8Bytes) {
         self.send(
-            ROOMS,
+            self.inner.names.rooms(),
             format!("{}\n{room}\n{}", self.inner.node, bytes.as_str()),
         );
     }
 
-    fn send(&self, channel: &'static str, payload: String) {
+    fn send(&self, channel: String, payload: String) {
         if self
             .inner
             .ops
@@ -231,7 +289,7 @@ impl Broker {
         let subscriber = &self.inner.subscriber;
         lock(&subscriber.followed).insert(run.to_owned());
         let mut sink = lock(&subscriber.sink).clone();
-        sink.subscribe(run_channel(run)).await
+        sink.subscribe(self.inner.names.run_channel(run)).await
     }
 
     /// Stops receiving a run's events.
@@ -239,7 +297,7 @@ impl Broker {
         let subscriber = &self.inner.subscriber;
         lock(&subscriber.followed).remove(run);
         let mut sink = lock(&subscriber.sink).clone();
-        if let Err(e) = sink.unsubscribe(run_channel(run)).await {
+        if let Err(e) = sink.unsubscribe(self.inner.names.run_channel(run)).await {
             warn!(error = %e, run, "could not unsubscribe from a run's channel");
         }
     }
@@ -254,9 +312,9 @@ impl Broker {
         let mut conn = self.inner.conn.clone();
         let (epoch, range): (Option<String>, redis::streams::StreamRangeReply) = redis::pipe()
             .atomic()
-            .hget(meta_key(run), "epoch")
+            .hget(self.inner.names.meta(run), "epoch")
             .cmd("XRANGE")
-            .arg(stream_key(run))
+            .arg(self.inner.names.stream(run))
             .arg(after + 1)
             .arg("+")
             .query_async(&mut conn)
@@ -286,9 +344,10 @@ impl Broker {
 /// A new subscriber connection, subscribed to the channels every node hears.
 async fn subscribe_base(
     client: &redis::Client,
+    names: &Names,
 ) -> RedisResult<(redis::aio::PubSubSink, redis::aio::PubSubStream)> {
     let (mut sink, stream) = client.get_async_pubsub().await?.split();
-    sink.subscribe(&[CONTROL, ROOMS]).await?;
+    sink.subscribe(&[names.control(), names.rooms()]).await?;
     Ok((sink, stream))
 }
 
@@ -296,6 +355,7 @@ async fn publish_loop(
     conn: ConnectionManager,
     mut rx: mpsc::Receiver<Op>,
     settings: BrokerSettings,
+    names: Names,
 ) {
     let script = redis::Script::new(PUBLISH_SCRIPT);
     let ttl = settings.ttl.as_secs().max(1);
@@ -316,13 +376,13 @@ async fn publish_loop(
                     seq,
                     bytes,
                 } => {
-                    let mut call = script.key(meta_key(&run));
-                    call.key(stream_key(&run))
+                    let mut call = script.key(names.meta(&run));
+                    call.key(names.stream(&run))
                         .arg(epoch)
                         .arg(seq)
                         .arg(bytes.as_str())
                         .arg(settings.stream_len)
-                        .arg(run_channel(&run))
+                        .arg(names.run_channel(&run))
                         .arg(ttl);
                     Some(futures::future::Either::Left(async move {
                         call.invoke_async::<i64>(&mut conn).await.map(drop)
@@ -352,12 +412,17 @@ async fn read_loop(
     client: redis::Client,
     mut stream: redis::aio::PubSubStream,
     subscriber: Arc<Subscriber>,
-    node: Arc<str>,
+    (node, names): (Arc<str>, Names),
     incoming: mpsc::Sender<Incoming>,
 ) {
+    let control = names.control();
     loop {
         while let Some(msg) = stream.next().await {
-            let Some(message) = decode(&msg, &node) else {
+            if msg.get_channel_name() == control && msg.get_payload_bytes().ends_with(SLOT_FREED) {
+                subscriber.slot_freed.notify_waiters();
+                continue;
+            }
+            let Some(message) = decode(&msg, &node, &names) else {
                 continue;
             };
             if incoming.send(message).await.is_err() {
@@ -369,12 +434,12 @@ async fn read_loop(
         stream = loop {
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(5));
-            let Ok((mut sink, stream)) = subscribe_base(&client).await else {
+            let Ok((mut sink, stream)) = subscribe_base(&client, &names).await else {
                 continue;
             };
             let followed: Vec<String> = lock(&subscriber.followed)
                 .iter()
-                .map(|run| run_channel(run))
+                .map(|run| names.run_channel(run))
                 .collect();
             if !followed.is_empty() && sink.subscribe(&followed).await.is_err() {
                 continue;
@@ -390,33 +455,28 @@ async fn read_loop(
 }
 
 /// What a pub/sub message means; `None` for this node's own messages and anything unreadable.
-fn decode(msg: &redis::Msg, node: &str) -> Option<Incoming> {
+fn decode(msg: &redis::Msg, node: &str, names: &Names) -> Option<Incoming> {
     let channel = msg.get_channel_name();
     let payload = std::str::from_utf8(msg.get_payload_bytes()).ok()?;
-    if let Some(run) = channel
-        .strip_prefix("lc:{run:")
-        .and_then(|r| r.strip_suffix('}'))
-    {
+    if let Some(run) = names.run_of(channel) {
         return Some(Incoming::Event {
             run: run.to_owned(),
             bytes: Utf8Bytes::from(payload.to_owned()),
         });
     }
     let (from, rest) = payload.split_once('\n')?;
-    match channel {
-        CONTROL => {
-            let run = rest.strip_prefix("cancel\n")?;
-            Some(Incoming::Cancel {
-                run: run.to_owned(),
-            })
-        }
-        ROOMS if from != node => {
-            let (room, bytes) = rest.split_once('\n')?;
-            Some(Incoming::Room {
-                room: room.to_owned(),
-                bytes: Utf8Bytes::from(bytes.to_owned()),
-            })
-        }
-        _ => None,
+    if channel == names.control() {
+        let run = rest.strip_prefix("cancel\n")?;
+        return Some(Incoming::Cancel {
+            run: run.to_owned(),
+        });
     }
+    if channel == names.rooms() && from != node {
+        let (room, bytes) = rest.split_once('\n')?;
+        return Some(Incoming::Room {
+            room: room.to_owned(),
+            bytes: Utf8Bytes::from(bytes.to_owned()),
+        });
+    }
+    None
 }

@@ -279,7 +279,9 @@ impl Hub {
             coalescable,
             published_at,
         };
-        fan_out(topic, &item, kind);
+        let delivered = fan_out(topic, &item, kind);
+        drop(runs);
+        delivered.record();
         true
     }
 
@@ -474,24 +476,48 @@ impl Drop for SocketSlot {
 }
 
 /// Queues an event on every subscriber of the run; a subscriber whose outbox overflowed or closed
-/// is dropped (its connection closes itself).
-fn fan_out(topic: &mut Topic, item: &Item, kind: &'static str) {
+/// is dropped (its connection closes itself). Returns what to count once the lock is released.
+fn fan_out(topic: &mut Topic, item: &Item, kind: &'static str) -> Delivered {
     let before = topic.subscribers.len();
+    let mut coalesced = 0;
     topic
         .subscribers
         .retain(|_, outbox| match outbox.push(item.clone()) {
             Pushed::Queued => true,
             Pushed::Coalesced => {
-                metrics::counter!("livecheck_ws_coalesced_total").increment(1);
+                coalesced += 1;
                 true
             }
             Pushed::Overflow | Pushed::Closed => false,
         });
-    let delivered = topic.subscribers.len();
-    metrics::counter!("livecheck_ws_messages_out_total", "type" => kind)
-        .increment(delivered as u64);
-    if before > delivered {
-        metrics::gauge!("livecheck_ws_subscriptions").decrement((before - delivered) as f64);
+    Delivered {
+        kind,
+        before,
+        delivered: topic.subscribers.len(),
+        coalesced,
+    }
+}
+
+/// What one fan-out did, for the metrics (recorded outside the hub's locks).
+#[must_use]
+struct Delivered {
+    kind: &'static str,
+    before: usize,
+    delivered: usize,
+    coalesced: u64,
+}
+
+impl Delivered {
+    fn record(self) {
+        metrics::counter!("livecheck_ws_messages_out_total", "type" => self.kind)
+            .increment(self.delivered as u64);
+        if self.coalesced > 0 {
+            metrics::counter!("livecheck_ws_coalesced_total").increment(self.coalesced);
+        }
+        if self.before > self.delivered {
+            metrics::gauge!("livecheck_ws_subscriptions")
+                .decrement((self.before - self.delivered) as f64);
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use std::{collections::HashMap, collections::VecDeque, sync::Arc, time::Duration
 use axum::extract::ws::Utf8Bytes;
 use tracing::warn;
 
-use super::{fan_out, lock, Hub, Item, Origin, RunAccess, Topic};
+use super::{fan_out, lock, Delivered, Hub, Item, Origin, RunAccess, Topic};
 use crate::{
     broker::Broker,
     protocol::{RunSnapshot, ServerMessage},
@@ -82,6 +82,7 @@ impl Hub {
                 Vec::new()
             }
         };
+        let mut counts = Vec::new();
         let finished = {
             let mut runs = lock(&self.inner.runs);
             let Some(topic) = runs.get_mut(id) else {
@@ -97,11 +98,12 @@ impl Hub {
             let events = history.into_iter().map(|(_, bytes)| bytes).chain(pending);
             for bytes in events {
                 if let Some((item, kind)) = apply(topic, self.inner.settings.replay_buffer, bytes) {
-                    fan_out(topic, &item, kind);
+                    counts.push(fan_out(topic, &item, kind));
                 }
             }
             topic.snapshot.status.is_finished()
         };
+        counts.into_iter().for_each(Delivered::record);
         if finished {
             self.close_remote_later(id);
         }
@@ -128,9 +130,11 @@ impl Hub {
             let Some((item, kind)) = apply(topic, self.inner.settings.replay_buffer, bytes) else {
                 return;
             };
-            fan_out(topic, &item, kind);
-            topic.snapshot.status.is_finished()
+            let delivered = fan_out(topic, &item, kind);
+            (delivered, topic.snapshot.status.is_finished())
         };
+        let (delivered, finished) = finished;
+        delivered.record();
         if finished {
             self.close_remote_later(run);
         }

@@ -8,8 +8,9 @@ use futures::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::{queue, Runs};
+use super::{queue, queue::RunLimits, Runs};
 use crate::{
+    broker::Broker,
     engine::{EventSink, EventTarget},
     hub::Hub,
     protocol::{RunEvent, RunStatus},
@@ -43,6 +44,8 @@ impl EventTarget for LiveTarget {
 pub struct Task<F> {
     pub runs: Runs,
     pub test_id: String,
+    /// Whose run it is (the per-user limits count it).
+    pub user: i64,
     pub entry: queue::Entry,
     pub cancel: CancellationToken,
     pub sink: EventSink,
@@ -59,6 +62,7 @@ impl<F: Future<Output = ()>> Task<F> {
         let Task {
             runs,
             test_id,
+            user,
             entry,
             cancel,
             sink,
@@ -99,6 +103,23 @@ impl<F: Future<Output = ()>> Task<F> {
                 }
             }
         };
+        // In a cluster, the limits hold across the nodes too: a cluster slot as well.
+        let (slot, cluster_slot) = match (slot, runs.hub.broker()) {
+            (Some(slot), Some(broker)) => {
+                let limits = runs.policy.limits;
+                match cluster_slot(broker, &test_id, user, limits, &sink, total_steps, &cancel)
+                    .await
+                {
+                    ClusterSlot::Taken => (Some(slot), Some(broker.clone())),
+                    ClusterSlot::Unavailable => (Some(slot), None),
+                    ClusterSlot::Cancelled => {
+                        sink.status(RunStatus::Cancelled).await;
+                        (None, None)
+                    }
+                }
+            }
+            (slot, _) => (slot, None),
+        };
         if let Some(slot) = slot {
             info!("run started");
             tokio::pin!(run);
@@ -116,7 +137,56 @@ impl<F: Future<Output = ()>> Task<F> {
             }
             drop(slot);
         }
+        if let Some(broker) = cluster_slot {
+            broker.free_slot(&test_id, user).await;
+        }
         runs.finished(&test_id).await;
         info!("run finished");
+    }
+}
+
+enum ClusterSlot {
+    Taken,
+    /// Redis does not answer: the node's own limits still hold, and the run goes on under them.
+    Unavailable,
+    Cancelled,
+}
+
+/// Waits for a slot under the cluster-wide limits, telling the run's watchers it is queued.
+async fn cluster_slot(
+    broker: &Broker,
+    test_id: &str,
+    user: i64,
+    limits: RunLimits,
+    sink: &EventSink,
+    total_steps: u32,
+    cancel: &CancellationToken,
+) -> ClusterSlot {
+    let mut told = false;
+    loop {
+        match broker
+            .take_slot(test_id, user, limits.global, limits.per_user)
+            .await
+        {
+            Ok(true) => return ClusterSlot::Taken,
+            Ok(false) => {}
+            Err(e) => {
+                warn!(error = %e, "could not take a cluster slot; running under this node's limits");
+                return ClusterSlot::Unavailable;
+            }
+        }
+        if !std::mem::replace(&mut told, true) {
+            sink.progress(
+                0,
+                0,
+                total_steps,
+                "Queued: waiting for a free slot in the cluster".into(),
+                None,
+            );
+        }
+        tokio::select! {
+            () = broker.slot_freed() => {}
+            () = cancel.cancelled() => return ClusterSlot::Cancelled,
+        }
     }
 }

@@ -289,6 +289,7 @@ impl Runs {
         let span = tracing::info_span!("run", run = %test_id, user = user.id);
         let task = live::Task {
             runs: self.clone(),
+            user: user.id,
             entry: self.admission.enter(user.id),
             test_id,
             cancel,

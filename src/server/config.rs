@@ -29,6 +29,7 @@
 //! | `LIVECHECK_DRAIN_SECS` | `30` | on SIGTERM, how long runs in progress may go on before the sockets close |
 //! | `LIVECHECK_DRAIN_SPREAD_SECS` | `5` | the sockets close (1012) in batches spread over this time |
 //! | `LIVECHECK_REDIS_URL` | (none) | `redis://host:6379`: the nodes sharing it (and one database) form a cluster — a client on any node watches any run live, resumes on any node, cancels from any node, and hears every room |
+//! | `LIVECHECK_REDIS_PREFIX` | `lc` | what the cluster's Redis keys and channels start with (two clusters may share a Redis with two prefixes) |
 //! | `LIVECHECK_NODE_LEASE_SECS` | `20` | a node sends a heartbeat every quarter of this; the runs of a node not heard from for this long are marked `interrupted` by another (or by its own next start) |
 //! | `LIVECHECK_SCHEDULE_MIN_SECS` | `60` | the shortest time between two fires of one schedule (a cron pattern may have a seconds field) |
 
@@ -49,6 +50,8 @@ pub struct Config {
     pub database_url: Option<String>,
     /// `LIVECHECK_REDIS_URL`: the cluster's broker; runs, rooms and cancels reach every node.
     pub redis_url: Option<String>,
+    /// `LIVECHECK_REDIS_PREFIX`: what the cluster's Redis keys and channels start with.
+    pub redis_prefix: String,
     /// `LEPTOS_SITE_ROOT` is set: the site comes from that folder, not from inside the binary.
     pub site_from_disk: bool,
     pub jwt_secret: Option<String>,
@@ -152,6 +155,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             database_url: None,
             redis_url: None,
+            redis_prefix: "lc".into(),
             site_from_disk: false,
             jwt_secret: None,
             token_ttl_secs: 12 * 3600,
@@ -245,6 +249,18 @@ impl Config {
             redis_url: std::env::var("LIVECHECK_REDIS_URL")
                 .ok()
                 .filter(|url| !url.is_empty()),
+            redis_prefix: match std::env::var("LIVECHECK_REDIS_PREFIX") {
+                Ok(prefix)
+                    if prefix.is_empty() || prefix.len() > 64 || prefix.contains(['{', '}']) =>
+                {
+                    return Err(ConfigError {
+                        name: "LIVECHECK_REDIS_PREFIX",
+                        problem: "1 to 64 characters, without braces".into(),
+                    })
+                }
+                Ok(prefix) => prefix,
+                Err(_) => d.redis_prefix,
+            },
             site_from_disk: std::env::var_os("LEPTOS_SITE_ROOT").is_some(),
             jwt_secret,
             token_ttl_secs: in_range("LIVECHECK_TOKEN_TTL_SECS", d.token_ttl_secs, 60..=2_592_000)?,

@@ -121,8 +121,11 @@ pub async fn build_state(
     }
     let (broker, incoming) = match &config.redis_url {
         Some(url) => {
-            let (broker, incoming) =
-                Broker::connect(url, store.node_id(), BrokerSettings::default()).await?;
+            let settings = BrokerSettings {
+                prefix: config.redis_prefix.clone(),
+                ..BrokerSettings::default()
+            };
+            let (broker, incoming) = Broker::connect(url, store.node_id(), settings).await?;
             (Some(broker), Some(incoming))
         }
         None => (None, None),

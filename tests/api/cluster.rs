@@ -5,7 +5,12 @@
 
 use std::path::PathBuf;
 
-use livecheck::{protocol::RunStatus, protocol::ServerMessage, server::config::DEMO_ROOM};
+use livecheck::{
+    protocol::RunStatus,
+    protocol::ServerMessage,
+    runs::queue::RunLimits,
+    server::config::{Config, DEMO_ROOM},
+};
 use serde_json::json;
 
 use crate::helpers::*;
@@ -16,13 +21,27 @@ fn redis_url() -> String {
     )
 }
 
-/// Two nodes on one data directory (its SQLite file, or its PostgreSQL database) and one Redis.
+/// Two nodes on one data directory (its SQLite file, or its PostgreSQL database) and one Redis,
+/// under a prefix of their own (the tests run side by side on one Redis).
 async fn two_nodes() -> (TestApp, TestApp) {
-    let a = spawn_app_with(|c| c.redis_url = Some(redis_url())).await;
+    two_nodes_with(|_| {}).await
+}
+
+async fn two_nodes_with(configure: impl Fn(&mut Config) + Clone + 'static) -> (TestApp, TestApp) {
+    let prefix = format!("test-{:08x}", rand::random::<u32>());
+    let (also, p) = (configure.clone(), prefix.clone());
+    let a = spawn_app_with(move |c| {
+        c.redis_url = Some(redis_url());
+        c.redis_prefix = p;
+        also(c);
+    })
+    .await;
     let dir: PathBuf = a.data_dir();
     let b = spawn_app_with(move |c| {
         c.data_dir = dir;
         c.redis_url = Some(redis_url());
+        c.redis_prefix = prefix;
+        configure(c);
     })
     .await;
     (a, b)
@@ -155,4 +174,42 @@ async fn a_run_started_in_a_room_on_a_is_announced_to_its_members_on_b() {
         }
         other => panic!("expected room_run_started, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn the_run_limit_holds_across_the_cluster() {
+    // One run at a time in the whole cluster: a run started on B waits while A's runs.
+    let (a, b) = two_nodes_with(|c| {
+        c.run_limits = RunLimits {
+            global: 1,
+            per_user: 1,
+        }
+    })
+    .await;
+    let on_a = a.login_demo().await;
+    let on_b = b.login_demo().await;
+    let first = a.start_test(&on_a, "demo", 250).await;
+    a.wait_for_run(&on_a, &first.test_id, |r| r.status == RunStatus::Running)
+        .await;
+    let second = b.start_test(&on_b, "demo", 0).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let waiting = b.wait_for_run(&on_b, &second.test_id, |_| true).await;
+    assert_eq!(waiting.status, RunStatus::Queued, "{waiting:?}");
+    assert!(
+        waiting.message.contains("cluster"),
+        "it says what it waits for: {}",
+        waiting.message
+    );
+    // When A's run ends, B's starts and runs to its end.
+    let first = a
+        .wait_for_run(&on_a, &first.test_id, |r| r.status.is_finished())
+        .await;
+    let second = b
+        .wait_for_run(&on_b, &second.test_id, |r| r.status.is_finished())
+        .await;
+    assert_eq!(second.status, RunStatus::Completed);
+    assert!(
+        second.started_at >= first.finished_at,
+        "B's run started after A's ended: {second:?} {first:?}"
+    );
 }
