@@ -2,7 +2,8 @@
 # The cluster benchmark (issue 12): the same fan-out measured by the same load generator on
 #   single        one node, no Redis: the run and its clients on node A;
 #   single+redis  one node with Redis: the same, plus every event through the Lua script to Redis;
-#   across        two nodes and Redis: the run on node A, every client on node B.
+#   across        two nodes and Redis: the run on node A, every client on node B;
+# for two workloads: fan-out (500 clients × 100 events/s) and event rate (10 clients × 2 000/s).
 # Each row reports delivered messages per CPU-second of all the server processes together (the
 # nodes and Redis, from /proc), the publish→receive latency, and the CPU per event. The servers
 # share core 0 and the generator has core 1 (taskset). Loopback only, bounded in time.
@@ -13,7 +14,8 @@ cd "$(dirname "$0")/.."
 SECRET=${BENCH_SECRET:-cluster-benchmark-secret-0123456789abcdef}
 LOADGEN=target/release/loadgen
 RESULTS=$(mktemp -d /tmp/cluster-bench.XXXXXX)
-CLIENTS=${BENCH_CLIENTS:-1000}
+# 500 × 100/s: 50 000 messages/s, within what the generator reads on its core (about 12 µs each).
+CLIENTS=${BENCH_CLIENTS:-500}
 RATE=${BENCH_RATE:-100}
 SECONDS_=${BENCH_SECONDS:-10}
 if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
@@ -63,10 +65,17 @@ REDIS_PID=$(cat "${SERVICE_DIRS[-1]}/pid")
 # Redis shares the servers' core.
 [ -n "$SERVER_CPU" ] && taskset -cp 0 "$REDIS_PID" >/dev/null
 
+# utime + stime of a process, in clock ticks.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 run_scenario() {
   local name=$1; shift
   echo "== $name" | tee -a "$RESULTS/out.txt"
-  "$@" 2>&1 | tee -a "$RESULTS/out.txt" || true
+  local redis_before; redis_before=$(ticks "$REDIS_PID")
+  # Not in a pipeline: the nodes it starts are this shell's, to stop below.
+  "$@" >"$RESULTS/$name.txt" 2>&1 || true
+  echo "redis redis_cpu_s=$(( $(ticks "$REDIS_PID") - redis_before ))e-2" >>"$RESULTS/$name.txt"
+  tee -a "$RESULTS/out.txt" <"$RESULTS/$name.txt"
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   PIDS=()
   sleep 1
@@ -91,8 +100,13 @@ scenario_across() {
   fanout --addr 127.0.0.1:3601 --start-addr 127.0.0.1:3600 --pid "${PIDS[0]},${PIDS[1]},$REDIS_PID"
 }
 
-run_scenario single scenario_single
-run_scenario single+redis scenario_single_redis
-run_scenario across scenario_across
+# Two workloads: fan-out (many clients, few events) and event rate (few clients, many events:
+# what the Redis hop costs per event shows there).
+for workload in "fanout $CLIENTS $RATE" "events 10 2000"; do
+  read -r wname CLIENTS RATE <<<"$workload"
+  run_scenario "$wname-single" scenario_single
+  run_scenario "$wname-single+redis" scenario_single_redis
+  run_scenario "$wname-across" scenario_across
+done
 rm -rf /tmp/cluster-bench-data.*
 echo "(raw output in $RESULTS)"

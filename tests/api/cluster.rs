@@ -21,6 +21,39 @@ fn redis_url() -> String {
     )
 }
 
+fn new_prefix() -> String {
+    format!("test-{:08x}", rand::random::<u32>())
+}
+
+/// A node in a process of its own (the release binary), in the cluster of `peer`.
+async fn process_node(peer: &TestApp, prefix: &str) -> crate::crash::Server {
+    crate::crash::start_with(
+        &peer.data_dir(),
+        &[
+            ("LIVECHECK_REDIS_URL", redis_url()),
+            ("LIVECHECK_REDIS_PREFIX", prefix.to_owned()),
+        ],
+    )
+    .await
+}
+
+async fn node_with_prefix(prefix: &str) -> TestApp {
+    let prefix = prefix.to_owned();
+    spawn_app_with(move |c| {
+        c.redis_url = Some(redis_url());
+        c.redis_prefix = prefix;
+    })
+    .await
+}
+
+/// Steps reported by run events.
+fn steps_in(events: &[ServerMessage]) -> usize {
+    events
+        .iter()
+        .filter(|m| matches!(m, ServerMessage::TestProgress(p) if p.step.is_some()))
+        .count()
+}
+
 /// Two nodes on one data directory (its SQLite file, or its PostgreSQL database) and one Redis,
 /// under a prefix of their own (the tests run side by side on one Redis).
 async fn two_nodes() -> (TestApp, TestApp) {
@@ -28,7 +61,7 @@ async fn two_nodes() -> (TestApp, TestApp) {
 }
 
 async fn two_nodes_with(configure: impl Fn(&mut Config) + Clone + 'static) -> (TestApp, TestApp) {
-    let prefix = format!("test-{:08x}", rand::random::<u32>());
+    let prefix = new_prefix();
     let (also, p) = (configure.clone(), prefix.clone());
     let a = spawn_app_with(move |c| {
         c.redis_url = Some(redis_url());
@@ -211,5 +244,115 @@ async fn the_run_limit_holds_across_the_cluster() {
     assert!(
         second.started_at >= first.finished_at,
         "B's run started after A's ended: {second:?} {first:?}"
+    );
+}
+
+#[tokio::test]
+async fn node_b_killed_mid_run_its_client_resumes_on_a_with_every_step_once() {
+    let prefix = new_prefix();
+    let a = node_with_prefix(&prefix).await;
+    let mut b = process_node(&a, &prefix).await;
+    let token = a.login_demo().await;
+    let run = a.start_test(&token, "demo", 250).await;
+
+    // Watching on B, a separate process.
+    let mut ws = ws_to(b.addr, &token).await.unwrap();
+    expect_hello(&mut ws).await;
+    let snapshot = match subscribe(&mut ws, &run.test_id, None).await {
+        ServerMessage::Subscribed {
+            snapshot: Some(s), ..
+        } => s,
+        other => panic!("expected a snapshot, got {other:?}"),
+    };
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let msg = next_msg(&mut ws).await;
+        assert_eq!(
+            msg.run_event().unwrap().1,
+            snapshot.seq + seen.len() as u64 + 1
+        );
+        seen.push(msg);
+    }
+    let last = snapshot.seq + 2;
+    b.child.kill().unwrap(); // SIGKILL
+    b.child.wait().unwrap();
+    assert!(next_or_end(&mut ws).await.is_err(), "B's socket ended");
+
+    // The client reconnects to A and resumes from the last seq it saw.
+    let mut again = a.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut again).await;
+    match subscribe(&mut again, &run.test_id, Some((last, &snapshot.epoch))).await {
+        ServerMessage::Subscribed {
+            recovered: Some(true),
+            ..
+        } => {}
+        other => panic!("expected recovered: true, got {other:?}"),
+    }
+    let rest = events_until_end(&mut again, last).await;
+    assert!(matches!(
+        rest.last(),
+        Some(ServerMessage::TestCompleted { .. })
+    ));
+    assert_eq!(
+        snapshot.steps.len() + steps_in(&seen) + steps_in(&rest),
+        8,
+        "every step exactly once"
+    );
+}
+
+#[tokio::test]
+async fn node_a_drained_with_sigterm_its_clients_move_to_b_without_a_gap() {
+    let prefix = new_prefix();
+    let b = node_with_prefix(&prefix).await;
+    let a = process_node(&b, &prefix).await;
+    let token = b.login_demo().await;
+    // The run executes on B; its client watches on A, which is then drained.
+    let run = b.start_test(&token, "demo", 300).await;
+    let mut ws = ws_to(a.addr, &token).await.unwrap();
+    expect_hello(&mut ws).await;
+    let snapshot = match subscribe(&mut ws, &run.test_id, None).await {
+        ServerMessage::Subscribed {
+            snapshot: Some(s), ..
+        } => s,
+        other => panic!("expected a snapshot, got {other:?}"),
+    };
+    let pid = a.child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let mut seen = Vec::new();
+    let code = loop {
+        match next_or_end(&mut ws).await {
+            Ok(msg) => {
+                let seq = msg.run_event().expect("a run event").1;
+                assert_eq!(seq, snapshot.seq + seen.len() as u64 + 1, "no gap on A");
+                seen.push(msg);
+            }
+            Err(code) => break code,
+        }
+    };
+    assert_eq!(code, Some(livecheck::protocol::close_code::SERVICE_RESTART));
+    let last = snapshot.seq + seen.len() as u64;
+
+    let mut again = b.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut again).await;
+    match subscribe(&mut again, &run.test_id, Some((last, &snapshot.epoch))).await {
+        ServerMessage::Subscribed {
+            recovered: Some(true),
+            ..
+        } => {}
+        other => panic!("expected recovered: true, got {other:?}"),
+    }
+    let rest = if seen.last().is_some_and(is_end) {
+        Vec::new()
+    } else {
+        events_until_end(&mut again, last).await
+    };
+    assert_eq!(
+        snapshot.steps.len() + steps_in(&seen) + steps_in(&rest),
+        8,
+        "every step exactly once"
     );
 }

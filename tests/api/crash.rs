@@ -28,10 +28,16 @@ pub struct Server {
 /// other file: the site is inside it); returns once it listens. Its store is the one the test
 /// servers of `data` use (SQLite in it, or PostgreSQL).
 pub async fn start(data: &Path) -> Server {
+    start_with(data, &[]).await
+}
+
+/// [`start`] with more settings (e.g. a cluster's Redis).
+pub async fn start_with(data: &Path, env: &[(&str, String)]) -> Server {
     let mut command = Command::new(env!("CARGO_BIN_EXE_livecheck"));
     if let Some(url) = test_postgres(data).await {
         command.env("LIVECHECK_DATABASE_URL", url);
     }
+    command.envs(env.iter().map(|(k, v)| (k, v)));
     let mut child = command
         .current_dir(data)
         .env_remove("LEPTOS_SITE_ROOT")

@@ -238,14 +238,7 @@ impl TestApp {
 
     /// Opens a WebSocket authenticated by the session cookie, as a browser does.
     pub async fn ws_with_cookie(&self, token: &str) -> Result<Ws, tungstenite::Error> {
-        let mut request = self.ws_url("").into_client_request()?;
-        request.headers_mut().insert(
-            "cookie",
-            format!("{}={token}", auth::SESSION_COOKIE).parse().unwrap(),
-        );
-        tokio_tungstenite::connect_async(request)
-            .await
-            .map(|(ws, _)| Ws::new(ws))
+        ws_to(self.addr, token).await
     }
 
     /// Starts a run with any `start_test` fields; returns its snapshot.
@@ -322,6 +315,41 @@ impl TestApp {
 
     fn ws_url(&self, query: &str) -> String {
         format!("ws://{}/ws{query}", self.addr)
+    }
+}
+
+/// A WebSocket to the server at `addr` (any node, also one in its own process), with the session
+/// cookie.
+pub async fn ws_to(addr: SocketAddr, token: &str) -> Result<Ws, tungstenite::Error> {
+    let mut request = format!("ws://{addr}/ws").into_client_request()?;
+    request.headers_mut().insert(
+        "cookie",
+        format!("{}={token}", auth::SESSION_COOKIE).parse().unwrap(),
+    );
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(ws, _)| Ws::new(ws))
+}
+
+/// The next server message, or how the socket ended: `Err(close code)` (`None` without one).
+pub async fn next_or_end(ws: &mut Ws) -> Result<ServerMessage, Option<u16>> {
+    loop {
+        if let Some(msg) = ws.pending.pop_front() {
+            return Ok(msg);
+        }
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.raw.next())
+            .await
+            .expect("no message within 10 s");
+        match frame {
+            Some(Ok(Message::Text(text))) => match serde_json::from_str(&text) {
+                Ok(ServerMessage::Batch { messages }) => ws.pending.extend(messages),
+                Ok(msg) => return Ok(msg),
+                Err(e) => panic!("unreadable server message {text}: {e}"),
+            },
+            Some(Ok(Message::Close(frame))) => return Err(frame.map(|f| u16::from(f.code))),
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => return Err(None),
+        }
     }
 }
 
