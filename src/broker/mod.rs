@@ -17,8 +17,8 @@
 //! across the cluster through leased slots (see `slots`). The `{…}` hash tags keep a run's keys
 //! in one slot of a Redis Cluster (docs/deploy.md has the plan).
 //!
-//! Publishing goes through one task with a bounded queue: the caller never waits, events of one run
-//! reach Redis in the order they were made (one multiplexed connection, commands sent in order), and
+//! Publishing goes through one task with a bounded queue: the caller never waits, what is queued
+//! goes to Redis as one pipeline per batch (events of one run in the order they were made), and
 //! an event that does not fit is dropped and counted; a node that follows the run then finds a gap in
 //! the stream and answers with a snapshot, never a partial replay. The subscriber connection is its
 //! own (pub/sub blocks a connection); when it drops, the reader reconnects, subscribes again and
@@ -34,7 +34,7 @@ use std::{
 
 use axum::extract::ws::Utf8Bytes;
 use futures::StreamExt;
-use redis::{aio::ConnectionManager, AsyncCommands, RedisResult};
+use redis::{aio::ConnectionManager, RedisResult};
 use tokio::sync::{mpsc, oneshot, Notify};
 use tracing::{info, warn};
 
@@ -352,7 +352,7 @@ async fn subscribe_base(
 }
 
 async fn publish_loop(
-    conn: ConnectionManager,
+    mut conn: ConnectionManager,
     mut rx: mpsc::Receiver<Op>,
     settings: BrokerSettings,
     names: Names,
@@ -362,44 +362,53 @@ async fn publish_loop(
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         let mut flushes = Vec::new();
-        // Polled in order by join_all, so the commands leave in the order they were queued.
-        let sends = batch.drain(..).filter_map(|op| {
-            let mut conn = conn.clone();
+        // Everything queued goes in one pipeline: one write and one read per batch, in order.
+        let mut pipe = redis::pipe();
+        let mut commands = 0usize;
+        for op in batch.drain(..) {
             match op {
-                Op::Flush(done) => {
-                    flushes.push(done);
-                    None
-                }
+                Op::Flush(done) => flushes.push(done),
                 Op::Event {
                     run,
                     epoch,
                     seq,
                     bytes,
                 } => {
-                    let mut call = script.key(names.meta(&run));
-                    call.key(names.stream(&run))
+                    pipe.cmd("EVALSHA")
+                        .arg(script.get_hash())
+                        .arg(2)
+                        .arg(names.meta(&run))
+                        .arg(names.stream(&run))
                         .arg(epoch)
                         .arg(seq)
                         .arg(bytes.as_str())
                         .arg(settings.stream_len)
                         .arg(names.run_channel(&run))
-                        .arg(ttl);
-                    Some(futures::future::Either::Left(async move {
-                        call.invoke_async::<i64>(&mut conn).await.map(drop)
-                    }))
+                        .arg(ttl)
+                        .ignore();
+                    commands += 1;
                 }
                 Op::Publish { channel, payload } => {
-                    Some(futures::future::Either::Right(async move {
-                        conn.publish::<_, _, i64>(channel, payload).await.map(drop)
-                    }))
+                    pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
+                    commands += 1;
                 }
             }
-        });
-        let sends: Vec<_> = sends.collect();
-        for result in futures::future::join_all(sends).await {
-            if let Err(e) = result {
-                metrics::counter!("livecheck_broker_dropped_total").increment(1);
-                warn!(error = %e, "could not publish to Redis");
+        }
+        if commands > 0 {
+            let mut sent = pipe.query_async::<()>(&mut conn).await;
+            if sent.as_ref().is_err_and(|e| {
+                e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript)
+            }) {
+                // Redis restarted (or flushed its scripts): load it and send the batch again; the
+                // script drops the events that did get through the first time.
+                sent = match script.prepare_invoke().load_async(&mut conn).await {
+                    Ok(_) => pipe.query_async::<()>(&mut conn).await,
+                    Err(e) => Err(e),
+                };
+            }
+            if let Err(e) = sent {
+                metrics::counter!("livecheck_broker_dropped_total").increment(commands as u64);
+                warn!(error = %e, commands, "could not publish to Redis");
             }
         }
         for done in flushes {
