@@ -3,11 +3,10 @@
 //! node watches it live with gap-free `seq`, resumes it there after a drop, cancels it from there,
 //! and hears the room messages of both.
 
-use std::path::PathBuf;
+use std::{net::SocketAddr, path::PathBuf};
 
 use livecheck::{
-    protocol::RunStatus,
-    protocol::ServerMessage,
+    protocol::{RunSnapshot, RunStatus, ServerMessage},
     runs::queue::RunLimits,
     server::config::{Config, DEMO_ROOM},
 };
@@ -44,6 +43,31 @@ async fn node_with_prefix(prefix: &str) -> TestApp {
         c.redis_prefix = prefix;
     })
     .await
+}
+
+/// A socket to `addr` that subscribed to the run; returns the socket and the snapshot it got.
+async fn watch_from_start(addr: SocketAddr, token: &str, test_id: &str) -> (Ws, RunSnapshot) {
+    let mut ws = ws_to(addr, token).await.unwrap();
+    expect_hello(&mut ws).await;
+    match subscribe(&mut ws, test_id, None).await {
+        ServerMessage::Subscribed {
+            snapshot: Some(s), ..
+        } => (ws, s),
+        other => panic!("expected a snapshot, got {other:?}"),
+    }
+}
+
+/// A socket to `addr` that resumed the run after `last` of `epoch` and was told it recovered.
+async fn resume_at(addr: SocketAddr, token: &str, test_id: &str, last: u64, epoch: &str) -> Ws {
+    let mut ws = ws_to(addr, token).await.unwrap();
+    expect_hello(&mut ws).await;
+    match subscribe(&mut ws, test_id, Some((last, epoch))).await {
+        ServerMessage::Subscribed {
+            recovered: Some(true),
+            ..
+        } => ws,
+        other => panic!("expected recovered: true, got {other:?}"),
+    }
 }
 
 /// Steps reported by run events.
@@ -125,14 +149,7 @@ async fn a_client_dropped_on_a_resumes_on_b_with_every_step_once() {
     let token = a.login_demo().await;
     let run = a.start_test(&token, "demo", 200).await;
 
-    let mut first = a.ws_with_cookie(&token).await.unwrap();
-    expect_hello(&mut first).await;
-    let snapshot = match subscribe(&mut first, &run.test_id, None).await {
-        ServerMessage::Subscribed {
-            snapshot: Some(s), ..
-        } => s,
-        other => panic!("expected a snapshot, got {other:?}"),
-    };
+    let (mut first, snapshot) = watch_from_start(a.addr, &token, &run.test_id).await;
     // Hear a few events on A, then drop.
     let mut last = snapshot.seq;
     while last < snapshot.seq + 3 {
@@ -145,15 +162,7 @@ async fn a_client_dropped_on_a_resumes_on_b_with_every_step_once() {
 
     // Resume on B from the last `seq` heard: the missed events are replayed (from the run's
     // stream in Redis), then the live ones follow, each once.
-    let mut second = b.ws_with_cookie(&token).await.unwrap();
-    expect_hello(&mut second).await;
-    match subscribe(&mut second, &run.test_id, Some((last, &snapshot.epoch))).await {
-        ServerMessage::Subscribed {
-            recovered: Some(true),
-            ..
-        } => {}
-        other => panic!("expected recovered: true, got {other:?}"),
-    }
+    let mut second = resume_at(b.addr, &token, &run.test_id, last, &snapshot.epoch).await;
     let rest = events_until_end(&mut second, last).await;
     assert!(matches!(
         rest.last(),
@@ -256,14 +265,7 @@ async fn node_b_killed_mid_run_its_client_resumes_on_a_with_every_step_once() {
     let run = a.start_test(&token, "demo", 250).await;
 
     // Watching on B, a separate process.
-    let mut ws = ws_to(b.addr, &token).await.unwrap();
-    expect_hello(&mut ws).await;
-    let snapshot = match subscribe(&mut ws, &run.test_id, None).await {
-        ServerMessage::Subscribed {
-            snapshot: Some(s), ..
-        } => s,
-        other => panic!("expected a snapshot, got {other:?}"),
-    };
+    let (mut ws, snapshot) = watch_from_start(b.addr, &token, &run.test_id).await;
     let mut seen = Vec::new();
     while seen.len() < 2 {
         let msg = next_msg(&mut ws).await;
@@ -279,15 +281,7 @@ async fn node_b_killed_mid_run_its_client_resumes_on_a_with_every_step_once() {
     assert!(next_or_end(&mut ws).await.is_err(), "B's socket ended");
 
     // The client reconnects to A and resumes from the last seq it saw.
-    let mut again = a.ws_with_cookie(&token).await.unwrap();
-    expect_hello(&mut again).await;
-    match subscribe(&mut again, &run.test_id, Some((last, &snapshot.epoch))).await {
-        ServerMessage::Subscribed {
-            recovered: Some(true),
-            ..
-        } => {}
-        other => panic!("expected recovered: true, got {other:?}"),
-    }
+    let mut again = resume_at(a.addr, &token, &run.test_id, last, &snapshot.epoch).await;
     let rest = events_until_end(&mut again, last).await;
     assert!(matches!(
         rest.last(),
@@ -308,14 +302,7 @@ async fn node_a_drained_with_sigterm_its_clients_move_to_b_without_a_gap() {
     let token = b.login_demo().await;
     // The run executes on B; its client watches on A, which is then drained.
     let run = b.start_test(&token, "demo", 300).await;
-    let mut ws = ws_to(a.addr, &token).await.unwrap();
-    expect_hello(&mut ws).await;
-    let snapshot = match subscribe(&mut ws, &run.test_id, None).await {
-        ServerMessage::Subscribed {
-            snapshot: Some(s), ..
-        } => s,
-        other => panic!("expected a snapshot, got {other:?}"),
-    };
+    let (mut ws, snapshot) = watch_from_start(a.addr, &token, &run.test_id).await;
     let pid = a.child.id().to_string();
     assert!(std::process::Command::new("kill")
         .args(["-TERM", &pid])
@@ -336,15 +323,7 @@ async fn node_a_drained_with_sigterm_its_clients_move_to_b_without_a_gap() {
     assert_eq!(code, Some(livecheck::protocol::close_code::SERVICE_RESTART));
     let last = snapshot.seq + seen.len() as u64;
 
-    let mut again = b.ws_with_cookie(&token).await.unwrap();
-    expect_hello(&mut again).await;
-    match subscribe(&mut again, &run.test_id, Some((last, &snapshot.epoch))).await {
-        ServerMessage::Subscribed {
-            recovered: Some(true),
-            ..
-        } => {}
-        other => panic!("expected recovered: true, got {other:?}"),
-    }
+    let mut again = resume_at(b.addr, &token, &run.test_id, last, &snapshot.epoch).await;
     let rest = if seen.last().is_some_and(is_end) {
         Vec::new()
     } else {
