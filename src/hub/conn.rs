@@ -27,7 +27,7 @@ use super::{
     outbox::{Item, Outbox},
     replay,
     writer::{write_loop, Signals},
-    Hub, RunAccess, RunDirectory, SocketSlot, Subscription, Visible,
+    Hub, RunDirectory, SocketSlot, Subscription, Visible,
 };
 use crate::{
     accounts::Accounts,
@@ -320,21 +320,7 @@ impl Session<'_> {
         let resume_ref = resume.as_ref().map(|(s, e)| (*s, e.as_str()));
         let stored = match found {
             // Unfinished and not here: another node of the cluster executes it; follow it.
-            Visible::Stored(run)
-                if !run.snapshot.status.is_finished()
-                    && self.conn.hub.broker().is_some()
-                    && self
-                        .conn
-                        .hub
-                        .join_remote(
-                            RunAccess {
-                                owner: run.user_id,
-                                room: run.room.clone(),
-                            },
-                            run.snapshot.clone(),
-                        )
-                        .await =>
-            {
+            Visible::Stored(run) if self.conn.hub.follow_stored(&run).await => {
                 match self
                     .conn
                     .hub

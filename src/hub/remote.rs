@@ -19,6 +19,7 @@ use super::{fan_out, lock, Delivered, Hub, Item, Origin, RunAccess, Topic};
 use crate::{
     broker::Broker,
     protocol::{RunSnapshot, ServerMessage},
+    store::RunRecord,
 };
 
 /// How long a followed run that ended stays for subscribers that come just after its end.
@@ -28,6 +29,18 @@ impl Hub {
     /// The cluster's broker, when there is one.
     pub fn broker(&self) -> Option<&Broker> {
         self.inner.broker.as_ref()
+    }
+
+    /// Follows a stored run that has not finished, which another node of the cluster executes.
+    /// `false` when it finished, there is no broker, or Redis fails.
+    pub async fn follow_stored(&self, run: &RunRecord) -> bool {
+        let access = RunAccess {
+            owner: run.user_id,
+            room: run.room.clone(),
+        };
+        !run.snapshot.status.is_finished()
+            && self.inner.broker.is_some()
+            && self.join_remote(access, run.snapshot.clone()).await
     }
 
     /// Follows a run that another node executes (its stored `snapshot` and `access`), so that

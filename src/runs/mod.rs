@@ -311,30 +311,6 @@ impl Runs {
         self.hub.close_run(test_id);
     }
 
-    /// Who may cancel or restart a run: its owner, an admin of its room, or a site admin. Room
-    /// members and viewers watch; a restart re-runs the owner's exact text and environment, so it is
-    /// not for everyone who can see the run.
-    async fn may_control(
-        &self,
-        user: &AuthUser,
-        owner: i64,
-        room: Option<&str>,
-    ) -> Result<bool, RunError> {
-        if !user.may_run() {
-            return Ok(false);
-        }
-        if owner == user.id || user.is_admin() {
-            return Ok(true);
-        }
-        Ok(match room {
-            Some(room) => {
-                self.store.room_role(room, user.id).await?.as_deref()
-                    == Some(crate::store::rooms::ROOM_ADMIN)
-            }
-            None => false,
-        })
-    }
-
     /// Starts a new run of what a run ran: the same test with the same options, or the same suite
     /// text in the same environment; in the same room. See [`Runs::may_control`] for who may.
     pub async fn restart(&self, user: &AuthUser, test_id: &str) -> Result<RunSnapshot, RunError> {

@@ -1,8 +1,10 @@
-//! What running may cost: the limits and budget a server sets, and what one run costs its user.
+//! What running may cost: the limits and budget a server sets, and what one run costs its user; and
+//! who may control (cancel, restart) a run.
 
 use std::time::Duration;
 
-use super::queue;
+use super::{queue, RunError};
+use crate::auth::AuthUser;
 use crate::{engine::Workload, protocol::api::RunOptions};
 
 /// How much running one user may do, and how long any run may take.
@@ -43,5 +45,31 @@ pub(super) fn cost(workload: &Workload, options: &RunOptions, max_run: Duration)
             None => run.suite.steps.len() as u64,
         },
         Workload::Synthetic => u64::from(options.events) / 100 + 1,
+    }
+}
+
+impl super::Runs {
+    /// Who may cancel or restart a run: its owner, an admin of its room, or a site admin. Room
+    /// members and viewers watch; a restart re-runs the owner's exact text and environment, so it is
+    /// not for everyone who can see the run.
+    pub(super) async fn may_control(
+        &self,
+        user: &AuthUser,
+        owner: i64,
+        room: Option<&str>,
+    ) -> Result<bool, RunError> {
+        if !user.may_run() {
+            return Ok(false);
+        }
+        if owner == user.id || user.is_admin() {
+            return Ok(true);
+        }
+        Ok(match room {
+            Some(room) => {
+                self.store.room_role(room, user.id).await?.as_deref()
+                    == Some(crate::store::rooms::ROOM_ADMIN)
+            }
+            None => false,
+        })
     }
 }

@@ -104,16 +104,6 @@ async fn two_nodes_with(configure: impl Fn(&mut Config) + Clone + 'static) -> (T
     (a, b)
 }
 
-async fn subscribe(ws: &mut Ws, test_id: &str, resume: Option<(u64, &str)>) -> ServerMessage {
-    let mut msg = json!({ "type": "subscribe_test", "test_id": test_id });
-    if let Some((since, epoch)) = resume {
-        msg["since_seq"] = json!(since);
-        msg["epoch"] = json!(epoch);
-    }
-    send_json(ws, msg).await;
-    next_msg(ws).await
-}
-
 #[tokio::test]
 async fn a_client_on_b_watches_a_run_started_on_a_live_with_every_seq_once() {
     let (a, b) = two_nodes().await;

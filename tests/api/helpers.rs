@@ -393,6 +393,17 @@ pub async fn next_msg(ws: &mut Ws) -> ServerMessage {
     }
 }
 
+/// Sends `subscribe_test` (resuming after `since_seq` of `epoch` if given); returns the answer.
+pub async fn subscribe(ws: &mut Ws, test_id: &str, resume: Option<(u64, &str)>) -> ServerMessage {
+    let mut msg = json!({ "type": "subscribe_test", "test_id": test_id });
+    if let Some((since, epoch)) = resume {
+        msg["since_seq"] = json!(since);
+        msg["epoch"] = json!(epoch);
+    }
+    send_json(ws, msg).await;
+    next_msg(ws).await
+}
+
 pub async fn send_json(ws: &mut Ws, value: serde_json::Value) {
     ws.raw.send(Message::text(value.to_string())).await.unwrap();
 }

@@ -2,19 +2,8 @@
 //! is finished.
 
 use livecheck::protocol::{RunSnapshot, RunStatus, ServerMessage};
-use serde_json::json;
 
 use crate::helpers::*;
-
-async fn subscribe(ws: &mut Ws, test_id: &str, resume: Option<(u64, &str)>) -> ServerMessage {
-    let mut msg = json!({ "type": "subscribe_test", "test_id": test_id });
-    if let Some((since, epoch)) = resume {
-        msg["since_seq"] = json!(since);
-        msg["epoch"] = json!(epoch);
-    }
-    send_json(ws, msg).await;
-    next_msg(ws).await
-}
 
 fn snapshot_of(msg: ServerMessage) -> RunSnapshot {
     match msg {
