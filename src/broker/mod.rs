@@ -3,14 +3,16 @@
 //! After Centrifugo's Redis engine (read, not copied), per run:
 //! - a stream `PREFIX:{run:ID}:s` (the prefix is `lc` unless `LIVECHECK_REDIS_PREFIX` says otherwise) of its events (entry id `SEQ-0`, field `b` = the bytes as sent),
 //!   trimmed to about [`BrokerSettings::stream_len`] entries;
-//! - a meta hash `PREFIX:{run:ID}:m` with the run's `epoch` and `top` (the highest `seq` stored);
+//! - a meta hash `PREFIX:{run:ID}:m` with the run's `epoch` and `top` (the highest `seq` stored), and
+//!   after Redis lost the run once, the snapshot its history started over from (`snap`, at `base`);
 //! - a pub/sub channel `PREFIX:{run:ID}` carrying each event's bytes.
 //!
 //! One Lua script per event checks its `seq` against `top` (a repeated or stale event is dropped),
 //! moves `top`, appends to the stream and publishes, atomically: whatever node reads the stream and
 //! the channel sees the same numbering. Events are numbered by the node that executes the run (one
 //! writer per run; see the hub), so publishing never waits on Redis; the script makes that numbering
-//! the cluster's. A new epoch (a run marked interrupted and rebuilt) starts the stream over.
+//! the cluster's. A new epoch (a run marked interrupted and rebuilt, or one whose history Redis lost:
+//! see `publish`) starts the stream over.
 //!
 //! Other channels: `PREFIX:control` (cancel a run, whichever node executes it; a cluster slot freed) and
 //! `PREFIX:rooms` (room broadcasts), each message tagged with the node it came from. The run limits hold
@@ -24,7 +26,11 @@
 //! own (pub/sub blocks a connection); when it drops, the reader reconnects, subscribes again and
 //! reports [`Incoming::Reconnected`] so that the hub fills what it missed from the streams.
 
+mod presence;
+mod publish;
 mod slots;
+
+use publish::{publish_loop, Op};
 
 use std::{
     collections::{HashMap, HashSet},
@@ -59,6 +65,16 @@ impl Default for BrokerSettings {
     }
 }
 
+/// What Redis has of a run (see [`Broker::history`]).
+#[derive(Debug)]
+pub struct History {
+    pub epoch: String,
+    /// The run's snapshot (JSON) where its history started over, after Redis lost it.
+    pub snapshot: Option<String>,
+    /// `(seq, bytes)` of the stored events asked for.
+    pub events: Vec<(u64, Utf8Bytes)>,
+}
+
 /// What other nodes sent this one.
 #[derive(Debug)]
 pub enum Incoming {
@@ -70,6 +86,8 @@ pub enum Incoming {
     Room { room: String, bytes: Utf8Bytes },
     /// The subscriber connection was lost and is back: events of followed runs may be missing.
     Reconnected,
+    /// Redis lost the history of a run this node executes: it must start over (see `publish`).
+    Lost { run: String },
 }
 
 /// Events waiting to be sent to Redis before new ones are dropped.
@@ -77,38 +95,6 @@ const QUEUE: usize = 65_536;
 /// Commands sent per round trip at most.
 const BATCH: usize = 512;
 const SLOT_FREED: &[u8] = b"\nslot-freed";
-
-/// `KEYS[1]` meta, `KEYS[2]` stream; `ARGV`: epoch, seq, bytes, stream length, channel, ttl (s).
-const PUBLISH_SCRIPT: &str = r"
-if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then
-  redis.call('DEL', KEYS[2])
-  redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'top', 0)
-end
-local seq = tonumber(ARGV[2])
-if seq <= tonumber(redis.call('HGET', KEYS[1], 'top')) then
-  return 0
-end
-redis.call('HSET', KEYS[1], 'top', seq)
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], seq .. '-0', 'b', ARGV[3])
-redis.call('EXPIRE', KEYS[1], ARGV[6])
-redis.call('EXPIRE', KEYS[2], ARGV[6])
-redis.call('PUBLISH', ARGV[5], ARGV[3])
-return 1
-";
-
-enum Op {
-    Event {
-        run: Arc<str>,
-        epoch: String,
-        seq: u64,
-        bytes: Utf8Bytes,
-    },
-    Publish {
-        channel: String,
-        payload: String,
-    },
-    Flush(oneshot::Sender<()>),
-}
 
 /// Cheap to clone; all clones share one set of connections.
 #[derive(Clone)]
@@ -124,6 +110,8 @@ struct Inner {
     subscriber: Arc<Subscriber>,
     /// Cluster slots this node holds (run → user), renewed while held.
     held: Arc<Mutex<HashMap<String, i64>>>,
+    /// This node's connections in rooms, renewed while they stay.
+    present: presence::Present,
 }
 
 /// The pub/sub side: the sink of the current subscriber connection, and what it must subscribe to
@@ -206,12 +194,23 @@ impl Broker {
         let node: Arc<str> = Arc::from(node);
         let (ops, ops_rx) = mpsc::channel(QUEUE);
         let (incoming, incoming_rx) = mpsc::channel(QUEUE);
-        let held = Arc::default();
-        tokio::spawn(publish_loop(conn.clone(), ops_rx, settings, names.clone()));
+        let (held, present) = (Arc::default(), presence::Present::default());
+        tokio::spawn(publish_loop(
+            conn.clone(),
+            ops_rx,
+            (settings, names.clone()),
+            incoming.clone(),
+        ));
         tokio::spawn(slots::renew_loop(
             conn.clone(),
             Arc::clone(&held),
             names.clone(),
+        ));
+        tokio::spawn(presence::renew_loop(
+            conn.clone(),
+            present.clone(),
+            names.clone(),
+            node.clone(),
         ));
         tokio::spawn(read_loop(
             client,
@@ -229,23 +228,11 @@ impl Broker {
                     ops,
                     subscriber,
                     held,
+                    present,
                 }),
             },
             incoming_rx,
         ))
-    }
-
-    /// Stores and fans out one event of a run this node executes. Never waits.
-    pub fn publish(&self, run: &Arc<str>, epoch: &str, seq: u64, bytes: Utf8Bytes) {
-        let op = Op::Event {
-            run: run.clone(),
-            epoch: epoch.to_owned(),
-            seq,
-            bytes,
-        };
-        if self.inner.ops.try_send(op).is_err() {
-            metrics::counter!("livecheck_broker_dropped_total").increment(1);
-        }
     }
 
     /// Asks every node to cancel `run` (the one executing it does). The caller checked the right.
@@ -265,14 +252,7 @@ impl Broker {
     }
 
     fn send(&self, channel: String, payload: String) {
-        if self
-            .inner
-            .ops
-            .try_send(Op::Publish { channel, payload })
-            .is_err()
-        {
-            metrics::counter!("livecheck_broker_dropped_total").increment(1);
-        }
+        self.queue(Op::Publish { channel, payload });
     }
 
     /// Waits until everything queued so far reached Redis (at most a few seconds).
@@ -302,17 +282,18 @@ impl Broker {
         }
     }
 
-    /// The run's epoch in Redis and its stored events after `seq` `after`, in order, as
-    /// `(seq, bytes)`. `None` when Redis has nothing of the run (never had, expired or lost).
-    pub async fn history(
-        &self,
-        run: &str,
-        after: u64,
-    ) -> RedisResult<Option<(String, Vec<(u64, Utf8Bytes)>)>> {
+    /// What Redis has of a run: its epoch, the snapshot its history started over from (if Redis
+    /// once lost it), and its stored events after `seq` `after`, in order. `None` when Redis has
+    /// nothing of the run (never had, expired or lost).
+    pub async fn history(&self, run: &str, after: u64) -> RedisResult<Option<History>> {
         let mut conn = self.inner.conn.clone();
-        let (epoch, range): (Option<String>, redis::streams::StreamRangeReply) = redis::pipe()
+        type Reply = (
+            (Option<String>, Option<String>),
+            redis::streams::StreamRangeReply,
+        );
+        let ((epoch, snapshot), range): Reply = redis::pipe()
             .atomic()
-            .hget(self.inner.names.meta(run), "epoch")
+            .hmget(self.inner.names.meta(run), &["epoch", "snap"])
             .cmd("XRANGE")
             .arg(self.inner.names.stream(run))
             .arg(after + 1)
@@ -331,7 +312,11 @@ impl Broker {
                 Some((seq, Utf8Bytes::from(bytes)))
             })
             .collect();
-        Ok(Some((epoch, events)))
+        Ok(Some(History {
+            epoch,
+            snapshot,
+            events,
+        }))
     }
 
     /// Whether Redis answers.
@@ -349,72 +334,6 @@ async fn subscribe_base(
     let (mut sink, stream) = client.get_async_pubsub().await?.split();
     sink.subscribe(&[names.control(), names.rooms()]).await?;
     Ok((sink, stream))
-}
-
-async fn publish_loop(
-    mut conn: ConnectionManager,
-    mut rx: mpsc::Receiver<Op>,
-    settings: BrokerSettings,
-    names: Names,
-) {
-    let script = redis::Script::new(PUBLISH_SCRIPT);
-    let ttl = settings.ttl.as_secs().max(1);
-    let mut batch = Vec::with_capacity(BATCH);
-    while rx.recv_many(&mut batch, BATCH).await > 0 {
-        let mut flushes = Vec::new();
-        // Everything queued goes in one pipeline: one write and one read per batch, in order.
-        let mut pipe = redis::pipe();
-        let mut commands = 0usize;
-        for op in batch.drain(..) {
-            match op {
-                Op::Flush(done) => flushes.push(done),
-                Op::Event {
-                    run,
-                    epoch,
-                    seq,
-                    bytes,
-                } => {
-                    pipe.cmd("EVALSHA")
-                        .arg(script.get_hash())
-                        .arg(2)
-                        .arg(names.meta(&run))
-                        .arg(names.stream(&run))
-                        .arg(epoch)
-                        .arg(seq)
-                        .arg(bytes.as_str())
-                        .arg(settings.stream_len)
-                        .arg(names.run_channel(&run))
-                        .arg(ttl)
-                        .ignore();
-                    commands += 1;
-                }
-                Op::Publish { channel, payload } => {
-                    pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
-                    commands += 1;
-                }
-            }
-        }
-        if commands > 0 {
-            let mut sent = pipe.query_async::<()>(&mut conn).await;
-            if sent.as_ref().is_err_and(|e| {
-                e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript)
-            }) {
-                // Redis restarted (or flushed its scripts): load it and send the batch again; the
-                // script drops the events that did get through the first time.
-                sent = match script.prepare_invoke().load_async(&mut conn).await {
-                    Ok(_) => pipe.query_async::<()>(&mut conn).await,
-                    Err(e) => Err(e),
-                };
-            }
-            if let Err(e) = sent {
-                metrics::counter!("livecheck_broker_dropped_total").increment(commands as u64);
-                warn!(error = %e, commands, "could not publish to Redis");
-            }
-        }
-        for done in flushes {
-            let _ = done.send(());
-        }
-    }
 }
 
 async fn read_loop(

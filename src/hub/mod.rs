@@ -20,6 +20,7 @@ pub mod limits;
 pub mod outbox;
 mod remote;
 mod replay;
+mod rooms;
 mod writer;
 
 use std::{
@@ -376,68 +377,6 @@ impl Hub {
             .map_or(0, |t| t.subscribers.len())
     }
 
-    /// Adds a connection (already checked to be a member) to a room. Returns the members online and the
-    /// room's live runs; the others are told someone joined.
-    pub fn join_room(
-        &self,
-        connection_id: u64,
-        room: &str,
-        outbox: &Arc<Outbox>,
-    ) -> (u32, Vec<TestId>) {
-        let online = {
-            let mut rooms = lock(&self.inner.rooms);
-            let r = rooms.entry(room.to_owned()).or_default();
-            r.members.insert(connection_id, outbox.clone());
-            let online = r.members.len() as u32;
-            broadcast_presence(r, room, connection_id);
-            online
-        };
-        let runs = lock(&self.inner.runs)
-            .values()
-            .filter(|t| {
-                t.ready()
-                    && t.access.room.as_deref() == Some(room)
-                    && !t.snapshot.status.is_finished()
-            })
-            .map(|t| t.snapshot.test_id.clone())
-            .collect();
-        (online, runs)
-    }
-
-    /// Removes a connection from a room; returns whether it was in it.
-    pub fn leave_room(&self, connection_id: u64, room: &str) -> bool {
-        let mut rooms = lock(&self.inner.rooms);
-        let Some(r) = rooms.get_mut(room) else {
-            return false;
-        };
-        let was_in = r.members.remove(&connection_id).is_some();
-        if r.members.is_empty() {
-            rooms.remove(room);
-        } else if was_in {
-            broadcast_presence(r, room, connection_id);
-        }
-        was_in
-    }
-
-    /// Tells everyone in a room about a message (a run started there), on every node.
-    pub fn room_broadcast(&self, room: &str, msg: &ServerMessage) {
-        let bytes = encode(msg);
-        if let Some(broker) = &self.inner.broker {
-            broker.room_broadcast(room, &bytes);
-        }
-        self.room_broadcast_here(room, bytes);
-    }
-
-    /// Tells the room's members connected to this node.
-    pub fn room_broadcast_here(&self, room: &str, bytes: Utf8Bytes) {
-        let item = Item::control(bytes);
-        if let Some(r) = lock(&self.inner.rooms).get_mut(room) {
-            r.members.retain(|_, outbox| {
-                !matches!(outbox.push(item.clone()), Pushed::Overflow | Pushed::Closed)
-            });
-        }
-    }
-
     /// Live runs and rooms with members, for tests and metrics.
     pub fn sizes(&self) -> (usize, usize) {
         (lock(&self.inner.runs).len(), lock(&self.inner.rooms).len())
@@ -473,18 +412,6 @@ impl Drop for SocketSlot {
             if *open == 0 {
                 sockets.remove(&self.user);
             }
-        }
-    }
-}
-
-fn broadcast_presence(room: &mut Room, name: &str, except: u64) {
-    let item = Item::control(encode(&ServerMessage::RoomPresence {
-        room: name.to_owned(),
-        members_online: room.members.len() as u32,
-    }));
-    for (id, outbox) in &room.members {
-        if *id != except {
-            outbox.push(item.clone());
         }
     }
 }

@@ -15,10 +15,10 @@ use std::{collections::HashMap, collections::VecDeque, sync::Arc, time::Duration
 use axum::extract::ws::Utf8Bytes;
 use tracing::warn;
 
-use super::{fan_out, lock, Delivered, Hub, Item, Origin, RunAccess, Topic};
+use super::{encode, fan_out, lock, Delivered, Hub, Item, Origin, RunAccess, Topic};
 use crate::{
     broker::Broker,
-    protocol::{RunSnapshot, ServerMessage},
+    protocol::{event::new_epoch, RunSnapshot, ServerMessage},
     store::RunRecord,
 };
 
@@ -89,10 +89,10 @@ impl Hub {
             return;
         };
         let history = match broker.history(id, after).await {
-            Ok(found) => found.map(|(_, events)| events).unwrap_or_default(),
+            Ok(found) => found,
             Err(e) => {
                 warn!(error = %e, run = id, "could not read a run's stream; it may have a gap");
-                Vec::new()
+                None
             }
         };
         let mut counts = Vec::new();
@@ -108,8 +108,21 @@ impl Hub {
                 }
                 Origin::Local => return,
             };
-            let events = history.into_iter().map(|(_, bytes)| bytes).chain(pending);
-            for bytes in events {
+            let mut events = Vec::new();
+            if let Some(history) = history {
+                // Redis lost the run once and its history started over from a snapshot that this
+                // topic is behind of: start from that snapshot too.
+                let restarted = history
+                    .snapshot
+                    .and_then(|json| serde_json::from_str::<RunSnapshot>(&json).ok())
+                    .filter(|s| s.epoch == history.epoch && s.epoch != topic.snapshot.epoch);
+                if let Some(snapshot) = restarted {
+                    let item = rebase(topic, snapshot);
+                    counts.push(fan_out(topic, &item, "subscribed"));
+                }
+                events.extend(history.events.into_iter().map(|(_, bytes)| bytes));
+            }
+            for bytes in events.into_iter().chain(pending) {
                 if let Some((item, kind)) = apply(topic, self.inner.settings.replay_buffer, bytes) {
                     counts.push(fan_out(topic, &item, kind));
                 }
@@ -177,6 +190,32 @@ impl Hub {
         }
     }
 
+    /// Redis lost the history of a run this node executes: the run gets a new epoch (nothing before
+    /// it can be replayed), its subscribers a fresh snapshot, and the broker starts the run's history
+    /// over from it for the nodes that follow it. Under the runs lock, so that the broker has it
+    /// between the events before and after.
+    pub fn rebase_lost(&self, run: &str) {
+        let Some(broker) = self.inner.broker.clone() else {
+            return;
+        };
+        let mut runs = lock(&self.inner.runs);
+        let Some(topic) = runs.get_mut(run) else {
+            return;
+        };
+        if !matches!(topic.origin, Origin::Local) {
+            return;
+        }
+        let mut snapshot = topic.snapshot.clone();
+        snapshot.epoch = new_epoch();
+        let item = rebase(topic, snapshot);
+        let json = serde_json::to_string(&topic.snapshot).unwrap_or_default();
+        let at = (topic.snapshot.epoch.as_str(), topic.snapshot.seq);
+        broker.rebase(&topic.id, at, json, item.bytes.clone());
+        let delivered = fan_out(topic, &item, "subscribed");
+        drop(runs);
+        delivered.record();
+    }
+
     /// Stops following a run (after its end, subscribers that come later read the store).
     fn close_remote_later(&self, id: &str) {
         let (hub, id) = (self.clone(), id.to_owned());
@@ -209,6 +248,15 @@ impl Hub {
 /// item to fan out and its kind.
 fn apply(topic: &mut Topic, keep: usize, bytes: Utf8Bytes) -> Option<(Item, &'static str)> {
     let msg: ServerMessage = serde_json::from_str(&bytes).ok()?;
+    if let ServerMessage::Subscribed {
+        snapshot: Some(snapshot),
+        ..
+    } = msg
+    {
+        // The executing node started the run's history over (Redis lost it): a new epoch.
+        return (snapshot.epoch != topic.snapshot.epoch)
+            .then(|| (rebase(topic, snapshot), "subscribed"));
+    }
     let (_, seq) = msg.run_event()?;
     if seq <= topic.snapshot.seq {
         // Already in the stored snapshot the join started from: kept for replay only.
@@ -238,4 +286,24 @@ fn apply(topic: &mut Topic, keep: usize, bytes: Utf8Bytes) -> Option<(Item, &'st
         published_at: Instant::now(),
     };
     Some((item, kind))
+}
+
+/// Starts a topic over from `snapshot` (a new epoch: nothing before it can be replayed). Returns the
+/// `subscribed` answer that tells its subscribers.
+fn rebase(topic: &mut Topic, snapshot: RunSnapshot) -> Item {
+    topic.snapshot = snapshot;
+    topic.recent.clear();
+    let bytes = encode(&ServerMessage::Subscribed {
+        test_id: topic.snapshot.test_id.clone(),
+        epoch: topic.snapshot.epoch.clone(),
+        recovered: None,
+        replayed: None,
+        snapshot: Some(topic.snapshot.clone()),
+    });
+    Item {
+        bytes,
+        run: Some(topic.id.clone()),
+        coalescable: false,
+        published_at: Instant::now(),
+    }
 }

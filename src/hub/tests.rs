@@ -145,8 +145,8 @@ async fn rooms_count_members_and_hear_about_runs() {
     let hub = hub_with_run(16);
     let a = Outbox::new(1 << 20);
     let b = Outbox::new(1 << 20);
-    assert_eq!(hub.join_room(1, "qa", &a).0, 1);
-    assert_eq!(hub.join_room(2, "qa", &b).0, 2);
+    assert_eq!(hub.join_room(1, "qa", &a).await.0, 1);
+    assert_eq!(hub.join_room(2, "qa", &b).await.0, 2);
     let got = messages(&a).await;
     assert!(matches!(
         &got[0],

@@ -16,6 +16,7 @@ pub fn spawn_dispatch(mut incoming: mpsc::Receiver<Incoming>, hub: Hub, runs: Ru
                     runs.cancel_here(&run);
                 }
                 Incoming::Room { room, bytes } => hub.room_broadcast_here(&room, bytes),
+                Incoming::Lost { run } => hub.rebase_lost(&run),
                 Incoming::Reconnected => {
                     let hub = hub.clone();
                     tokio::spawn(async move { hub.rejoin_remote().await });

@@ -78,6 +78,18 @@ impl Store {
         Ok(row.is_some())
     }
 
+    /// The room's runs that have not finished, on whatever node they execute, oldest first.
+    pub async fn unfinished_room_runs(&self, room: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT id FROM runs WHERE room = $1 AND status IN ('queued', 'running') \
+             ORDER BY created_at LIMIT 100",
+        )
+        .bind(room)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| r.try_get("id")).collect()
+    }
+
     async fn is_member_by_name(&self, room: &str, username: &str) -> Result<bool> {
         let row = sqlx::query(
             "SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id \

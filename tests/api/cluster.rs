@@ -208,6 +208,67 @@ async fn a_run_started_in_a_room_on_a_is_announced_to_its_members_on_b() {
     }
 }
 
+/// Joins the demo room on a new socket of `app`; returns it and the `room_joined` answer's counts.
+async fn join_demo_room(app: &TestApp, cookie: &str) -> (Ws, u32, Vec<String>) {
+    let mut ws = app.ws_with_cookie(cookie).await.unwrap();
+    expect_hello(&mut ws).await;
+    send_json(&mut ws, json!({ "type": "join_room", "room": DEMO_ROOM })).await;
+    match next_msg(&mut ws).await {
+        ServerMessage::RoomJoined {
+            members_online,
+            runs,
+            ..
+        } => (ws, members_online, runs),
+        other => panic!("expected room_joined, got {other:?}"),
+    }
+}
+
+/// The next presence count the socket hears, skipping other room messages.
+async fn next_presence(ws: &mut Ws) -> u32 {
+    loop {
+        match next_msg(ws).await {
+            ServerMessage::RoomPresence { members_online, .. } => return members_online,
+            ServerMessage::RoomRunStarted { .. } => continue,
+            other => panic!("expected room_presence, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn room_membership_counts_members_on_every_node_and_shows_other_nodes_runs() {
+    let (a, b) = two_nodes().await;
+    let on_a = a.login_demo().await;
+    let on_b = b.login_demo().await;
+
+    let (mut first, online, _) = join_demo_room(&a, &on_a).await;
+    assert_eq!(online, 1);
+    let (second, online, _) = join_demo_room(&b, &on_b).await;
+    assert_eq!(online, 2, "B counts A's member too");
+    assert_eq!(next_presence(&mut first).await, 2, "A hears of B's member");
+
+    // A run in the room on A is listed to a member joining on B.
+    let run = a
+        .start_with(
+            &on_a,
+            &[("key", "demo"), ("delay_ms", "300"), ("room", DEMO_ROOM)],
+        )
+        .await;
+    let (third, online, runs) = join_demo_room(&b, &on_b).await;
+    assert_eq!(online, 3);
+    assert!(
+        runs.contains(&run.test_id),
+        "{runs:?} lists {}",
+        run.test_id
+    );
+    assert_eq!(next_presence(&mut first).await, 3);
+
+    // Members leaving on B are counted out on A.
+    drop(second);
+    assert_eq!(next_presence(&mut first).await, 2);
+    drop(third);
+    assert_eq!(next_presence(&mut first).await, 1);
+}
+
 #[tokio::test]
 async fn the_run_limit_holds_across_the_cluster() {
     // One run at a time in the whole cluster: a run started on B waits while A's runs.
@@ -324,4 +385,82 @@ async fn node_a_drained_with_sigterm_its_clients_move_to_b_without_a_gap() {
         8,
         "every step exactly once"
     );
+}
+
+#[tokio::test]
+async fn when_redis_loses_a_live_run_it_gets_a_new_epoch_and_clients_a_snapshot() {
+    let prefix = new_prefix();
+    let p = prefix.clone();
+    let (a, b) = two_nodes_with(move |c| c.redis_prefix = p.clone()).await;
+    let token = a.login_demo().await;
+    let run = a.start_test(&token, "demo", 300).await;
+    let (mut ws, first) = watch_from_start(b.addr, &token, &run.test_id).await;
+    let steps = |msg: &ServerMessage| match msg {
+        ServerMessage::TestProgress(p) => p.step.is_some() as usize,
+        _ => 0,
+    };
+    let (mut last, mut seen) = (first.seq, first.steps.len());
+    while last < first.seq + 2 {
+        let msg = next_msg(&mut ws).await;
+        last = msg.run_event().unwrap().1;
+        seen += steps(&msg);
+    }
+
+    // Redis loses everything it had of the run (as a restart without persistence would).
+    let mut redis = redis::Client::open(redis_url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let key = |what: &str| format!("{prefix}:{{run:{}}}:{what}", run.test_id);
+    let _: () = redis::cmd("DEL")
+        .arg(key("m"))
+        .arg(key("s"))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+
+    // A's next event finds the run gone: the run starts over in a new epoch, and the client on B
+    // gets its snapshot, with every step so far, after the events it already had.
+    let rebased = loop {
+        match next_msg(&mut ws).await {
+            ServerMessage::Subscribed {
+                snapshot: Some(s), ..
+            } => break s,
+            msg => {
+                let seq = msg.run_event().expect("run events, then the snapshot").1;
+                assert_eq!(seq, last + 1);
+                (last, seen) = (seq, seen + steps(&msg));
+            }
+        }
+    };
+    assert_ne!(rebased.epoch, first.epoch, "a new epoch");
+    assert_eq!(rebased.seq, last);
+    assert_eq!(rebased.steps.len(), seen);
+
+    // Resuming across the loss gets a snapshot, never a partial replay; within the new epoch it
+    // replays, on either node.
+    let mut across = ws_to(b.addr, &token).await.unwrap();
+    expect_hello(&mut across).await;
+    match subscribe(&mut across, &run.test_id, Some((first.seq, &first.epoch))).await {
+        ServerMessage::Subscribed {
+            recovered: Some(false),
+            snapshot: Some(s),
+            ..
+        } => assert_eq!(s.epoch, rebased.epoch),
+        other => panic!("expected a snapshot, got {other:?}"),
+    }
+    resume_at(a.addr, &token, &run.test_id, rebased.seq, &rebased.epoch).await;
+
+    // And the run ends on B with every step once.
+    loop {
+        let msg = next_msg(&mut ws).await;
+        let seq = msg.run_event().expect("run events").1;
+        assert_eq!(seq, last + 1);
+        (last, seen) = (seq, seen + steps(&msg));
+        if matches!(msg, ServerMessage::TestCompleted { .. }) {
+            break;
+        }
+    }
+    assert_eq!(seen, 8, "every step once");
 }
