@@ -3,6 +3,7 @@
 # `ensure_debian_packages`):
 #
 #   start_postgres   sets POSTGRES_URL=postgres://livecheck@127.0.0.1:PORT/postgres
+#   postgres_database NAME  creates database NAME there and prints its URL
 #   start_redis      sets REDIS_URL=redis://127.0.0.1:PORT
 #   stop_services    stops what was started and removes its data (also on exit, by a trap)
 #
@@ -43,6 +44,11 @@ start_postgres() {
   printf '%s\nas_postgres %q -D %q -m immediate stop\n' "$(declare -f as_postgres)" "$bin/pg_ctl" "$dir/data" >"$dir/stop"
   POSTGRES_URL="postgres://livecheck@127.0.0.1:$port/postgres"
   log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $dir)"
+}
+
+postgres_database() {
+  "$(postgres_bin)/psql" "$POSTGRES_URL" -qc "CREATE DATABASE $1" >/dev/null
+  echo "${POSTGRES_URL%/*}/$1"
 }
 
 start_redis() {
