@@ -252,6 +252,10 @@ impl Hub {
         let Some(topic) = runs.get_mut(test_id) else {
             return false;
         };
+        if topic.snapshot.status.is_finished() {
+            // A run has one end: nothing is published after it.
+            return true;
+        }
         let seq = topic.snapshot.seq + 1;
         // Only progress without a step result may be superseded in a lagging client's queue.
         let coalescable = event.is_coalescable();

@@ -2,7 +2,11 @@
 //! store row) and the task that drives it — wait in the queue if it must, execute the engine, then make
 //! the finished run durable before the hub forgets it.
 
-use std::{future::Future, time::Duration};
+use std::{
+    future::Future,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use futures::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
@@ -22,10 +26,17 @@ pub struct LiveTarget {
     pub test_id: String,
     pub hub: Hub,
     pub store: Store,
+    /// Why the server stopped the run, when it did (the time limit): the engine's `cancelled`
+    /// becomes a `test_error` that says so, the run's one end.
+    pub stop: Arc<OnceLock<String>>,
 }
 
 impl EventTarget for LiveTarget {
     fn publish(&self, event: RunEvent) {
+        let event = match (event, self.stop.get()) {
+            (RunEvent::Status(RunStatus::Cancelled), Some(why)) => RunEvent::Error(why.clone()),
+            (event, _) => event,
+        };
         self.hub.publish(&self.test_id, event);
     }
 
@@ -48,6 +59,8 @@ pub struct Task<F> {
     pub user: i64,
     pub entry: queue::Entry,
     pub cancel: CancellationToken,
+    /// Shared with the run's [`LiveTarget`]: set before the server cancels a run on its own.
+    pub stop: Arc<OnceLock<String>>,
     pub sink: EventSink,
     pub total_steps: u32,
     /// Longest the engine may execute.
@@ -65,6 +78,7 @@ impl<F: Future<Output = ()>> Task<F> {
             user,
             entry,
             cancel,
+            stop,
             sink,
             total_steps,
             max_run,
@@ -125,15 +139,17 @@ impl<F: Future<Output = ()>> Task<F> {
             tokio::pin!(run);
             let in_time = tokio::time::timeout(max_run, &mut run).await.is_ok();
             if !in_time {
-                // The engine stops at its next await point and reports the cancellation.
+                // The engine stops at its next await point; the cancellation it reports becomes
+                // this error (an engine that reports nothing gets it after; the hub keeps one end).
                 warn!("run stopped at the time limit");
-                cancel.cancel();
-                run.await;
-                sink.error(format!(
+                let why = format!(
                     "stopped: a run may take at most {} s on this server",
                     max_run.as_secs()
-                ))
-                .await;
+                );
+                let _ = stop.set(why.clone());
+                cancel.cancel();
+                run.await;
+                sink.error(why).await;
             }
             drop(slot);
         }

@@ -14,7 +14,7 @@ pub mod queue;
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard, OnceLock},
 };
 
 use futures::future::BoxFuture;
@@ -274,10 +274,12 @@ impl Runs {
     ) {
         let cancel = CancellationToken::new();
         self.active_runs().insert(test_id.clone(), cancel.clone());
+        let stop = Arc::new(OnceLock::new());
         let sink = EventSink::new(live::LiveTarget {
             test_id: test_id.clone(),
             hub: self.hub.clone(),
             store: self.store.clone(),
+            stop: stop.clone(),
         });
         let engine = self.engines.for_workload(&workload);
         let run = engine.run(RunContext {
@@ -293,6 +295,7 @@ impl Runs {
             entry: self.admission.enter(user.id),
             test_id,
             cancel,
+            stop,
             sink,
             total_steps,
             max_run: self.policy.max_run,

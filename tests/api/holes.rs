@@ -218,21 +218,51 @@ async fn hole_06_a_load_run_with_only_iterations_stops_at_the_wall_clock_cap() {
     let (status, body) = app.call(&token, "run_suite", &[("suite", &suite)]).await;
     assert_eq!(status, 200, "{body}");
     let run: RunSnapshot = serde_json::from_str(&body).unwrap();
-    // The engine reports `cancelled`, then the server says why: wait for both (the status alone can
-    // be read before the reason on a busy machine).
+    // The run has one end, and it says why: a `test_error`, never a `cancelled` and then a reason.
     let run = app
-        .wait_for_run(&token, &run.test_id, |r| {
-            r.status.is_finished() && r.error.is_some()
-        })
+        .wait_for_run(&token, &run.test_id, |r| r.status.is_finished())
         .await;
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(run.status, RunStatus::Cancelled, "{run:?}");
+    assert_eq!(run.status, RunStatus::Failed, "{run:?}");
     let error = run.error.as_deref().unwrap_or_default();
     assert!(error.contains("at most 2 s"), "{error}");
+}
+
+#[tokio::test]
+async fn a_run_stopped_at_the_time_limit_ends_once_with_its_reason_for_a_seed_client() {
+    let app = spawn_app_with(|c| c.max_run = Duration::from_secs(1)).await;
+    let token = app.login_demo().await;
+    let run = app.start_test(&token, "demo", 400).await;
+    let mut ws = ws_to(app.addr, &token).await.unwrap();
+    expect_hello(&mut ws).await;
+    send_json(
+        &mut ws,
+        serde_json::json!({ "type": "subscribe_test", "test_id": run.test_id }),
+    )
+    .await;
+    // A seed client reads until the end of the run: the first `test_completed`, `test_error` or
+    // final status. It must be the error that says why, and nothing follows it.
+    let end = loop {
+        match next_msg(&mut ws).await {
+            msg @ (ServerMessage::TestError { .. } | ServerMessage::TestCompleted { .. }) => {
+                break msg
+            }
+            ServerMessage::TestStatusUpdate { status, .. } if status.is_finished() => {
+                panic!("the run ended as {status:?} without saying why")
+            }
+            _ => {}
+        }
+    };
+    match &end {
+        ServerMessage::TestError { error, .. } => assert!(error.contains("at most 1 s"), "{error}"),
+        other => panic!("expected test_error, got {other:?}"),
+    }
+    let after = tokio::time::timeout(Duration::from_millis(1500), next_or_end(&mut ws)).await;
+    assert!(after.is_err(), "nothing after the end: {after:?}");
 }
 
 #[tokio::test]
