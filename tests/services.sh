@@ -2,7 +2,8 @@
 # with throw-away data folders and stopped at the end. Sourced by ./run (which defines `log` and
 # `ensure_debian_packages`):
 #
-#   start_postgres   sets POSTGRES_URL=postgres://livecheck@127.0.0.1:PORT/postgres
+#   start_postgres   sets POSTGRES_URL=postgres://livecheck@127.0.0.1:PORT/postgres, and POSTGRES_CA to
+#                    the CA of the certificate it also accepts TLS with (for 127.0.0.1)
 #   postgres_database NAME  creates database NAME there and prints its URL
 #   start_redis      sets REDIS_URL=redis://127.0.0.1:PORT
 #   stop_services    stops what was started and removes its data (also on exit, by a trap)
@@ -30,6 +31,7 @@ start_postgres() {
     apt-get install -y --no-install-recommends postgresql >/dev/null 2>&1 ||
       { apt-get update >/dev/null && apt-get install -y --no-install-recommends postgresql >/dev/null; }
   fi
+  ensure_debian_packages openssl
   local bin dir port
   bin=$(postgres_bin)
   dir=$(mktemp -d /tmp/livecheck-pg.XXXXXX)
@@ -37,12 +39,24 @@ start_postgres() {
   [ "$(id -u)" = 0 ] && chown postgres "$dir"
   port=$(free_port)
   as_postgres "$bin/initdb" -D "$dir/data" -U livecheck --auth=trust -E UTF8 --no-sync >/dev/null
+  # A CA of its own, and a certificate it signs for 127.0.0.1 (a CA certificate may not serve as a
+  # server's own: rustls refuses it).
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=livecheck-test-ca -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+    -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$dir/server.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+    -days 2 -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null
+  chmod 600 "$dir/server.key"
+  [ "$(id -u)" = 0 ] && chown postgres "$dir/server.key" "$dir/server.crt"
   # Throw-away data: no fsync. Enough connections for every test server's pool at once.
   as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o \
-    "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c max_connections=400" \
+    "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c max_connections=400 -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key" \
     start >/dev/null
   printf '%s\nas_postgres %q -D %q -m immediate stop\n' "$(declare -f as_postgres)" "$bin/pg_ctl" "$dir/data" >"$dir/stop"
   POSTGRES_URL="postgres://livecheck@127.0.0.1:$port/postgres"
+  POSTGRES_CA="$dir/ca.crt"
   log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $dir)"
 }
 

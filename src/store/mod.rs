@@ -28,7 +28,7 @@ use std::{path::Path, str::FromStr, time::Duration};
 use sqlx::{
     any::{AnyPoolOptions, AnyRow},
     sqlite::SqliteConnectOptions,
-    AnyPool, ConnectOptions, Executor, Row,
+    AnyPool, ConnectOptions, Connection, Executor, Row,
 };
 
 use crate::{
@@ -150,6 +150,9 @@ impl Store {
                     .await?
             }
             Backend::Postgres => {
+                // One connection first: a pool that cannot connect only says it timed out, not
+                // why (refused, no such database, a wrong password, TLS required).
+                sqlx::AnyConnection::connect(url).await?.close().await?;
                 AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))

@@ -15,6 +15,7 @@ mod load;
 mod login;
 mod malformed;
 mod metrics;
+mod postgres_tls;
 mod recovery;
 mod rooms;
 mod schedules;
