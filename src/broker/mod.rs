@@ -53,6 +53,8 @@ pub struct BrokerSettings {
     pub ttl: Duration,
     /// What every key and channel name starts with.
     pub prefix: String,
+    /// For `rediss://`: the CA (PEM) to trust instead of the system's roots.
+    pub ca: Option<Vec<u8>>,
 }
 
 impl Default for BrokerSettings {
@@ -61,6 +63,7 @@ impl Default for BrokerSettings {
             stream_len: 10_000,
             ttl: Duration::from_secs(3600),
             prefix: "lc".into(),
+            ca: None,
         }
     }
 }
@@ -180,7 +183,19 @@ impl Broker {
         node: &str,
         settings: BrokerSettings,
     ) -> RedisResult<(Self, mpsc::Receiver<Incoming>)> {
-        let client = redis::Client::open(url)?;
+        let client = match &settings.ca {
+            Some(ca) => redis::Client::build_with_tls(
+                url,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(ca.clone()),
+                },
+            )?,
+            None => redis::Client::open(url)?,
+        };
+        // One plain connection first: it fails at once with the reason (refused, a certificate),
+        // where the connection manager retries for seconds before it says.
+        drop(client.get_multiplexed_async_connection().await?);
         let conn = client.get_connection_manager().await?;
         let names = Names {
             prefix: Arc::from(settings.prefix.as_str()),

@@ -29,6 +29,7 @@
 //! | `LIVECHECK_DRAIN_SECS` | `30` | on SIGTERM, how long runs in progress may go on before the sockets close |
 //! | `LIVECHECK_DRAIN_SPREAD_SECS` | `5` | the sockets close (1012) in batches spread over this time |
 //! | `LIVECHECK_REDIS_URL` | (none) | `redis://host:6379`: the nodes sharing it (and one database) form a cluster — a client on any node watches any run live, resumes on any node, cancels from any node, and hears every room |
+//! | `LIVECHECK_REDIS_CA` | (none) | PEM file of the CA that signed Redis's certificate, for `rediss://` URLs (else the system's roots) |
 //! | `LIVECHECK_REDIS_PREFIX` | `lc` | what the cluster's Redis keys and channels start with (two clusters may share a Redis with two prefixes) |
 //! | `LIVECHECK_NODE_LEASE_SECS` | `20` | a node sends a heartbeat every quarter of this; the runs of a node not heard from for this long are marked `interrupted` by another (or by its own next start) |
 //! | `LIVECHECK_SCHEDULE_MIN_SECS` | `60` | the shortest time between two fires of one schedule (a cron pattern may have a seconds field) |
@@ -52,6 +53,8 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// `LIVECHECK_REDIS_PREFIX`: what the cluster's Redis keys and channels start with.
     pub redis_prefix: String,
+    /// `LIVECHECK_REDIS_CA`: the CA (PEM file) to trust for `rediss://`, instead of the system's.
+    pub redis_ca: Option<PathBuf>,
     /// `LEPTOS_SITE_ROOT` is set: the site comes from that folder, not from inside the binary.
     pub site_from_disk: bool,
     pub jwt_secret: Option<String>,
@@ -156,6 +159,7 @@ impl Default for Config {
             database_url: None,
             redis_url: None,
             redis_prefix: "lc".into(),
+            redis_ca: None,
             site_from_disk: false,
             jwt_secret: None,
             token_ttl_secs: 12 * 3600,
@@ -261,6 +265,9 @@ impl Config {
                 Ok(prefix) => prefix,
                 Err(_) => d.redis_prefix,
             },
+            redis_ca: std::env::var_os("LIVECHECK_REDIS_CA")
+                .filter(|path| !path.is_empty())
+                .map(PathBuf::from),
             site_from_disk: std::env::var_os("LEPTOS_SITE_ROOT").is_some(),
             jwt_secret,
             token_ttl_secs: in_range("LIVECHECK_TOKEN_TTL_SECS", d.token_ttl_secs, 60..=2_592_000)?,

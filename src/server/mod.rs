@@ -121,8 +121,16 @@ pub async fn build_state(
     }
     let (broker, incoming) = match &config.redis_url {
         Some(url) => {
+            let ca = match &config.redis_ca {
+                Some(path) => Some(
+                    std::fs::read(path)
+                        .map_err(|e| StartError::RedisCa(path.display().to_string(), e))?,
+                ),
+                None => None,
+            };
             let settings = BrokerSettings {
                 prefix: config.redis_prefix.clone(),
+                ca,
                 ..BrokerSettings::default()
             };
             let (broker, incoming) = Broker::connect(url, store.node_id(), settings).await?;

@@ -29,6 +29,8 @@ pub enum StartError {
     Tls(String),
     #[error("Redis: {0}")]
     Redis(#[from] redis::RedisError),
+    #[error("LIVECHECK_REDIS_CA {0}: {1}")]
+    RedisCa(String, io::Error),
 }
 
 /// Opens the database the configuration names: PostgreSQL at `LIVECHECK_DATABASE_URL`, else the

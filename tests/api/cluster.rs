@@ -84,7 +84,9 @@ async fn two_nodes() -> (TestApp, TestApp) {
     two_nodes_with(|_| {}).await
 }
 
-async fn two_nodes_with(configure: impl Fn(&mut Config) + Clone + 'static) -> (TestApp, TestApp) {
+pub(crate) async fn two_nodes_with(
+    configure: impl Fn(&mut Config) + Clone + 'static,
+) -> (TestApp, TestApp) {
     let prefix = new_prefix();
     let (also, p) = (configure.clone(), prefix.clone());
     let a = spawn_app_with(move |c| {

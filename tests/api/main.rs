@@ -17,6 +17,7 @@ mod malformed;
 mod metrics;
 mod postgres_tls;
 mod recovery;
+mod redis_tls;
 mod rooms;
 mod schedules;
 mod security;
