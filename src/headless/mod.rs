@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     clock::now_ms,
     engine::{Engines, EventSink, EventTarget, RunContext, SuiteRun, Workload},
+    i18n::Lang,
     protocol::{
         api::RunOptions, event::new_epoch, RunEvent, RunSnapshot, RunStatus, ServerMessage,
         StepResult,
@@ -218,7 +219,7 @@ fn finish(args: &RunArgs, snapshot: &RunSnapshot) -> Result<Outcome, HeadlessErr
         write(path, junit_xml(snapshot))?;
     }
     if let Some(path) = &args.html {
-        write(path, html_report(snapshot))?;
+        write(path, html_report(snapshot, Lang::from_locale_env()))?;
     }
     if let Some(path) = &args.json {
         write(

@@ -315,4 +315,20 @@ messages! {
     EnvironmentOptional => "Environment (optional)", "环境（可选）";
     WebhookOptional => "Webhook URL (optional)", "Webhook 地址（可选）";
     CreateSchedule => "Create schedule", "创建定时任务";
+    // The downloadable HTML report of a run (src/report/html.rs).
+    ReportTitle => "Run report", "运行报告";
+    ReportComparison => "Comparison", "运行对比";
+    ReportRun => "run", "运行";
+    ReportLoad => "Load", "负载";
+    ReportOverTime => "Over time", "随时间变化";
+    ReportErrorsSoFar => "Errors (so far)", "错误数（累计）";
+    ReportErrorsByKind => "Errors by kind", "按类型的错误";
+    ReportSteps => "Steps", "步骤";
+    ReportCaptured => "Captured", "捕获的变量";
+    ReportEarlier => "Earlier", "较早";
+    ReportLater => "Later", "较晚";
+    ReportDeltaTime => "Δ time", "用时差";
+    ReportErrorRate => "Error rate %", "错误率 %";
+    ReportPeak => "peak", "峰值";
+    ReportNotRun => "not run", "未运行";
 }

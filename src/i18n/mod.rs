@@ -41,6 +41,18 @@ impl Lang {
     }
 
     /// The `lang` attribute of the page (BCP 47).
+    /// The language of a command-line user: Chinese when the locale (`LC_ALL`, `LC_MESSAGES`, then
+    /// `LANG`, as the C library reads them) starts with `zh`, else English.
+    pub fn from_locale_env() -> Lang {
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+        match locale {
+            Some(l) if l.starts_with("zh") => Lang::Zh,
+            _ => Lang::En,
+        }
+    }
+
     pub fn html_lang(self) -> &'static str {
         self.code()
     }

@@ -106,6 +106,24 @@ impl Lang {
         }
     }
 
+    /// The summary line of a run's HTML report.
+    pub fn report_steps_passed(self, passed: usize, total: usize, not_run: usize) -> String {
+        match (self, not_run) {
+            (Lang::En, 0) => format!("{passed} of {total} steps passed."),
+            (Lang::En, _) => format!("{passed} of {total} steps passed ({not_run} not run)."),
+            (Lang::Zh, 0) => format!("{total} 个步骤中 {passed} 个通过。"),
+            (Lang::Zh, _) => format!("{total} 个步骤中 {passed} 个通过（{not_run} 个未运行）。"),
+        }
+    }
+
+    /// How long a run took, in its report ("took 1.25 s").
+    pub fn report_took(self, secs: f64) -> String {
+        match self {
+            Lang::En => format!("took {secs:.2} s"),
+            Lang::Zh => format!("耗时 {secs:.2} 秒"),
+        }
+    }
+
     pub fn checks_passed(self, passed: usize, total: usize) -> String {
         match self {
             Lang::En => format!("{passed}/{total} checks passed"),

@@ -6,7 +6,10 @@
 use std::fmt::Write;
 
 use super::junit::escape;
-use crate::protocol::{LoadPoint, RunSnapshot, RunStatus, StepResult};
+use crate::{
+    i18n::{Lang, Msg},
+    protocol::{LoadPoint, RunSnapshot, RunStatus, StepResult},
+};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2328}\
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.5rem}table{border-collapse:collapse;width:100%}\
@@ -48,18 +51,20 @@ fn duration_ms(run: &RunSnapshot) -> Option<u64> {
         .map(|(f, s)| f.saturating_sub(s))
 }
 
-/// The report of one run.
-pub fn html_report(run: &RunSnapshot) -> String {
-    let mut out = page_start(&format!("Run report: {}", run.name));
+/// The report of one run, in `lang`.
+pub fn html_report(run: &RunSnapshot, lang: Lang) -> String {
+    let t = |m| lang.t(m);
+    let mut out = page_start(lang, &format!("{}: {}", t(Msg::ReportTitle), run.name));
     let _ = write!(
         out,
-        "<h1>{}</h1><p><strong class=\"{}\">{}</strong> · run <code>{}</code>{}</p>",
+        "<h1>{}</h1><p><strong class=\"{}\">{}</strong> · {} <code>{}</code>{}</p>",
         escape(&run.name),
         status_class(run.status),
-        run.status.label(),
+        lang.status(run.status),
+        t(Msg::ReportRun),
         escape(&run.test_id),
         duration_ms(run)
-            .map(|ms| format!(" · took {:.2} s", ms as f64 / 1000.0))
+            .map(|ms| format!(" · {}", lang.report_took(ms as f64 / 1000.0)))
             .unwrap_or_default()
     );
     if let Some(error) = &run.error {
@@ -69,24 +74,35 @@ pub fn html_report(run: &RunSnapshot) -> String {
     if let Some(load) = &run.load_summary {
         let _ = write!(
             out,
-            "<h2>Load</h2><dl><div><dt>Users</dt><dd>{}</dd></div><div><dt>Requests</dt><dd>{}</dd></div>\
-             <div><dt>Requests/s (whole run)</dt><dd>{:.1}</dd></div><div><dt>Errors</dt><dd>{} ({:.2} %)</dd></div>\
+            "<h2>{}</h2><dl><div><dt>{}</dt><dd>{}</dd></div><div><dt>{}</dt><dd>{}</dd></div>\
+             <div><dt>{}</dt><dd>{:.1}</dd></div><div><dt>{}</dt><dd>{} ({:.2} %)</dd></div>\
              <div><dt>p50</dt><dd>{:.2} ms</dd></div><div><dt>p90</dt><dd>{:.2} ms</dd></div>\
              <div><dt>p95</dt><dd>{:.2} ms</dd></div><div><dt>p99</dt><dd>{:.2} ms</dd></div>\
-             <div><dt>Max</dt><dd>{:.2} ms</dd></div></dl>",
+             <div><dt>{}</dt><dd>{:.2} ms</dd></div></dl>",
+            t(Msg::ReportLoad),
+            t(Msg::LoadUsers),
             load.users,
+            t(Msg::Requests),
             load.requests,
+            t(Msg::RpsWhole),
             load.rps,
+            t(Msg::Errors),
             load.errors,
             load.error_rate * 100.0,
             load.p50_ms,
             load.p90_ms,
             load.p95_ms,
             load.p99_ms,
+            t(Msg::Max),
             load.max_ms
         );
-        out.push_str(
-            "<h2>Thresholds</h2><table><tr><th>Threshold</th><th>Measured</th><th>Result</th></tr>",
+        let _ = write!(
+            out,
+            "<h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+            t(Msg::Thresholds),
+            t(Msg::Threshold),
+            t(Msg::Measured),
+            t(Msg::Result)
         );
         for t in &load.thresholds {
             let _ = write!(
@@ -95,7 +111,7 @@ pub fn html_report(run: &RunSnapshot) -> String {
                 escape(&t.threshold),
                 escape(&t.actual),
                 if t.passed { "pass" } else { "fail" },
-                if t.passed { "passed" } else { "failed" }
+                lang.t(if t.passed { Msg::Passed } else { Msg::Failed })
             );
         }
         out.push_str("</table>");
@@ -106,56 +122,55 @@ pub fn html_report(run: &RunSnapshot) -> String {
                 .map(|t| (t.threshold.clone(), t.limit))
                 .collect()
         };
-        out.push_str("<h2>Over time</h2>");
+        let _ = write!(out, "<h2>{}</h2>", t(Msg::ReportOverTime));
         out.push_str(&chart(
-            "Requests per second",
+            lang,
+            t(Msg::ChartRps),
             " req/s",
             &run.load_series,
             |p| p.rps,
             &limits("rps"),
         ));
         out.push_str(&chart(
-            "p95 latency",
+            lang,
+            t(Msg::ChartP95),
             " ms",
             &run.load_series,
             |p| p.p95_ms,
             &limits("latency"),
         ));
         out.push_str(&chart(
-            "Errors (so far)",
+            lang,
+            t(Msg::ReportErrorsSoFar),
             "",
             &run.load_series,
             |p| p.errors as f64,
             &[],
         ));
         if !load.errors_by_kind.is_empty() {
-            out.push_str("<h2>Errors by kind</h2><table>");
+            let _ = write!(out, "<h2>{}</h2><table>", t(Msg::ReportErrorsByKind));
             for (kind, n) in &load.errors_by_kind {
                 let _ = write!(out, "<tr><td>{}</td><td>{n}</td></tr>", escape(kind));
             }
             out.push_str("</table>");
         }
     } else {
+        let not_run = (run.total_steps as usize).saturating_sub(run.steps.len());
         let _ = write!(
             out,
-            "<p>{passed} of {} steps passed{}.</p>",
-            run.total_steps,
-            if run.steps.len() < run.total_steps as usize {
-                format!(" ({} not run)", run.total_steps as usize - run.steps.len())
-            } else {
-                String::new()
-            }
+            "<p>{}</p><h2>{}</h2>",
+            lang.report_steps_passed(passed, run.total_steps as usize, not_run),
+            t(Msg::ReportSteps)
         );
-        out.push_str("<h2>Steps</h2>");
         for step in &run.steps {
-            step_section(&mut out, step);
+            step_section(&mut out, step, lang);
         }
     }
     out.push_str("</body></html>\n");
     out
 }
 
-fn step_section(out: &mut String, step: &StepResult) {
+fn step_section(out: &mut String, step: &StepResult, lang: Lang) {
     let _ = write!(
         out,
         "<h3 class=\"{}\">{}. {} — {}{} ms</h3>",
@@ -169,7 +184,12 @@ fn step_section(out: &mut String, step: &StepResult) {
         let _ = write!(out, "<p class=\"fail\">{}</p>", escape(error));
     }
     if !step.checks.is_empty() {
-        out.push_str("<table><tr><th>Check</th><th>Result</th></tr>");
+        let _ = write!(
+            out,
+            "<table><tr><th>{}</th><th>{}</th></tr>",
+            lang.t(Msg::Check),
+            lang.t(Msg::Result)
+        );
         for c in &step.checks {
             let _ = write!(
                 out,
@@ -178,13 +198,13 @@ fn step_section(out: &mut String, step: &StepResult) {
                 if c.passed { "pass" } else { "fail" },
                 c.detail
                     .as_deref()
-                    .map_or_else(|| "passed".to_owned(), escape)
+                    .map_or_else(|| lang.t(Msg::Passed).to_owned(), escape)
             );
         }
         out.push_str("</table>");
     }
     if !step.captured.is_empty() {
-        out.push_str("<p class=\"muted\">Captured: ");
+        let _ = write!(out, "<p class=\"muted\">{}: ", lang.t(Msg::ReportCaptured));
         let vars: Vec<String> = step
             .captured
             .iter()
@@ -202,16 +222,18 @@ fn step_section(out: &mut String, step: &StepResult) {
     }
 }
 
-fn page_start(title: &str) -> String {
+fn page_start(lang: Lang, title: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{STYLE}</style></head><body>",
+        lang.html_lang(),
         escape(title)
     )
 }
 
 /// An SVG line chart with its axes, its peak, and threshold lines.
 fn chart(
+    lang: Lang,
     title: &str,
     unit: &str,
     points: &[LoadPoint],
@@ -236,11 +258,12 @@ fn chart(
         .map(|p| format!("{:.1},{:.1}", x(p.t_ms as f64), y(pick(p))))
         .collect();
     let mut svg = format!(
-        "<figure><figcaption>{} (peak {peak:.1}{unit})</figcaption><svg viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\">\
+        "<figure><figcaption>{} ({} {peak:.1}{unit})</figcaption><svg viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\">\
          <line class=\"axis\" x1=\"{LEFT}\" x2=\"{LEFT}\" y1=\"8\" y2=\"{}\"/><line class=\"axis\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>\
          <text x=\"{}\" y=\"14\" text-anchor=\"end\">{top:.0}{unit}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">0</text>\
          <text x=\"{LEFT}\" y=\"{}\">0 s</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{:.1} s</text>",
         escape(title),
+        lang.t(Msg::ReportPeak),
         escape(title),
         H - BOTTOM,
         W - 6.0,
@@ -276,30 +299,42 @@ fn chart(
 }
 
 /// Two runs side by side: status, duration, each step's result and duration, load figures.
-pub fn html_comparison(a: &RunSnapshot, b: &RunSnapshot) -> String {
-    let mut out = page_start(&format!("Comparison: {} / {}", a.name, b.name));
+pub fn html_comparison(a: &RunSnapshot, b: &RunSnapshot, lang: Lang) -> String {
+    let t = |m| lang.t(m);
+    let mut out = page_start(
+        lang,
+        &format!("{}: {} / {}", t(Msg::ReportComparison), a.name, b.name),
+    );
     let _ = write!(out, "<h1>{} → {}</h1>", escape(&a.name), escape(&b.name));
     let ms = |r: &RunSnapshot| duration_ms(r).map_or("—".into(), |ms| format!("{ms} ms"));
     let _ = write!(
         out,
-        "<table><tr><th></th><th>Earlier <code>{}</code></th><th>Later <code>{}</code></th></tr>\
-         <tr><td>Status</td><td class=\"{}\">{}</td><td class=\"{}\">{}</td></tr>\
-         <tr><td>Took</td><td>{}</td><td>{}</td></tr>",
+        "<table><tr><th></th><th>{} <code>{}</code></th><th>{} <code>{}</code></th></tr>\
+         <tr><td>{}</td><td class=\"{}\">{}</td><td class=\"{}\">{}</td></tr>\
+         <tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+        t(Msg::ReportEarlier),
         escape(&a.test_id),
+        t(Msg::ReportLater),
         escape(&b.test_id),
+        t(Msg::Status),
         status_class(a.status),
-        a.status.label(),
+        lang.status(a.status),
         status_class(b.status),
-        b.status.label(),
+        lang.status(b.status),
+        t(Msg::Took),
         ms(a),
         ms(b)
     );
     if let (Some(la), Some(lb)) = (&a.load_summary, &b.load_summary) {
         for (name, va, vb) in [
-            ("Requests/s", la.rps, lb.rps),
+            (t(Msg::RequestsPerSecondShort), la.rps, lb.rps),
             ("p95 ms", la.p95_ms, lb.p95_ms),
             ("p99 ms", la.p99_ms, lb.p99_ms),
-            ("Error rate %", la.error_rate * 100.0, lb.error_rate * 100.0),
+            (
+                t(Msg::ReportErrorRate),
+                la.error_rate * 100.0,
+                lb.error_rate * 100.0,
+            ),
         ] {
             let _ = write!(
                 out,
@@ -307,15 +342,31 @@ pub fn html_comparison(a: &RunSnapshot, b: &RunSnapshot) -> String {
             );
         }
     }
-    out.push_str("</table><h2>Steps</h2><table><tr><th>Step</th><th>Earlier</th><th>Later</th><th>Δ time</th></tr>");
+    let _ = write!(
+        out,
+        "</table><h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        t(Msg::ReportSteps),
+        t(Msg::Step),
+        t(Msg::ReportEarlier),
+        t(Msg::ReportLater),
+        t(Msg::ReportDeltaTime)
+    );
     let steps = a.steps.len().max(b.steps.len());
     for i in 0..steps {
         let (sa, sb) = (a.steps.get(i), b.steps.get(i));
         let name = sa.or(sb).map(|s| s.name.as_str()).unwrap_or_default();
         let cell = |s: Option<&StepResult>| match s {
-            Some(s) if s.passed => format!("<td class=\"pass\">passed, {} ms</td>", s.duration_ms),
-            Some(s) => format!("<td class=\"fail\">failed, {} ms</td>", s.duration_ms),
-            None => "<td class=\"muted\">not run</td>".into(),
+            Some(s) if s.passed => format!(
+                "<td class=\"pass\">{}, {} ms</td>",
+                t(Msg::Passed),
+                s.duration_ms
+            ),
+            Some(s) => format!(
+                "<td class=\"fail\">{}, {} ms</td>",
+                t(Msg::Failed),
+                s.duration_ms
+            ),
+            None => format!("<td class=\"muted\">{}</td>", t(Msg::ReportNotRun)),
         };
         let delta = match (sa, sb) {
             (Some(x), Some(y)) => format!("{:+} ms", y.duration_ms as i64 - x.duration_ms as i64),
@@ -358,8 +409,8 @@ mod tests {
             .collect(),
             checks: Vec::new(),
         }];
-        let html = html_report(&run);
-        assert!(html.starts_with("<!DOCTYPE html>"));
+        let html = html_report(&run, Lang::En);
+        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
         assert!(!html.contains("<script"));
         assert!(html.contains("Suite &lt;x&gt;"));
         assert!(html.contains("expected 200, got 500"));
@@ -389,9 +440,105 @@ mod tests {
             }],
             ..LoadSummary::default()
         }));
-        let html = html_report(&run);
+        let html = html_report(&run, Lang::En);
         assert_eq!(html.matches("<svg").count(), 3);
         assert!(html.contains("class=\"limit\""));
         assert!(html.contains("p95 &lt; 200ms"));
+        assert!(html.contains("<h2>Thresholds</h2>"));
+
+        // In Chinese: every heading and label translated, the data (the threshold) as it is.
+        let zh = html_report(&run, Lang::Zh);
+        assert!(zh.starts_with("<!DOCTYPE html>\n<html lang=\"zh-CN\">"));
+        for text in [
+            "运行报告",
+            "已完成",
+            "负载",
+            "阈值",
+            "实测值",
+            "随时间变化",
+            "每秒请求数",
+            "峰值",
+        ] {
+            assert!(zh.contains(text), "{text} in {zh}");
+        }
+        assert!(zh.contains("p95 &lt; 200ms"));
+        let english = [
+            "Run report",
+            "Completed",
+            "<h2>Load</h2>",
+            "Thresholds",
+            "Measured",
+            "Over time",
+            "Requests",
+            "peak",
+            "passed",
+            "Errors",
+        ];
+        for text in english {
+            assert!(!zh.contains(text), "{text} left in English: {zh}");
+        }
+    }
+
+    #[test]
+    fn a_comparison_and_a_steps_report_speak_chinese_too() {
+        let step = |index, passed| StepResult {
+            index,
+            name: format!("GET /{index}"),
+            passed,
+            status: Some(200),
+            duration_ms: 10,
+            error: None,
+            captured: [("id".to_owned(), "7".to_owned())].into_iter().collect(),
+            checks: Vec::new(),
+        };
+        let mut a = RunSnapshot::queued("a".into(), "e".into(), "API".into(), 3);
+        a.status = RunStatus::Failed;
+        a.steps = vec![step(1, true), step(2, false)];
+        let mut b = a.clone();
+        b.test_id = "b".into();
+        b.status = RunStatus::Completed;
+        b.steps.push(step(3, true));
+
+        let report = html_report(&a, Lang::Zh);
+        assert!(
+            report.contains("3 个步骤中 1 个通过（1 个未运行）。"),
+            "{report}"
+        );
+        assert!(report.contains("捕获的变量"));
+        let english = [
+            "steps passed",
+            "not run",
+            "Steps",
+            "Captured",
+            "Failed",
+            "run <code>",
+        ];
+        for text in english {
+            assert!(!report.contains(text), "{text} left in English: {report}");
+        }
+
+        let compared = html_comparison(&a, &b, Lang::Zh);
+        for text in [
+            "运行对比",
+            "较早",
+            "较晚",
+            "状态",
+            "失败",
+            "已完成",
+            "通过",
+            "未运行",
+            "用时差",
+        ] {
+            assert!(compared.contains(text), "{text} in {compared}");
+        }
+        for text in [
+            "Earlier", "Later", "Status", "passed", "failed", "not run", "Steps",
+        ] {
+            assert!(
+                !compared.contains(text),
+                "{text} left in English: {compared}"
+            );
+        }
+        assert!(html_comparison(&a, &b, Lang::En).contains("<th>Earlier <code>a</code></th>"));
     }
 }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::{error::AppError, AppState};
 use crate::{
+    i18n::Lang,
     protocol::RunSnapshot,
     report::{html_comparison, html_report, junit_xml},
 };
@@ -47,7 +48,10 @@ pub async fn html(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let run = visible_run(&state, &headers, &id).await?;
-    Ok(html_download(format!("run-{id}.html"), html_report(&run)))
+    Ok(html_download(
+        format!("run-{id}.html"),
+        html_report(&run, lang_of(&headers)),
+    ))
 }
 
 pub async fn compare_html(
@@ -59,7 +63,7 @@ pub async fn compare_html(
     let second = visible_run(&state, &headers, &b).await?;
     Ok(html_download(
         format!("compare-{a}-{b}.html"),
-        html_comparison(&first, &second),
+        html_comparison(&first, &second, lang_of(&headers)),
     ))
 }
 
@@ -93,6 +97,19 @@ pub async fn json(
 }
 
 /// The run, if the signed-in user may see it; 404 for "no such run" and "not yours" alike.
+/// The language of the person downloading: their choice (the cookie), else their browser's.
+fn lang_of(headers: &HeaderMap) -> Lang {
+    let cookies: Vec<&str> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Lang::for_request(Some(&cookies.join("; ")), accept)
+}
+
 async fn visible_run(
     state: &AppState,
     headers: &HeaderMap,

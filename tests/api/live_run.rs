@@ -269,6 +269,26 @@ async fn a_finished_run_downloads_as_junit_and_json_for_those_who_may_see_it() {
     assert!(page.contains("expected status 200, got 404"), "{page}");
     assert!(!page.contains("<script"), "{page}");
 
+    // In the language of whoever downloads it (here their browser's), the data as it is.
+    let zh = app
+        .http
+        .get(app.url(&format!("/runs/{}/report.html", run.test_id)))
+        .header("cookie", format!("livecheck_session={token}"))
+        .header("accept-language", "zh-CN,zh;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(zh.contains("<html lang=\"zh-CN\">"), "{zh}");
+    assert!(zh.contains("运行报告") && zh.contains("步骤"), "{zh}");
+    assert!(
+        !zh.contains("steps passed") && !zh.contains("Run report"),
+        "{zh}"
+    );
+    assert!(zh.contains("expected status 200, got 404"), "{zh}");
+
     // Two runs compared, as a file; someone else's run is not found.
     let again = app.start_test(&token, "demo", 0).await;
     app.wait_for_run(&token, &again.test_id, |r| r.status.is_finished())
