@@ -2,6 +2,10 @@
 //! connection's outbox, sends heartbeats and enforces the token's expiry, joined so that either ending
 //! ends both.
 //!
+//! Memory per idle connection is what these two tasks hold, so the reader keeps the futures of its
+//! rare, larger work (a subscribe with its store queries, a credential check) in boxes made while
+//! that work runs, instead of sizing the long-lived task for them.
+//!
 //! The handler is generic over the socket's `Sink`/`Stream` halves. Authentication happened before the
 //! upgrade; here every subscribe is authorised by the [`RunDirectory`] (owner or room member) and every
 //! join against the store (room member).
@@ -16,8 +20,7 @@ use std::{
 };
 
 use axum::extract::ws::Message;
-use futures::{Sink, Stream, StreamExt};
-use tokio::sync::watch;
+use futures::{Future, Sink, Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn, Instrument};
 
@@ -90,7 +93,11 @@ pub struct Connection {
 impl Connection {
     /// Serves the socket until the client leaves or the server drops it: when it is draining, the
     /// hub closes the socket with 1012 ([`Hub::drain_sockets`]).
-    pub async fn run<S>(self, socket: S)
+    ///
+    /// The set-up (splitting the socket, the first message, spawning the writer) runs here, before
+    /// the future is made: the future, which the connection's task holds for as long as the socket
+    /// is open, then keeps only what the reader needs, and nothing twice.
+    pub fn run<S>(mut self, socket: S) -> impl Future<Output = ()> + Send + 'static
     where
         S: Stream<Item = Result<Message, axum::Error>>
             + Sink<Message, Error = axum::Error>
@@ -101,23 +108,9 @@ impl Connection {
         let shutdown = self.slot.closer();
         let span = tracing::info_span!("ws", conn = id, user = self.user.id);
         metrics::gauge!("livecheck_ws_connections").increment(1.0);
-        // `serve` consumes the connection, and its slot with it: the drain stops waiting for it.
-        self.serve(id, socket, shutdown).instrument(span).await;
-        metrics::gauge!("livecheck_ws_connections").decrement(1.0);
-    }
-
-    async fn serve<S>(self, id: u64, socket: S, shutdown: CancellationToken)
-    where
-        S: Stream<Item = Result<Message, axum::Error>>
-            + Sink<Message, Error = axum::Error>
-            + Send
-            + 'static,
-    {
-        debug!("connected");
         let outbox = Outbox::new(self.settings.outbox_max_bytes);
         let (sink, mut stream) = socket.split();
         let missed_pongs = Arc::new(AtomicU32::new(0));
-        let (expiry_tx, expiry_rx) = watch::channel(self.user.expires_at);
 
         outbox.push(Item::control(encode(
             &ServerMessage::ConnectionEstablished {
@@ -130,7 +123,6 @@ impl Connection {
             },
         )));
 
-        let done = CancellationToken::new();
         let close_sent = CancellationToken::new();
         let close_reason = Arc::new(OnceLock::new());
         let writer = tokio::spawn(
@@ -138,44 +130,51 @@ impl Connection {
                 sink,
                 outbox.clone(),
                 Signals {
-                    shutdown: shutdown.clone(),
-                    done: done.clone(),
                     close_sent: close_sent.clone(),
                     close_reason: close_reason.clone(),
                     missed_pongs: missed_pongs.clone(),
-                    expiry: expiry_rx,
+                    expires_at: self.user.expires_at,
                 },
                 self.settings.heartbeat_interval,
                 self.settings.max_batch_bytes,
             )
-            .in_current_span(),
+            .instrument(span.clone()),
         );
+        let credential = std::mem::take(&mut self.credential);
+        let conn = self;
 
-        let mut changes = self.accounts.changes(&self.user);
+        async move {
+        debug!("connected");
+        let mut changes = conn.accounts.changes(&conn.user);
         let mut session = Session {
             id,
-            conn: &self,
-            credential: self.credential.clone(),
+            conn: &conn,
+            credential,
             outbox: outbox.clone(),
             subscriptions: HashSet::new(),
             rooms: HashSet::new(),
-            expiry: expiry_tx,
             limiter: RateLimiter::new(
-                self.settings.rate_per_sec,
-                self.settings.rate_burst,
+                conn.settings.rate_per_sec,
+                conn.settings.rate_burst,
                 Instant::now(),
             ),
         };
         // Whether the client ended the connection (so there is nothing left to read).
         let mut client_gone = false;
         let writer_closed = close_sent.cancelled();
-        tokio::pin!(writer_closed);
+        let shutdown = shutdown.cancelled();
+        tokio::pin!(writer_closed, shutdown);
         loop {
             let frame = tokio::select! {
                 frame = stream.next() => frame,
                 _ = &mut writer_closed => break,
+                _ = &mut shutdown => {
+                    // The writer sends what is queued, then this close frame.
+                    let _ = close_reason.set((close_code::SERVICE_RESTART, "server restarting; reconnect"));
+                    break;
+                }
                 Ok(()) = changes.changed() => {
-                    if session.credential_holds().await {
+                    if Box::pin(session.credential_holds()).await {
                         continue;
                     }
                     info!("the session ended; closing with 4001");
@@ -213,7 +212,7 @@ impl Connection {
                 }
             };
             match session.limiter.check(Instant::now()) {
-                Verdict::Allow => session.handle_text(&text).await,
+                Verdict::Allow => Box::pin(session.handle_text(&text)).await,
                 Verdict::Refuse { notify } => {
                     metrics::counter!("livecheck_ws_errors_total", "code" => "rate_limited")
                         .increment(1);
@@ -232,9 +231,9 @@ impl Connection {
             }
         }
 
+        // Closes the outbox: the writer sends what is queued and the close frame, if it has not
+        // already.
         session.cleanup();
-        // The writer sends what is queued and the close frame, if it has not already.
-        done.cancel();
         writer_closed.await;
         if !client_gone {
             // Keep reading (and discarding) until the client answers the close frame: closing the
@@ -251,6 +250,11 @@ impl Connection {
         }
         let _ = writer.await;
         debug!("disconnected");
+        // Dropping the connection drops its slot: the drain stops waiting for it.
+        drop(conn);
+        metrics::gauge!("livecheck_ws_connections").decrement(1.0);
+        }
+        .instrument(span)
     }
 }
 

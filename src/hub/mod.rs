@@ -43,7 +43,7 @@ use crate::{
 };
 pub use directory::{RunDirectory, Visible};
 use fanout::{fan_out, Delivered};
-pub use outbox::{Item, Outbox, Pushed};
+pub use outbox::{Item, Outbox, Pushed, Wake};
 
 /// How a subscription started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 //! Publishers never wait on it: [`Outbox::push`] either queues, replaces a superseded progress event of
 //! the same run (when the client lags), or reports overflow, after which the connection is closed with a
 //! resumable code. The writer task takes everything queued at once and may send it as one batch frame.
+//! The outbox is also how the reader tells the writer the rest: a refreshed token's expiry, and the end.
 
 use std::{
     collections::VecDeque,
@@ -53,10 +54,25 @@ pub enum Pushed {
     Closed,
 }
 
+/// What [`Outbox::next`] woke the writer for.
+#[derive(Debug)]
+pub enum Wake {
+    /// Everything queued, oldest first.
+    Send(VecDeque<Item>),
+    /// The token was refreshed: it now expires at this time (seconds since the Unix epoch).
+    Expiry(u64),
+    /// The queue went over its bound: the connection closes as a slow consumer.
+    Overflow,
+    /// The reader closed the outbox and everything queued before was taken: send the close frame.
+    Closed,
+}
+
 #[derive(Default)]
 struct State {
     queue: VecDeque<Item>,
     bytes: usize,
+    /// A token expiry the writer has not seen yet.
+    expiry: Option<u64>,
     overflowed: bool,
     closed: bool,
 }
@@ -109,37 +125,37 @@ impl Outbox {
         Pushed::Queued
     }
 
-    /// Waits until there is something to send, then takes all of it. Returns `None` once the outbox
-    /// overflowed (the caller closes with a resumable code), or was closed and is empty.
-    pub async fn drain(&self, into: &mut Vec<Item>) -> Option<()> {
+    /// Waits until the writer has something to do: messages to send (all that is queued, taken at
+    /// once; the queue keeps no buffer while the connection is idle), a new token expiry, or the end
+    /// (the queue overflowed, or it was closed and everything before that was taken).
+    pub async fn next(&self) -> Wake {
         loop {
             // Register interest before looking, so a push between the check and the wait is not missed.
             let notified = self.notify.notified();
             {
                 let mut st = self.lock();
                 if st.overflowed {
-                    return None;
+                    return Wake::Overflow;
+                }
+                if let Some(expires_at) = st.expiry.take() {
+                    return Wake::Expiry(expires_at);
                 }
                 if !st.queue.is_empty() {
                     st.bytes = 0;
-                    into.extend(st.queue.drain(..));
-                    return Some(());
+                    return Wake::Send(std::mem::take(&mut st.queue));
                 }
                 if st.closed {
-                    return None;
+                    return Wake::Closed;
                 }
             }
             notified.await;
         }
     }
 
-    /// Takes whatever is queued without waiting (for the last flush before a close).
-    pub fn take_now(&self, into: &mut Vec<Item>) {
-        let mut st = self.lock();
-        if !st.overflowed {
-            st.bytes = 0;
-            into.extend(st.queue.drain(..));
-        }
+    /// Tells the writer the token now expires at `expires_at` (seconds since the Unix epoch).
+    pub fn set_expiry(&self, expires_at: u64) {
+        self.lock().expiry = Some(expires_at);
+        self.notify.notify_one();
     }
 
     /// Whether the queue overflowed (the connection is being closed for it).
@@ -147,7 +163,8 @@ impl Outbox {
         self.lock().overflowed
     }
 
-    /// Stops accepting messages and wakes the writer.
+    /// Stops accepting messages and wakes the writer, which sends what is queued, then its close
+    /// frame.
     pub fn close(&self) {
         self.lock().closed = true;
         self.notify.notify_one();
@@ -202,9 +219,10 @@ mod tests {
     }
 
     async fn drained(outbox: &Outbox) -> Vec<String> {
-        let mut items = Vec::new();
-        outbox.drain(&mut items).await.unwrap();
-        items.iter().map(|i| i.bytes.as_str().to_owned()).collect()
+        match outbox.next().await {
+            Wake::Send(items) => items.iter().map(|i| i.bytes.as_str().to_owned()).collect(),
+            other => panic!("expected messages, got {other:?}"),
+        }
     }
 
     #[tokio::test]
@@ -229,8 +247,19 @@ mod tests {
         assert_eq!(outbox.push(progress("a", "x", false)), Pushed::Overflow);
         assert!(outbox.overflowed());
         assert_eq!(outbox.push(progress("a", "y", false)), Pushed::Closed);
-        let mut items = Vec::new();
-        assert!(outbox.drain(&mut items).await.is_none());
+        assert!(matches!(outbox.next().await, Wake::Overflow));
+    }
+
+    #[tokio::test]
+    async fn a_closed_outbox_hands_over_what_was_queued_then_ends() {
+        let outbox = Outbox::new(1 << 20);
+        outbox.push(progress("a", "last", false));
+        outbox.set_expiry(42);
+        outbox.close();
+        assert_eq!(outbox.push(progress("a", "late", false)), Pushed::Closed);
+        assert!(matches!(outbox.next().await, Wake::Expiry(42)));
+        assert_eq!(drained(&outbox).await, ["last"]);
+        assert!(matches!(outbox.next().await, Wake::Closed));
     }
 
     #[test]

@@ -44,8 +44,9 @@ fn hub_with_run(buffer: usize) -> Hub {
 }
 
 async fn messages(outbox: &Outbox) -> Vec<ServerMessage> {
-    let mut items = Vec::new();
-    outbox.drain(&mut items).await.unwrap();
+    let Wake::Send(items) = outbox.next().await else {
+        panic!("expected messages");
+    };
     items
         .iter()
         .map(|i| serde_json::from_str(i.bytes.as_str()).unwrap())

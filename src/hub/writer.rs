@@ -1,7 +1,14 @@
-//! The writing half of a connection: drains the outbox (one message as itself, several as a batch frame),
-//! sends heartbeat pings, enforces the token's expiry, and sends the close frame that ends it all.
+//! The writing half of a connection: sends what the outbox hands over (one message as itself,
+//! several as a batch frame), sends heartbeat pings, enforces the token's expiry, and sends the close
+//! frame that ends it all.
+//!
+//! It waits on two things only, the outbox and one timer (the next ping or the token's expiry,
+//! whichever comes first): a fan-out wakes each subscriber's writer once, and that wake polls
+//! nothing else. The reader tells it everything else through the outbox (a refreshed expiry; the end,
+//! by closing it, after which the writer sends what was queued, then the close frame).
 
 use std::{
+    collections::VecDeque,
     sync::{
         atomic::{AtomicU32, Ordering},
         Arc, OnceLock,
@@ -11,26 +18,23 @@ use std::{
 
 use axum::extract::ws::{CloseFrame, Message};
 use futures::{Sink, SinkExt};
-use tokio::sync::watch;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::outbox::{batch_frame, Item, Outbox};
+use super::outbox::{batch_frame, Item, Outbox, Wake};
 use crate::{clock::now_ms, protocol::close_code};
 
-/// How the reader and the server tell the writer to stop, and what it watches.
+/// What the reader and the writer share besides the outbox.
 pub(super) struct Signals {
-    /// The server is shutting down.
-    pub shutdown: CancellationToken,
-    /// The reader ended; `close_reason` may say which close frame to send after the last messages.
-    pub done: CancellationToken,
     /// Set by the writer once it has sent its close frame (or the socket failed).
     pub close_sent: CancellationToken,
+    /// The close frame the reader asks for when it ends the connection.
     pub close_reason: Arc<OnceLock<(u16, &'static str)>>,
     /// Heartbeats sent since the client last showed signs of life.
     pub missed_pongs: Arc<AtomicU32>,
-    /// The token's expiry (seconds since the epoch); `refresh_token` moves it.
-    pub expiry: watch::Receiver<u64>,
+    /// The token's expiry (seconds since the epoch); a refresh moves it through the outbox.
+    pub expires_at: u64,
 }
 
 pub(super) async fn write_loop<S>(
@@ -43,66 +47,54 @@ pub(super) async fn write_loop<S>(
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
     let Signals {
-        shutdown,
-        done,
         close_sent,
         close_reason,
         missed_pongs,
-        mut expiry,
+        expires_at,
     } = signals;
-    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
-    let mut items = Vec::new();
-    // Every future the loop waits on is made once and polled again and again: a fresh
-    // `cancelled()` per message would register with the server-wide shutdown token each time, and
-    // with thousands of writers that one lock becomes the bottleneck of the fan-out.
-    let done_fut = done.cancelled();
-    let shutdown_fut = shutdown.cancelled();
-    let expiry_sleep = tokio::time::sleep_until(deadline(*expiry.borrow()));
-    tokio::pin!(done_fut, shutdown_fut, expiry_sleep);
-    let mut expiry_open = true;
+    let mut next_ping = Instant::now() + heartbeat;
+    let mut expiry = deadline(expires_at);
+    let timer = tokio::time::sleep_until(next_ping.min(expiry));
+    tokio::pin!(timer);
     let latency = metrics::histogram!("livecheck_ws_publish_to_send_seconds");
     let close = loop {
         tokio::select! {
             biased;
-            _ = &mut done_fut => {
-                // The reader ended: send what is still queued (answers to the last messages), then
-                // the close frame it asked for.
-                outbox.take_now(&mut items);
-                let _ = send_items(&mut sink, &mut items, max_batch_bytes, &latency).await;
-                break close_reason.get().copied();
-            }
-            _ = &mut shutdown_fut => break Some((close_code::SERVICE_RESTART, "server restarting; reconnect")),
-            drained = outbox.drain(&mut items) => {
-                if drained.is_none() {
-                    if outbox.overflowed() {
-                        warn!("slow consumer: closing so the client resumes");
-                        metrics::counter!("livecheck_ws_slow_consumer_closes_total").increment(1);
-                        break Some((close_code::SLOW_CONSUMER, "slow consumer"));
+            wake = outbox.next() => match wake {
+                Wake::Send(mut items) => {
+                    if send_items(&mut sink, &mut items, max_batch_bytes, &latency).await.is_err() {
+                        break None;
                     }
-                    break close_reason.get().copied();
                 }
-                if send_items(&mut sink, &mut items, max_batch_bytes, &latency).await.is_err() {
-                    break None;
+                Wake::Expiry(expires_at) => {
+                    expiry = deadline(expires_at);
+                    timer.as_mut().reset(next_ping.min(expiry));
                 }
-            }
-            _ = ticker.tick() => {
-                if missed_pongs.fetch_add(1, Ordering::Relaxed) >= 2 {
-                    info!("heartbeat timeout");
-                    break Some((close_code::HEARTBEAT_TIMEOUT, "heartbeat timeout"));
+                Wake::Overflow => {
+                    warn!("slow consumer: closing so the client resumes");
+                    metrics::counter!("livecheck_ws_slow_consumer_closes_total").increment(1);
+                    break Some((close_code::SLOW_CONSUMER, "slow consumer"));
                 }
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
-                    break None;
-                }
-            }
-            _ = &mut expiry_sleep => {
-                info!("session token expired");
-                break Some((close_code::TOKEN_EXPIRED, "token expired"));
-            }
-            changed = expiry.changed(), if expiry_open => match changed {
-                Ok(()) => expiry_sleep.as_mut().reset(deadline(*expiry.borrow())),
-                // The reader is gone; `done` fires next.
-                Err(_) => expiry_open = false,
+                Wake::Closed => break close_reason.get().copied(),
             },
+            _ = &mut timer => {
+                let now = Instant::now();
+                if now >= expiry {
+                    info!("session token expired");
+                    break Some((close_code::TOKEN_EXPIRED, "token expired"));
+                }
+                if now >= next_ping {
+                    if missed_pongs.fetch_add(1, Ordering::Relaxed) >= 2 {
+                        info!("heartbeat timeout");
+                        break Some((close_code::HEARTBEAT_TIMEOUT, "heartbeat timeout"));
+                    }
+                    if sink.send(Message::Ping(Default::default())).await.is_err() {
+                        break None;
+                    }
+                    next_ping = now + heartbeat;
+                }
+                timer.as_mut().reset(next_ping.min(expiry));
+            }
         }
     };
     if let Some((code, reason)) = close {
@@ -117,20 +109,21 @@ pub(super) async fn write_loop<S>(
 }
 
 /// The instant a token expiring at `exp` (seconds since the Unix epoch) runs out.
-fn deadline(exp: u64) -> tokio::time::Instant {
-    tokio::time::Instant::now() + Duration::from_millis((exp * 1000).saturating_sub(now_ms()))
+fn deadline(exp: u64) -> Instant {
+    Instant::now() + Duration::from_millis((exp * 1000).saturating_sub(now_ms()))
 }
 
 /// Sends what was drained: one message as itself, several as `batch` frames of bounded size.
 async fn send_items<S>(
     sink: &mut S,
-    items: &mut Vec<Item>,
+    items: &mut VecDeque<Item>,
     max_batch_bytes: usize,
     latency: &metrics::Histogram,
 ) -> Result<(), ()>
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
+    let items = items.make_contiguous();
     if let Some(oldest) = items.first() {
         latency.record(oldest.published_at.elapsed().as_secs_f64());
     }
@@ -152,6 +145,5 @@ where
         sink.feed(Message::Text(frame)).await.map_err(|_| ())?;
         start = end;
     }
-    items.clear();
     sink.flush().await.map_err(|_| ())
 }

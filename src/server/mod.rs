@@ -52,7 +52,7 @@ use crate::{
     auth::Keys,
     broker::{Broker, BrokerSettings},
     engine::Engines,
-    hub::Hub,
+    hub::{Hub, RunDirectory},
     runs::Runs,
     schedule::{webhook::Webhooks, ScheduleSettings, Scheduler},
     store::{EventLog, Store},
@@ -76,6 +76,8 @@ pub struct AppState {
     pub accounts: Accounts,
     pub hub: Hub,
     pub runs: Runs,
+    /// The same runs, as the hub's connections ask them (one allocation shared by every socket).
+    pub run_directory: Arc<dyn RunDirectory>,
     pub origins: Arc<OriginPolicy>,
     /// Set when the server starts draining: `/readyz` answers 503.
     pub draining: Arc<AtomicBool>,
@@ -187,6 +189,7 @@ pub async fn build_state(
         store,
         accounts,
         hub,
+        run_directory: Arc::new(runs.clone()),
         runs,
         origins,
         draining,

@@ -4,8 +4,6 @@
 //! the hub's [`Connection`] takes it from there. A foreign origin gets 403, a missing or bad token
 //! 401, a user at their socket limit 429; no socket is opened for any of them.
 
-use std::sync::Arc;
-
 use axum::{
     extract::{Query, State, WebSocketUpgrade},
     http::{header, HeaderMap},
@@ -52,7 +50,7 @@ pub async fn upgrade(
         .ok_or(AppError::TooManySockets(state.config.max_sockets_per_user))?;
     let connection = Connection {
         hub: state.hub.clone(),
-        runs: Arc::new(state.runs.clone()),
+        runs: state.run_directory.clone(),
         store: state.store.clone(),
         accounts: state.accounts.clone(),
         credential,

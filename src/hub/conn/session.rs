@@ -4,7 +4,6 @@
 
 use std::{collections::HashSet, sync::Arc};
 
-use tokio::sync::watch;
 use tracing::{debug, warn};
 
 use super::Connection;
@@ -28,7 +27,6 @@ pub(super) struct Session<'a> {
     pub(super) outbox: Arc<Outbox>,
     pub(super) subscriptions: HashSet<String>,
     pub(super) rooms: HashSet<String>,
-    pub(super) expiry: watch::Sender<u64>,
     pub(super) limiter: RateLimiter,
 }
 
@@ -193,7 +191,7 @@ impl Session<'_> {
     async fn refresh(&mut self, token: String) {
         match self.conn.accounts.authenticate(&token).await {
             Ok(user) if user.id == self.conn.user.id => {
-                self.expiry.send_replace(user.expires_at);
+                self.outbox.set_expiry(user.expires_at);
                 self.credential = token;
                 self.reply(&ServerMessage::TokenRefreshed {
                     expires_at: user.expires_at,
