@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The hub benchmark: livecheck, the Node `ws` baseline (bench/node-baseline) and the write floor
 # (src/bin/floor.rs: the same frames to the same sockets with no hub) on the same workloads, one after
-# the other on this machine, measured by the same load generator (src/bin/loadgen.rs). With two or
+# the other on this machine, measured by the same load generator (src/bin/loadgen/). With two or
 # more cores, each server is pinned to core 0 and the generator to core 1 (taskset), and the fan-out
 # scenarios report the server's CPU time from /proc (per delivered message, and messages per
 # server CPU-second).
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 SECRET=${BENCH_SECRET:-hub-benchmark-secret-0123456789abcdef}
 LOADGEN=target/release/loadgen
 RESULTS=$(mktemp -d /tmp/hub-bench.XXXXXX)
-SCENARIOS=${BENCH_SCENARIOS:-"fanout-1000x100 fanout-5000x20 fanout-10000x10 saturate burst-10000 idle-10000 hold-19000"}
+SCENARIOS=${BENCH_SCENARIOS:-"fanout-1000x100 fanout-5000x20 fanout-10000x10 saturate burst-10000 idle-10000 hold-19000 soak-10000"}
 if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
   SERVER_CPU="taskset -c 0"; GEN_CPU="taskset -c 1"
 else
@@ -21,12 +21,17 @@ else
 fi
 ulimit -n "$(ulimit -Hn)"
 
-start_livecheck() {
+start_livecheck() { start_livecheck_bin target/release/livecheck livecheck; }
+# `BENCH_SERVERS="baseline livecheck …" BENCH_BASELINE_BIN=path`: an earlier build of livecheck,
+# measured in the same run as today's (see BENCHMARKS.md for how it is built).
+start_baseline() { start_livecheck_bin "${BENCH_BASELINE_BIN:?set BENCH_BASELINE_BIN}" baseline; }
+
+start_livecheck_bin() {
   local data; data=$(mktemp -d /tmp/hub-bench-data.XXXXXX)
   # Every client is the one bench user: lift the per-user socket cap and the daily budget.
   LEPTOS_SITE_ADDR=127.0.0.1:3300 LEPTOS_SITE_ROOT=target/site LIVECHECK_DATA_DIR="$data" LIVECHECK_DEMO=true \
     LIVECHECK_MAX_SOCKETS_PER_USER=100000 LIVECHECK_DAILY_BUDGET=0 \
-    LIVECHECK_JWT_SECRET="$SECRET" RUST_LOG=warn $SERVER_CPU target/release/livecheck >"$RESULTS/livecheck.log" 2>&1 &
+    LIVECHECK_JWT_SECRET="$SECRET" RUST_LOG=warn $SERVER_CPU "$1" >"$RESULTS/$2.log" 2>&1 &
   SERVER_PID=$!; ADDR=127.0.0.1:3300
   wait_for_port 3300
 }
@@ -63,6 +68,8 @@ scenario() {
     burst-10000)     $gen burst $common --clients 10000 --concurrency 10000 ;;
     idle-10000)      $gen idle $common --clients 10000 ;;
     hold-19000)      $gen idle $common --clients 19000 ;;
+    # 10 minutes: 10 000 connections follow a run of 1 event/s, 10 of them reconnect every second.
+    soak-10000)      $gen soak $common --clients 10000 --rate 1 --seconds "${BENCH_SOAK_SECONDS:-600}" --churn 10 --sample 10 --warmup 60 ;;
   esac
 }
 
@@ -95,6 +102,10 @@ keys = ("delivered_per_sec", "per_server_cpu_s", "user_us_per_msg", "sys_us_per_
         "kib_per_connection", "failed", "held")
 for scen, by in rows.items():
     a, b, f = by.get("livecheck", {}), by.get("node", {}), by.get("floor", {})
+    base = by.get("baseline", {})
+    parts = [f"{k}: {a[k]:g} vs {base[k]:g} ({a[k]/base[k]:.2f}x)" for k in keys if k in a and k in base and base[k]]
+    if parts:
+        print(f"{scen} (livecheck vs the baseline build): " + "; ".join(parts))
     parts = []
     for k in keys:
         if k in a and k in b:
@@ -103,7 +114,7 @@ for scen, by in rows.items():
     print(f"{scen} (livecheck vs node): " + "; ".join(parts))
     if "per_server_cpu_s" in f:
         parts = [f"floor {f['per_server_cpu_s']:g} msgs/CPU-s"]
-        for name, s in (("livecheck", a), ("node", b)):
+        for name, s in (("baseline", base), ("livecheck", a), ("node", b)):
             if s.get("per_server_cpu_s"):
                 parts.append(f"{name} {s['per_server_cpu_s'] / f['per_server_cpu_s']:.2f}x of the floor")
         print(f"{scen} (efficiency vs the write floor): " + "; ".join(parts))

@@ -64,7 +64,7 @@ pub async fn upgrade(
         .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
         // Small socket buffers: most connections are idle most of the time, and tungstenite's
         // defaults (128 KiB each way) would dominate the memory of every one of them.
-        .read_buffer_size(1024)
+        .read_buffer_size(512)
         .write_buffer_size(0)
         .on_upgrade(move |socket| connection.run(socket))
         .into_response())

@@ -15,6 +15,8 @@
 //! loadgen fanout  --addr 127.0.0.1:3000 --secret S --clients 1000 --rate 100 --seconds 10 [--pid <server pid>]
 //! loadgen burst   --addr 127.0.0.1:3000 --secret S --clients 10000
 //! loadgen idle    --addr 127.0.0.1:3000 --secret S --clients 10000 --pid <server pid>
+//! loadgen soak    --addr 127.0.0.1:3000 --secret S --clients 10000 --rate 1 --seconds 600 \
+//!                 --churn 10 --sample 10 --warmup 60 --pid <server pid>
 //! ```
 
 use std::{
@@ -32,6 +34,9 @@ use hdrhistogram::Histogram;
 use tokio::net::TcpStream;
 use tokio_tungstenite::{tungstenite::Message, MaybeTlsStream, WebSocketStream};
 
+mod frames;
+mod soak;
+
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 struct Args {
@@ -46,13 +51,18 @@ struct Args {
     /// Where the run is started (`--start-addr`; another node of a cluster), if not at `addr`.
     start_addr: SocketAddr,
     concurrency: usize,
+    /// `soak`: connections that close and reconnect per second, seconds between samples, and the
+    /// seconds left out of the flatness figures at the start.
+    churn: u64,
+    sample: u64,
+    warmup: u64,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let scenario = it
         .next()
-        .ok_or("usage: loadgen fanout|burst|idle [options]")?;
+        .ok_or("usage: loadgen fanout|burst|idle|soak [options]")?;
     let mut map = HashMap::new();
     while let Some(key) = it.next() {
         let value = it.next().ok_or(format!("{key} needs a value"))?;
@@ -70,13 +80,15 @@ fn parse_args() -> Result<Args, String> {
     let num = |k: &str, d: &str| -> Result<u64, String> {
         get(k, d).parse().map_err(|e| format!("--{k}: {e}"))
     };
+    // Bounded: a soak runs at most 15 minutes, anything else 2.
+    let longest = if scenario == "soak" { 900 } else { 120 };
     Ok(Args {
         scenario,
         addr,
         secret: map.get("secret").cloned().ok_or("--secret is required")?,
         clients: num("clients", "100")? as usize,
         rate: num("rate", "100")? as u32,
-        seconds: num("seconds", "10")?.min(120),
+        seconds: num("seconds", "10")?.min(longest),
         pids: map
             .get("pid")
             .map(|p| {
@@ -98,6 +110,9 @@ fn parse_args() -> Result<Args, String> {
             None => addr,
         },
         concurrency: num("concurrency", "256")? as usize,
+        churn: num("churn", "10")?,
+        sample: num("sample", "10")?,
+        warmup: num("warmup", "60")?,
     })
 }
 
@@ -116,6 +131,7 @@ async fn main() {
         "fanout" => fanout(&args, &token).await,
         "burst" => burst(&args, &token).await,
         "idle" => idle(&args, &token).await,
+        "soak" => soak::soak(&args, &token).await,
         other => Err(format!("unknown scenario {other}")),
     };
     if let Err(e) = result {
@@ -225,46 +241,6 @@ struct Tally {
     latency: Mutex<Option<Histogram<u64>>>,
 }
 
-/// Reads one client's socket until the run completes, counting progress messages and recording the
-/// publish→receive latency carried in each message (`t=<µs>`). Batches count message by message.
-async fn drain(mut ws: Ws, tally: Arc<Tally>, deadline: Instant) {
-    let mut local = Histogram::<u64>::new(3).unwrap_or_else(|_| unreachable_hist());
-    let mut count = 0u64;
-    while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline.into(), ws.next()).await {
-        let Message::Text(text) = frame else { continue };
-        let text = text.as_str();
-        let received = now_us();
-        let mut done = false;
-        for (i, _) in text.match_indices("\"type\":\"") {
-            let rest = &text[i + 8..];
-            if rest.starts_with("test_progress") {
-                count += 1;
-                if let Some(t) = rest.find(" t=").map(|p| &rest[p + 3..]) {
-                    let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
-                    if let Ok(sent) = digits.parse::<u64>() {
-                        let _ = local.record(received.saturating_sub(sent).max(1));
-                    }
-                }
-            } else if rest.starts_with("test_completed") {
-                done = true;
-            }
-        }
-        if done {
-            break;
-        }
-    }
-    tally.delivered.fetch_add(count, Ordering::Relaxed);
-    if let Ok(mut h) = tally.latency.lock() {
-        match h.as_mut() {
-            Some(h) => {
-                let _ = h.add(&local);
-            }
-            None => *h = Some(local),
-        }
-    }
-    let _ = ws.close(None).await;
-}
-
 fn unreachable_hist() -> Histogram<u64> {
     // Three significant digits is always a valid precision.
     Histogram::new(3).expect("histogram")
@@ -298,7 +274,7 @@ async fn fanout(args: &Args, token: &str) -> Result<(), String> {
             let (tally, subscribe) = (tally.clone(), subscribe.clone());
             tokio::spawn(async move {
                 if ws.send(subscribe).await.is_ok() {
-                    drain(ws, tally, deadline).await;
+                    frames::drain(ws, tally, deadline).await;
                 }
             })
         })
