@@ -238,8 +238,9 @@ fn request_lang() -> Lang {
     }
 }
 
-/// An error of a server function in the page's language: the fixed ones are translated, those that
-/// carry the server's own words (a bad request, a refused suite's problems) keep them.
+/// An error of a server function in the page's language: the fixed ones are translated here; those
+/// that carry the server's own words (a bad request, a refused suite's problems) the server said in
+/// the page's language already.
 fn error_text(lang: Lang, error: &ApiError) -> String {
     let fixed = |m| lang.t(m).to_owned();
     match error {
@@ -250,7 +251,7 @@ fn error_text(lang: Lang, error: &ApiError) -> String {
         ApiError::BadRequest(text) => text.clone(),
         ApiError::Internal => fixed(Msg::ErrInternal),
         ApiError::InvalidSuite(problems) => {
-            let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            let problems: Vec<String> = problems.iter().map(|p| lang.problem(p)).collect();
             format!("{}{}", lang.t(Msg::ErrInvalidSuite), problems.join("; "))
         }
         ApiError::RateLimited(secs) => lang.rate_limited(*secs),

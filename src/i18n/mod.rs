@@ -7,6 +7,8 @@
 
 mod messages;
 mod params;
+#[cfg(feature = "ssr")]
+mod server;
 
 pub use messages::Msg;
 

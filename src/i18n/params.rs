@@ -2,7 +2,10 @@
 //! translation does not compile either). Numbers and names are put in as they are.
 
 use super::{Lang, Msg};
-use crate::protocol::{api::Role, RunStatus};
+use crate::protocol::{
+    api::{Role, SuiteProblem},
+    RunStatus,
+};
 
 impl Lang {
     /// A run's status as a word (`Completed`, `已完成`).
@@ -31,6 +34,15 @@ impl Lang {
         match Role::parse(role) {
             Some(r) => self.role(r).to_owned(),
             None => role.to_owned(),
+        }
+    }
+
+    /// A suite's problem with where it is (its message is already in this language).
+    pub fn problem(self, p: &SuiteProblem) -> String {
+        match (self, p.line) {
+            (Lang::En, _) => p.to_string(),
+            (Lang::Zh, Some(line)) => format!("第 {line} 行，{}：{}", p.path, p.message),
+            (Lang::Zh, None) => format!("{}：{}", p.path, p.message),
         }
     }
 

@@ -71,3 +71,53 @@ async fn a_signed_in_page_follows_the_cookie_too() {
     assert!(html.contains(r#"<html lang="zh-CN""#));
     assert!(html.contains("测试") && html.contains("最近的运行") && html.contains("退出登录"));
 }
+
+/// A server function called from a Chinese page: the server's own words come back in Chinese too.
+async fn call_in_chinese(
+    app: &TestApp,
+    token: &str,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> String {
+    let res = app
+        .http
+        .post(app.url(&format!("/api/{endpoint}")))
+        .header(
+            "cookie",
+            format!("{}={token}", livecheck::auth::SESSION_COOKIE),
+        )
+        .header("accept-language", "zh-CN,zh;q=0.9")
+        .form(form)
+        .send()
+        .await
+        .expect("server function request");
+    res.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_refused_suite_and_a_bad_request_are_said_in_the_pages_language() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let suite = "name: \"\"\nsteps:\n  - name: s\n    method: FETCH\n    url: ftp://example.com/\n";
+    let body = call_in_chinese(&app, &token, "check_suite", &[("text", suite)]).await;
+    assert!(body.contains("不能为空"), "{body}");
+    assert!(body.contains("协议 `ftp` 不是 http 或 https"), "{body}");
+    assert!(body.contains("`FETCH` 不是以下之一"), "{body}");
+    assert!(!body.contains("must not be empty"), "{body}");
+
+    let body = call_in_chinese(
+        &app,
+        &token,
+        "create_room",
+        &[("name", "no spaces allowed")],
+    )
+    .await;
+    assert!(body.contains("房间名为 1–64 个字母"), "{body}");
+
+    // The same call from an English page keeps the server's English.
+    let (_, body) = app.call(&token, "check_suite", &[("text", suite)]).await;
+    assert!(
+        body.contains("must not be empty") && !body.contains("不能为空"),
+        "{body}"
+    );
+}

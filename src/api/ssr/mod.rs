@@ -26,7 +26,7 @@ use super::ApiError;
 use crate::{
     accounts::{AccountError, Accounts},
     auth::AuthUser,
-    protocol::api::AuditRecord,
+    protocol::api::{AuditRecord, SuiteProblem},
     runs::Runs,
     store::Store,
 };
@@ -79,7 +79,26 @@ pub(super) fn set_status(err: &ApiError) {
 /// [`set_status`], then the error.
 fn fail(err: ApiError) -> ApiError {
     set_status(&err);
-    err
+    in_request_language(err)
+}
+
+/// A refusal in the caller's words: the server's own texts (a bad request, a suite's problems) in
+/// the language the page is in. The fixed errors are translated by the page itself.
+fn in_request_language(err: ApiError) -> ApiError {
+    let lang = crate::i18n::request_lang();
+    match err {
+        ApiError::BadRequest(text) => ApiError::BadRequest(lang.say(&text)),
+        ApiError::InvalidSuite(problems) => ApiError::InvalidSuite(said(lang, problems)),
+        err => err,
+    }
+}
+
+/// A suite's problems in `lang`.
+fn said(lang: crate::i18n::Lang, mut problems: Vec<SuiteProblem>) -> Vec<SuiteProblem> {
+    for p in &mut problems {
+        p.message = lang.say(&p.message);
+    }
+    problems
 }
 
 /// Logs a database failure; the client learns only that something went wrong.

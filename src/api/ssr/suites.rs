@@ -94,7 +94,8 @@ async fn start(
 
 pub async fn check_suite(text: String) -> Result<Vec<SuiteProblem>, ApiError> {
     current_user().await?;
-    Ok(parse_suite(&text).err().unwrap_or_default())
+    let problems = parse_suite(&text).err().unwrap_or_default();
+    Ok(super::said(crate::i18n::request_lang(), problems))
 }
 
 pub async fn import_suite(text: String) -> Result<ImportPreview, ApiError> {
@@ -106,7 +107,10 @@ pub async fn import_suite(text: String) -> Result<ImportPreview, ApiError> {
         })
     })?;
     let yaml = to_yaml(&imported.suite);
-    let problems = parse_suite(&yaml).err().unwrap_or_default();
+    let problems = super::said(
+        crate::i18n::request_lang(),
+        parse_suite(&yaml).err().unwrap_or_default(),
+    );
     Ok(ImportPreview {
         format: imported.format.to_owned(),
         name: imported.suite.name,

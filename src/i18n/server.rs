@@ -1,0 +1,265 @@
+//! The server's own words in the reader's language (server only).
+//!
+//! Refusals and a suite's problems are written in English where they are found, with the values in
+//! them (a limit, a name, a field). Before one is sent to a page, it is matched against this
+//! catalogue of templates and said again in the page's language, with the same values. A text the
+//! catalogue does not know (a library's error, say) is sent as it is; the catalogue's test makes
+//! the server say each of its refusals and checks that none is left in English.
+
+use super::Lang;
+
+/// English template → Chinese template. `{}` stands for one value, put back in the same order.
+/// The more specific template comes first where two could match the same text.
+const ZH: &[(&str, &str)] = &[
+    // Suites (suite::validate).
+    ("must not be empty", "不能为空"),
+    ("a suite needs at least one step", "套件至少需要一个步骤"),
+    ("at most {} steps", "最多 {} 个步骤"),
+    ("at most {} stages", "最多 {} 个阶段"),
+    (
+        "an environment sets variables declared in `variables` (declare it there with a default)",
+        "环境只能设置在 `variables` 中声明过的变量（请在那里声明并给出默认值）",
+    ),
+    (
+        "the stages must reach between 1 and {} users",
+        "各阶段的目标须在 1 到 {} 个用户之间",
+    ),
+    ("must be between 1 and {}", "必须在 1 到 {} 之间"),
+    ("more than 0", "必须大于 0"),
+    (
+        "the open model (`arrival_rate`) needs `users`: how many iterations may be in flight at once, between 1 and {}",
+        "开放模型（`arrival_rate`）需要 `users`：可同时进行的迭代数，1 到 {} 之间",
+    ),
+    (
+        "iterations per second: more than 0 and at most {}",
+        "每秒迭代次数：大于 0 且至多 {}",
+    ),
+    (
+        "iterations per second: 0 or more and at most {}",
+        "每秒迭代次数：0 或以上且至多 {}",
+    ),
+    ("`{}` needs a unit: ms, s, m or h", "`{}` 需要单位：ms、s、m 或 h"),
+    ("`{}` is not a duration like 30s", "`{}` 不是 30s 这样的时长"),
+    ("unknown unit `{}`: use ms, s, m or h", "未知单位 `{}`：请用 ms、s、m 或 h"),
+    ("`{}` is out of range", "`{}` 超出范围"),
+    ("must be more than 0", "必须大于 0"),
+    (
+        "the open model ramps its rate with `stages`, not `ramp_up`",
+        "开放模型用 `stages` 调整速率，而不是 `ramp_up`",
+    ),
+    (
+        "give `duration`, `iterations`, `stages`, or more than one",
+        "请给出 `duration`、`iterations` 或 `stages`",
+    ),
+    ("must be more than 0 and at most {} s", "必须大于 0 且至多 {} 秒"),
+    ("must be at most 1 h", "至多 1 小时"),
+    (
+        "with `stages` the run lasts as long as they do: leave `duration` out",
+        "使用 `stages` 时运行时长由各阶段决定：请去掉 `duration`",
+    ),
+    ("iterations per second: between 0 and {}", "每秒迭代次数：0 到 {} 之间"),
+    ("users: between 0 and {}", "用户数：0 到 {} 之间"),
+    ("together at most {} s", "合计至多 {} 秒"),
+    (
+        "a stage targets {} users, more than `users` ({})",
+        "某个阶段的目标为 {} 个用户，多于 `users`（{}）",
+    ),
+    ("`{}` is not one of {}", "`{}` 不是以下之一：{}"),
+    ("scheme `{}` is not http or https", "协议 `{}` 不是 http 或 https"),
+    ("not a URL: {}", "不是有效的 URL：{}"),
+    ("not a valid header name", "不是有效的请求头名称"),
+    ("give exactly one of {}", "请只给出其中之一：{}"),
+    (
+        "a variable name is letters, digits, `_`, `-` or `.`",
+        "变量名只能包含字母、数字、`_`、`-` 或 `.`",
+    ),
+    ("the regex needs a group: {}", "正则表达式需要一个分组：{}"),
+    ("invalid regex: {}", "无效的正则表达式：{}"),
+    ("{} is not an HTTP status (100–599)", "{} 不是 HTTP 状态码（100–599）"),
+    (
+        "a list of HTTP statuses (100–599), at least one",
+        "HTTP 状态码（100–599）列表，至少一个",
+    ),
+    ("`{}` is not a status class like \"2xx\"", "`{}` 不是 \"2xx\" 这样的状态类别"),
+    ("a range needs 100 ≤ min ≤ max ≤ 599", "范围须满足 100 ≤ min ≤ max ≤ 599"),
+    ("invalid JSON schema: {}", "无效的 JSON Schema：{}"),
+    ("must be at least 1", "至少为 1"),
+    ("invalid JSONPath: {}", "无效的 JSONPath：{}"),
+    // Accounts, tokens, rooms.
+    (
+        "a password is 8 to 1024 characters",
+        "密码长度须为 8 到 1024 个字符",
+    ),
+    (
+        "a username is 1–64 letters, digits, '.', '_' or '-'",
+        "用户名为 1–64 个字母、数字、'.'、'_' 或 '-'",
+    ),
+    ("the username `{}` is taken", "用户名 `{}` 已被占用"),
+    (
+        "this is the last enabled admin; make another admin first",
+        "这是最后一个启用的管理员；请先设置另一位管理员",
+    ),
+    ("a token lives 1–{} days", "令牌有效期为 1–{} 天"),
+    ("a token's name is 1–64 characters", "令牌名称为 1–64 个字符"),
+    (
+        "a room keeps at least one admin; make another member admin first",
+        "房间至少要有一位管理员；请先让另一位成员成为管理员",
+    ),
+    ("a room keeps at least one admin", "房间至少要有一位管理员"),
+    (
+        "a room name is 1–64 letters, digits, '-' or '_'",
+        "房间名为 1–64 个字母、数字、'-' 或 '_'",
+    ),
+    ("a room role is `admin` or `member`", "房间角色为 `admin` 或 `member`"),
+    ("the room `{}` already exists", "房间 `{}` 已存在"),
+    // Runs, history, schedules.
+    ("days: between 1 and 365", "天数：1 到 365 之间"),
+    ("unknown status `{}`", "未知状态 `{}`"),
+    ("{}: `{}` is not a date like 2026-11-28", "{}：`{}` 不是 2026-11-28 这样的日期"),
+    ("cron: never fires", "cron：永远不会触发"),
+    ("environment: at most 200 characters", "环境：至多 200 个字符"),
+    (
+        "environment: the suite has no environment `{}`",
+        "环境：套件中没有名为 `{}` 的环境",
+    ),
+    ("webhook: at most {} characters", "Webhook：至多 {} 个字符"),
+    (
+        "webhook: give an http:// or https:// address",
+        "Webhook：请填写 http:// 或 https:// 地址",
+    ),
+    (
+        "you already have {} runs waiting; cancel some or wait for them to start",
+        "你已有 {} 个运行在排队；请取消一些或等待它们开始",
+    ),
+    (
+        "this run would cost {} virtual-user seconds, and {} of your daily {} are left; try a smaller run or wait",
+        "此次运行需要 {} 虚拟用户秒，你今天的 {} 额度还剩 {}；请缩小运行规模或稍后再试",
+    ),
+    ("this scheduled run was already started", "这个定时运行已经开始"),
+    ("delay_ms must be at most {}", "delay_ms 至多为 {}"),
+    ("events must be between 1 and {}", "事件数必须在 1 到 {} 之间"),
+    ("rate must be between 1 and {}", "速率必须在 1 到 {} 之间"),
+    (
+        "step_results: at most {} events may carry a step result",
+        "step_results：至多 {} 个事件可以带步骤结果",
+    ),
+];
+
+impl Lang {
+    /// One of the server's messages in this language: translated when the catalogue knows it,
+    /// as it is otherwise.
+    pub fn say(self, english: &str) -> String {
+        if self == Lang::Zh {
+            for (en, zh) in ZH {
+                if let Some(values) = values_in(en, english) {
+                    return fill(zh, &values);
+                }
+            }
+        }
+        english.to_owned()
+    }
+}
+
+/// The values `text` puts where `template` has `{}`, if `text` is that template.
+fn values_in<'a>(template: &str, text: &'a str) -> Option<Vec<&'a str>> {
+    let mut pieces = template.split("{}");
+    let first = pieces.next().unwrap_or_default();
+    let mut rest = text.strip_prefix(first)?;
+    let mut values = Vec::new();
+    let pieces: Vec<&str> = pieces.collect();
+    for (i, piece) in pieces.iter().enumerate() {
+        let end = if i + 1 == pieces.len() {
+            // The last piece ends the text.
+            rest.len()
+                .checked_sub(piece.len())
+                .filter(|&at| rest[at..] == **piece)?
+        } else {
+            rest.find(piece)?
+        };
+        values.push(&rest[..end]);
+        rest = &rest[end + piece.len()..];
+    }
+    if pieces.is_empty() && !rest.is_empty() {
+        return None;
+    }
+    Some(values)
+}
+
+/// `template` with each `{}` replaced by the next value.
+fn fill(template: &str, values: &[&str]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut values = values.iter();
+    let mut pieces = template.split("{}").peekable();
+    while let Some(piece) = pieces.next() {
+        out.push_str(piece);
+        if pieces.peek().is_some() {
+            out.push_str(values.next().copied().unwrap_or_default());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_match_with_their_values_and_nothing_else() {
+        assert_eq!(
+            values_in("at most {} steps", "at most 50 steps"),
+            Some(vec!["50"])
+        );
+        assert_eq!(values_in("at most {} steps", "at most 50 stages"), None);
+        assert_eq!(
+            values_in("must not be empty", "must not be empty"),
+            Some(vec![])
+        );
+        assert_eq!(values_in("must not be empty", "must not be empty!"), None);
+        assert_eq!(
+            values_in(
+                "{}: `{}` is not a date like 2026-11-28",
+                "from: `x` is not a date like 2026-11-28"
+            ),
+            Some(vec!["from", "x"])
+        );
+        assert_eq!(fill("最多 {} 个步骤", &["50"]), "最多 50 个步骤");
+    }
+
+    #[test]
+    fn english_stays_english_and_unknown_text_stays_as_it_is() {
+        assert_eq!(Lang::En.say("at most 50 steps"), "at most 50 steps");
+        assert_eq!(Lang::Zh.say("at most 50 steps"), "最多 50 个步骤");
+        assert_eq!(
+            Lang::Zh.say("expected `,` at line 3"),
+            "expected `,` at line 3"
+        );
+    }
+
+    #[test]
+    fn every_problem_of_a_bad_suite_is_said_in_chinese() {
+        let text = r#"
+name: ""
+variables: { "bad name": "x" }
+steps:
+  - name: s
+    method: FETCH
+    url: ftp://example.com/
+    headers: { "bad header": "x" }
+    timeout_ms: 0
+    capture: { "a b": { json: "$.id" }, c: { regex: "no group" } }
+    checks: { status: [99], max_latency_ms: 0 }
+load: { users: 0, duration: 0s, ramp_up: 2h }
+"#;
+        let problems = crate::suite::parse_suite(text).expect_err("the suite is refused");
+        assert!(problems.len() >= 8, "{problems:?}");
+        for p in problems {
+            let said = Lang::Zh.say(&p.message);
+            assert!(
+                said.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{}: {} is left in English",
+                p.path,
+                p.message
+            );
+        }
+    }
+}
