@@ -180,3 +180,33 @@ steps:
     // every request to the healthy routes succeeded on a fresh connection.
     assert_eq!(summary.errors, 18, "{kinds:?}");
 }
+
+#[tokio::test]
+async fn a_load_run_whose_requests_are_all_refused_ends_on_time_without_spinning() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    // The guard refuses cloud-metadata addresses before any request is sent: nothing in an
+    // iteration waits. Such a run once never yielded, never saw its end, and held the workers.
+    let suite = r#"
+name: Refused
+load: { users: 4, duration: 1s }
+steps:
+  - url: http://169.254.169.254/latest/meta-data/
+"#;
+    let started = Instant::now();
+    let run = tokio::time::timeout(Duration::from_secs(20), run(&app, &token, suite))
+        .await
+        .expect("the run ends after its one second");
+    assert_eq!(run.status, RunStatus::Failed, "{run:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let summary = run.load_summary.expect("a load summary");
+    assert!(
+        summary.errors > 0 && summary.errors == summary.requests,
+        "{summary:?}"
+    );
+    // Each user pauses after a refused iteration instead of spinning through millions of them.
+    assert!(summary.requests <= 4 * 12, "{} requests", summary.requests);
+    // And the server answered all along.
+    let health = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+}

@@ -167,9 +167,13 @@ async fn iteration(
         let row = shared.next_row.fetch_add(1, Ordering::Relaxed);
         rows.apply(row as usize, vars.to_mut());
     }
+    // Whether any request of the iteration went out (or at least tried to connect).
+    let mut sent = false;
     let steps = shared.suite.steps.iter().zip(&shared.urls);
     for (index, ((step, url), patterns)) in steps.zip(&shared.patterns).enumerate() {
-        let outcome = match shared.http.prepare(step, &vars, url.as_ref()) {
+        let prepared = shared.http.prepare(step, &vars, url.as_ref());
+        sent |= prepared.is_ok();
+        let outcome = match prepared {
             // Plain HTTP on the engine's own connection; TLS and URL credentials (sent as basic
             // auth) through the shared client.
             Ok(request)
@@ -209,7 +213,19 @@ async fn iteration(
         }
     }
     shared.iterations.fetch_add(1, Ordering::Relaxed);
+    if !sent {
+        // Every request was refused before it was sent (a target the guard denies, a URL that
+        // does not resolve to one): nothing here waits, so without a pause the user would spin
+        // through refusals for the whole run.
+        tokio::time::sleep(REFUSED_PAUSE).await;
+    }
+    // An iteration whose every step completes at once never yields: give the scheduler its turn,
+    // so the stop, the live figures and the rest of the server run.
+    tokio::task::coop::consume_budget().await;
 }
+
+/// How long a virtual user waits after an iteration none of whose requests could be sent.
+const REFUSED_PAUSE: Duration = Duration::from_millis(100);
 
 /// A response's error kind (`status N` or `check`; `None` when every check passed) and what the step
 /// captured from it.
