@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 SECRET=${BENCH_SECRET:-hub-benchmark-secret-0123456789abcdef}
 LOADGEN=target/release/loadgen
 RESULTS=$(mktemp -d /tmp/hub-bench.XXXXXX)
-SCENARIOS=${BENCH_SCENARIOS:-"fanout-1000x100 fanout-5000x20 fanout-10000x10 saturate burst-10000 idle-10000 hold-19000 soak-10000"}
+SCENARIOS=${BENCH_SCENARIOS:-"fanout-1000x100 fanout-5000x20 fanout-10000x10 saturate burst-10000 idle-10000 hold-19000 wire soak-10000"}
 if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
   SERVER_CPU="taskset -c 0"; GEN_CPU="taskset -c 1"
 else
@@ -30,7 +30,7 @@ start_livecheck_bin() {
   local data; data=$(mktemp -d /tmp/hub-bench-data.XXXXXX)
   # Every client is the one bench user: lift the per-user socket cap and the daily budget.
   LEPTOS_SITE_ADDR=127.0.0.1:3300 LEPTOS_SITE_ROOT=target/site LIVECHECK_DATA_DIR="$data" LIVECHECK_DEMO=true \
-    LIVECHECK_MAX_SOCKETS_PER_USER=100000 LIVECHECK_DAILY_BUDGET=0 \
+    LIVECHECK_MAX_SOCKETS_PER_USER=100000 LIVECHECK_DAILY_BUDGET=0 LIVECHECK_TARGET_ALLOW=127.0.0.1/32 \
     LIVECHECK_JWT_SECRET="$SECRET" RUST_LOG=warn $SERVER_CPU "$1" >"$RESULTS/$2.log" 2>&1 &
   SERVER_PID=$!; ADDR=127.0.0.1:3300
   wait_for_port 3300
@@ -69,6 +69,8 @@ scenario() {
     idle-10000)      $gen idle $common --clients 10000 ;;
     hold-19000)      $gen idle $common --clients 19000 ;;
     # 10 minutes: 10 000 connections follow a run of 1 event/s, 10 of them reconnect every second.
+    # What each message type costs on the wire (livecheck only: the demo run and a load run).
+    wire)            $gen wire $common ;;
     soak-10000)      $gen soak $common --clients 10000 --rate 1 --seconds "${BENCH_SOAK_SECONDS:-600}" --churn 10 --sample 10 --warmup 60 ;;
   esac
 }
@@ -77,6 +79,7 @@ for server in ${BENCH_SERVERS:-livecheck node floor}; do
   for s in $SCENARIOS; do
     # The floor only delivers events: connect bursts and idle memory are the servers' own.
     if [ "$server" = floor ] && [[ $s != fanout-* && $s != saturate ]]; then continue; fi
+    if [ "$s" = wire ] && [ "$server" != livecheck ]; then continue; fi
     # A fresh server per scenario: memory and connection figures do not carry over.
     "start_$server"
     echo "== $server $s" | tee -a "$RESULTS/out.txt"

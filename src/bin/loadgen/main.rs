@@ -17,6 +17,7 @@
 //! loadgen idle    --addr 127.0.0.1:3000 --secret S --clients 10000 --pid <server pid>
 //! loadgen soak    --addr 127.0.0.1:3000 --secret S --clients 10000 --rate 1 --seconds 600 \
 //!                 --churn 10 --sample 10 --warmup 60 --pid <server pid>
+//! loadgen wire    --addr 127.0.0.1:3000 --secret S
 //! ```
 
 use std::{
@@ -36,6 +37,7 @@ use tokio_tungstenite::{tungstenite::Message, MaybeTlsStream, WebSocketStream};
 
 mod frames;
 mod soak;
+mod wire;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -62,7 +64,7 @@ fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let scenario = it
         .next()
-        .ok_or("usage: loadgen fanout|burst|idle|soak [options]")?;
+        .ok_or("usage: loadgen fanout|burst|idle|soak|wire [options]")?;
     let mut map = HashMap::new();
     while let Some(key) = it.next() {
         let value = it.next().ok_or(format!("{key} needs a value"))?;
@@ -132,6 +134,7 @@ async fn main() {
         "burst" => burst(&args, &token).await,
         "idle" => idle(&args, &token).await,
         "soak" => soak::soak(&args, &token).await,
+        "wire" => wire::wire(&args, &token).await,
         other => Err(format!("unknown scenario {other}")),
     };
     if let Err(e) = result {
@@ -246,8 +249,9 @@ fn unreachable_hist() -> Histogram<u64> {
     Histogram::new(3).expect("histogram")
 }
 
-/// `clients` connections follow one synthetic run of `rate` events per second for `seconds`.
-async fn fanout(args: &Args, token: &str) -> Result<(), String> {
+/// Opens `clients` connections and starts a synthetic run of `rate` events per second for
+/// `seconds`; returns the connections and the message that subscribes one to the run.
+async fn connect_and_start(args: &Args, token: &str) -> Result<(Vec<Ws>, Message), String> {
     let (sockets, _, errors) = connect_many(args.addr, token, args.clients, args.concurrency).await;
     if !errors.is_empty() {
         return Err(format!(
@@ -262,6 +266,13 @@ async fn fanout(args: &Args, token: &str) -> Result<(), String> {
     let subscribe = Message::text(format!(
         r#"{{"type":"subscribe_test","test_id":"{test_id}"}}"#
     ));
+    Ok((sockets, subscribe))
+}
+
+/// `clients` connections follow one synthetic run of `rate` events per second for `seconds`.
+async fn fanout(args: &Args, token: &str) -> Result<(), String> {
+    let events = u64::from(args.rate) * args.seconds;
+    let (sockets, subscribe) = connect_and_start(args, token).await?;
     let tally = Arc::new(Tally::default());
     let server_before = servers_cpu(&args.pids)?;
     let own_before = cpu_ticks_of("self")?;

@@ -13,7 +13,7 @@ use std::{
 use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::{connect, connect_many, rss_kib, start_run, Args, Ws};
+use crate::{connect, connect_and_start, rss_kib, Args, Ws};
 
 /// Counted by every connection's task.
 #[derive(Default)]
@@ -35,20 +35,7 @@ struct Sample {
 /// `sample` seconds; the first `warmup` seconds are left out of the flatness figures.
 pub async fn soak(args: &Args, token: &str) -> Result<(), String> {
     let pid = *args.pids.first().ok_or("soak needs --pid <server pid>")?;
-    let (sockets, _, errors) = connect_many(args.addr, token, args.clients, args.concurrency).await;
-    if !errors.is_empty() {
-        return Err(format!(
-            "{} of {} connections failed: {}",
-            errors.len(),
-            args.clients,
-            errors[0]
-        ));
-    }
-    let events = u64::from(args.rate) * args.seconds;
-    let test_id = start_run(args.start_addr, token, events, args.rate).await?;
-    let subscribe = Message::text(format!(
-        r#"{{"type":"subscribe_test","test_id":"{test_id}"}}"#
-    ));
+    let (sockets, subscribe) = connect_and_start(args, token).await?;
     let counters = Arc::new(Counters::default());
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.seconds);
