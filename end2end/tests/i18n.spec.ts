@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { everyPage, finishedDemoRun, hydrated, loginAnyLanguage } from './helpers';
+import { everyPage, finishedDemoRun, hydrated, loginAnyLanguage, screenshot } from './helpers';
 
 // The English catalogue, read from the source the app is built from: every `Key => "English",
 // "中文";` line of src/i18n/messages.rs, and the English templates of src/i18n/params.rs cut at
@@ -109,6 +109,9 @@ test.describe('in Chinese', () => {
       await page.goto(path);
       await check(path);
     }
+    await page.goto(`/runs/${runs[0]}`);
+    await hydrated(page);
+    await screenshot(page, 'chinese');
   });
 
   test('the same walk finds English when the page is English (the check can fail)', async ({ page, context }) => {

@@ -38,6 +38,7 @@ test('data attached from a CSV file drives a staged load run whose chart shows t
   await expect(editor).toHaveValue(/data:\n {2}csv: \|\n {4}id\n {4}1\n/);
   await page.getByRole('button', { name: 'Check' }).click();
   await expect(page.getByTestId('suite-valid')).toBeVisible();
+  await screenshot(page, 'data-rows');
 
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page).toHaveURL(/\/suites\/\d+$/);

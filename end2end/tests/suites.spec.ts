@@ -72,6 +72,10 @@ test('the editor shows each problem on its line, saves a valid suite, and runs i
   expect(html).toContain('Demo health under load');
   expect(html).toContain('p99 &lt; 2s');
   expect(html).not.toContain('<script');
+  // What the person it is handed to sees: the file on its own, no server behind it.
+  await page.setContent(html);
+  await expect(page.getByRole('heading', { name: /Demo health under load/ }).first()).toBeVisible();
+  await screenshot(page, 'report');
 });
 
 test('history filters by suite and status, and two runs compare side by side', async ({ page }) => {
