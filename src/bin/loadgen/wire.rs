@@ -23,29 +23,22 @@ fn load_suite(addr: SocketAddr) -> String {
 pub async fn wire(args: &Args, token: &str) -> Result<(), String> {
     let http = reqwest::Client::new();
     let post = |endpoint: &str, form: Vec<(&str, String)>| {
-        http.post(format!("http://{}/api/{endpoint}", args.start_addr))
+        let request = http
+            .post(format!("http://{}/api/{endpoint}", args.start_addr))
             .header("cookie", format!("livecheck_session={token}"))
-            .form(&form)
-            .send()
+            .form(&form);
+        async move {
+            let res = request.send().await.map_err(|e| e.to_string())?;
+            res.json::<Value>().await.map_err(|e| e.to_string())
+        }
     };
     // Steps 50 ms apart, so the subscriber is there before the first one.
     let demo = post(
         "start_test",
         vec![("key", "demo".into()), ("delay_ms", "50".into())],
-    );
-    let demo: Value = demo
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    let load = post("run_suite", vec![("suite", load_suite(args.addr))]);
-    let load: Value = load
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    )
+    .await?;
+    let load = post("run_suite", vec![("suite", load_suite(args.addr))]).await?;
     let mut sizes = Sizes::default();
     for (what, run) in [("demo", &demo), ("load", &load)] {
         let test_id = run["test_id"]
