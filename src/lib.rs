@@ -64,17 +64,32 @@ pub mod store;
 #[cfg(feature = "ssr")]
 pub mod suite;
 
-/// Entry point of the wasm bundle: hydrates the server-rendered page.
+/// Entry point of the wasm bundle: hydrates the server-rendered page. Hydration is asynchronous: a
+/// page that lives in a lazily loaded piece of the bundle (`app::routes`) is fetched first.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // A marker the end-to-end tests wait for before they click anything.
-    if let Some(body) = web_sys::window()
+    let Some(body) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.body())
-    {
+    else {
+        return;
+    };
+    let done = leptos::prelude::ArcRwSignal::new(false);
+    wasm_bindgen_futures::spawn_local(async move {
+        let app = {
+            let done = done.clone();
+            move || {
+                leptos::prelude::provide_context(app::Hydrated(done));
+                app::App()
+            }
+        };
+        leptos::mount::hydrate_from_async(body.clone(), app)
+            .await
+            .forget();
+        leptos::prelude::Set::set(&done, true);
+        // A marker the end-to-end tests wait for before they click anything.
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }

@@ -11,6 +11,7 @@ mod load_panel;
 mod login;
 mod progress;
 mod rooms;
+mod routes;
 mod run_page;
 mod runs;
 mod schedules;
@@ -23,7 +24,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Redirect, Route, Router, Routes, A},
     hooks::use_navigate,
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 use crate::{
@@ -261,6 +262,10 @@ fn error_text(lang: Lang, error: &ApiError) -> String {
     }
 }
 
+/// Whether hydration of the page has finished (provided by the wasm entry point, `hydrate`).
+#[derive(Clone)]
+pub struct Hydrated(pub ArcRwSignal<bool>);
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -277,10 +282,18 @@ pub fn App() -> impl IntoView {
     // The server serialises the user into the page; hydration reads it back, never refetching.
     let session = Session(RwSignal::new(SharedValue::new(request_user).into_inner()));
     provide_context(session);
-    // The live connection follows the session: open while signed in, closed after signing out.
-    Effect::new(move |_| match session.user() {
-        Some(_) => live.connect(),
-        None => live.disconnect(crate::client::reason::SIGNED_OUT),
+    // The live connection follows the session: open while signed in, closed after signing out. It
+    // opens once the page is hydrated: hydration keeps the server's text, so a state that changed
+    // while a lazily loaded page was still being fetched would stay wrong on screen.
+    let hydrated = use_context::<Hydrated>();
+    Effect::new(move |_| {
+        if hydrated.as_ref().is_some_and(|h| !h.0.get()) {
+            return;
+        }
+        match session.user() {
+            Some(_) => live.connect(),
+            None => live.disconnect(crate::client::reason::SIGNED_OUT),
+        }
     });
 
     view! {
@@ -307,19 +320,19 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=move || view! { <p class="notice">{lang.t(Msg::PageNotFound)}</p> }>
                     <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/tests/:key") view=test_page::TestPage ssr=SsrMode::Async/>
-                    <Route path=path!("/runs") view=runs::RunsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/runs/compare") view=run_page::ComparePage ssr=SsrMode::Async/>
-                    <Route path=path!("/runs/:id") view=run_page::RunPage ssr=SsrMode::Async/>
-                    <Route path=path!("/suites") view=suites::SuitesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/suites/import") view=import::ImportPage ssr=SsrMode::Async/>
-                    <Route path=path!("/suites/:id") view=suites::SuiteEditorPage ssr=SsrMode::Async/>
-                    <Route path=path!("/rooms") view=rooms::RoomsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/rooms/:name") view=rooms::RoomPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("/usage") view=usage::UsagePage ssr=SsrMode::Async/>
-                    <Route path=path!("/schedules") view=schedules::SchedulesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tests/:key") view={Lazy::<routes::TestRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/runs") view={Lazy::<routes::RunsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/runs/compare") view={Lazy::<routes::CompareRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/runs/:id") view={Lazy::<routes::RunRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/suites") view={Lazy::<routes::SuitesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/suites/import") view={Lazy::<routes::ImportRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/suites/:id") view={Lazy::<routes::SuiteEditorRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/rooms") view={Lazy::<routes::RoomsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/rooms/:name") view={Lazy::<routes::RoomRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view={Lazy::<routes::AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/usage") view={Lazy::<routes::UsageRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/schedules") view={Lazy::<routes::SchedulesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view={Lazy::<routes::AdminRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

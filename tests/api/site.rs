@@ -40,8 +40,11 @@ async fn the_release_binary_serves_the_embedded_site_from_an_empty_folder_and_dr
     let css = between(&html, "rel=\"stylesheet\" href=\"", "\"")
         .expect("a stylesheet")
         .to_owned();
-    for path in [&js, &wasm, &css] {
-        // The names carry their content's hash: /pkg/livecheck.0123456789abcdef.js.
+    // The JS glue keeps its plain name: the loader of the lazily loaded pages imports it by that
+    // name, and a second name would load a second copy of it.
+    assert_eq!(js, "/pkg/livecheck.js");
+    for path in [&wasm, &css] {
+        // The names carry their content's hash: /pkg/livecheck.0123456789abcdef.wasm.
         let name = path.rsplit('/').next().unwrap();
         let hash = name.split('.').nth(1).unwrap_or_default();
         assert!(
@@ -81,6 +84,25 @@ async fn the_release_binary_serves_the_embedded_site_from_an_empty_folder_and_dr
         .await
         .unwrap();
     assert_eq!(again.status(), 304);
+    // The lazily loaded pages: their loader imports the same glue, and their modules are served.
+    let loader = http
+        .get(format!("{base}/pkg/__wasm_split.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(loader.contains("from \"./livecheck.js\""), "{loader:.200}");
+    let admin = between(&loader, "new URL(\"./split___admin_route_view", "\"")
+        .expect("the admin page is a lazily loaded module");
+    let res = http
+        .get(format!("{base}/pkg/split___admin_route_view{admin}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/wasm");
     // The plain names are there too, revalidated each time.
     let plain = http
         .get(format!("{base}/pkg/livecheck.css"))
