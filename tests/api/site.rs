@@ -17,20 +17,18 @@ fn between<'a>(html: &'a str, before: &str, after: &str) -> Option<&'a str> {
     Some(&html[start..start + len])
 }
 
+/// The body of a GET.
+async fn text(http: &reqwest::Client, url: String) -> String {
+    http.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 #[tokio::test]
 async fn the_release_binary_serves_the_embedded_site_from_an_empty_folder_and_drains_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = start(dir.path()).await;
     let base = format!("http://{}", server.addr);
     let http = reqwest::Client::new();
-    let html = http
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = text(&http, format!("{base}/login")).await;
     let js = between(&html, "import(\"", "\")")
         .expect("a hydration script")
         .to_owned();
@@ -85,14 +83,7 @@ async fn the_release_binary_serves_the_embedded_site_from_an_empty_folder_and_dr
         .unwrap();
     assert_eq!(again.status(), 304);
     // The lazily loaded pages: their loader imports the same glue, and their modules are served.
-    let loader = http
-        .get(format!("{base}/pkg/__wasm_split.js"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let loader = text(&http, format!("{base}/pkg/__wasm_split.js")).await;
     assert!(loader.contains("from \"./livecheck.js\""), "{loader:.200}");
     let admin = between(&loader, "new URL(\"./split___admin_route_view", "\"")
         .expect("the admin page is a lazily loaded module");
