@@ -1,0 +1,37 @@
+import { expect, test, type Page } from '@playwright/test';
+import { hydrated, login } from './helpers';
+
+/** Every wasm module the page fetches, by path, in order. */
+function wasmRequests(page: Page): string[] {
+  const paths: string[] = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith('.wasm')) paths.push(path);
+  });
+  return paths;
+}
+
+const isPiece = (path: string) => /\/pkg\/(split_|chunk_)/.test(path);
+
+test('sign-in and home load only the main module; a page brings its own module when it is first opened', async ({ page }) => {
+  const wasm = wasmRequests(page);
+  await login(page);
+  expect(wasm.some((p) => /^\/pkg\/livecheck\.[0-9a-f]{16}\.wasm$/.test(p))).toBe(true);
+  expect(wasm.filter(isPiece)).toEqual([]);
+
+  // The router goes to Usage in the browser: its module is fetched then, and the page is drawn by it.
+  await page.getByRole('link', { name: 'Usage' }).click();
+  await expect(page).toHaveURL(/\/usage$/);
+  await expect(page.getByTestId('usage').getByRole('heading', { name: 'Usage' })).toBeVisible();
+  expect(wasm.some((p) => p.includes('/split___usage_route_view'))).toBe(true);
+  expect(wasm.some((p) => p.includes('/split___admin_route_view'))).toBe(false);
+
+  // A first visit straight to a lazy page: its module comes before hydration, and the page works.
+  const before = wasm.length;
+  await page.goto('/tests/demo');
+  await hydrated(page);
+  expect(wasm.slice(before).some((p) => p.includes('/split___test_route_view'))).toBe(true);
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('connection')).toHaveText('Live');
+  await expect(page.getByTestId('status')).toHaveText('Completed', { timeout: 20_000 });
+});
