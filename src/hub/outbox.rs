@@ -8,11 +8,12 @@
 use std::{
     collections::VecDeque,
     sync::{Arc, Mutex},
+    task::Poll,
     time::Instant,
 };
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::Notify;
+use futures::task::AtomicWaker;
 
 /// How far back a push looks for a superseded progress event of the same run. Bounds the work a lagging
 /// client can cause per publish.
@@ -78,9 +79,12 @@ struct State {
 }
 
 /// Shared between the hub (pushing) and the connection's writer (draining).
+///
+/// One task drains it (the writer), so waking it is an [`AtomicWaker`]: a push is one atomic swap
+/// and the writer's wake, with no list of waiters to lock as `tokio::sync::Notify` has.
 pub struct Outbox {
     state: Mutex<State>,
-    notify: Notify,
+    writer: AtomicWaker,
     max_bytes: usize,
 }
 
@@ -88,7 +92,7 @@ impl Outbox {
     pub fn new(max_bytes: usize) -> Arc<Self> {
         Arc::new(Self {
             state: Mutex::new(State::default()),
-            notify: Notify::new(),
+            writer: AtomicWaker::new(),
             max_bytes,
         })
     }
@@ -115,47 +119,47 @@ impl Outbox {
         if !st.queue.is_empty() && st.bytes + item.bytes.len() > self.max_bytes {
             st.overflowed = true;
             drop(st);
-            self.notify.notify_one();
+            self.writer.wake();
             return Pushed::Overflow;
         }
         st.bytes += item.bytes.len();
         st.queue.push_back(item);
         drop(st);
-        self.notify.notify_one();
+        self.writer.wake();
         Pushed::Queued
     }
 
     /// Waits until the writer has something to do: messages to send (all that is queued, taken at
     /// once; the queue keeps no buffer while the connection is idle), a new token expiry, or the end
     /// (the queue overflowed, or it was closed and everything before that was taken).
+    /// Only one task may wait on it at a time (the connection's writer).
     pub async fn next(&self) -> Wake {
-        loop {
-            // Register interest before looking, so a push between the check and the wait is not missed.
-            let notified = self.notify.notified();
-            {
-                let mut st = self.lock();
-                if st.overflowed {
-                    return Wake::Overflow;
-                }
-                if let Some(expires_at) = st.expiry.take() {
-                    return Wake::Expiry(expires_at);
-                }
-                if !st.queue.is_empty() {
-                    st.bytes = 0;
-                    return Wake::Send(std::mem::take(&mut st.queue));
-                }
-                if st.closed {
-                    return Wake::Closed;
-                }
+        std::future::poll_fn(|cx| {
+            // Register before looking, so a push between the check and the wait is not missed.
+            self.writer.register(cx.waker());
+            let mut st = self.lock();
+            if st.overflowed {
+                return Poll::Ready(Wake::Overflow);
             }
-            notified.await;
-        }
+            if let Some(expires_at) = st.expiry.take() {
+                return Poll::Ready(Wake::Expiry(expires_at));
+            }
+            if !st.queue.is_empty() {
+                st.bytes = 0;
+                return Poll::Ready(Wake::Send(std::mem::take(&mut st.queue)));
+            }
+            if st.closed {
+                return Poll::Ready(Wake::Closed);
+            }
+            Poll::Pending
+        })
+        .await
     }
 
     /// Tells the writer the token now expires at `expires_at` (seconds since the Unix epoch).
     pub fn set_expiry(&self, expires_at: u64) {
         self.lock().expiry = Some(expires_at);
-        self.notify.notify_one();
+        self.writer.wake();
     }
 
     /// Whether the queue overflowed (the connection is being closed for it).
@@ -167,7 +171,7 @@ impl Outbox {
     /// frame.
     pub fn close(&self) {
         self.lock().closed = true;
-        self.notify.notify_one();
+        self.writer.wake();
     }
 
     /// Bytes waiting to be sent.
