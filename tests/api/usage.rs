@@ -44,9 +44,19 @@ async fn usage_counts_runs_per_day_with_the_pass_rate_and_a_p95_per_suite() {
     app.wait_for_run(&token, &run.test_id, |r| r.status.is_finished())
         .await;
 
-    let (status, body) = app.call(&token, "usage", &[("days", "7")]).await;
-    assert_eq!(status, 200, "{body}");
-    let usage: Usage = serde_json::from_str(&body).unwrap();
+    // The usage figures come from the store, and a run's end is published to its watchers (which
+    // `wait_for_run` reads) just before it is written there: the figures catch up a moment later.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let usage = loop {
+        let (status, body) = app.call(&token, "usage", &[("days", "7")]).await;
+        assert_eq!(status, 200, "{body}");
+        let usage: Usage = serde_json::from_str(&body).unwrap();
+        let runs: u32 = usage.days.iter().map(|d| d.runs).sum();
+        if runs >= 3 || std::time::Instant::now() > deadline {
+            break usage;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     // One day (two, should the test run across midnight UTC).
     assert!((1..=2).contains(&usage.days.len()), "{usage:?}");
     let sum = |f: fn(&UsageDay) -> u32| usage.days.iter().map(f).sum::<u32>();
