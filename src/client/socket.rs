@@ -83,7 +83,7 @@ async fn connect_once(
         Either::Left((Some(Ok(Message::Text(text))), _)) => text,
         _ => return failed_connect().await,
     };
-    if let Ok(msg) = serde_json::from_str::<ServerMessage>(&hello) {
+    if let Ok(msg) = ServerMessage::from_json(&hello) {
         on_message(live, &msg);
     }
     live.state.set(ConnState::Open);
@@ -107,7 +107,7 @@ async fn connect_once(
     loop {
         match select(stream.next(), rx.next()).await {
             Either::Left((Some(Ok(Message::Text(text))), _)) => {
-                match serde_json::from_str::<ServerMessage>(&text) {
+                match ServerMessage::from_json(&text) {
                     Ok(msg) => on_message(live, &msg),
                     Err(e) => leptos::logging::warn!("unreadable server message: {e}"),
                 }

@@ -14,6 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod api;
+mod decode;
 pub mod event;
 mod load_stats;
 mod run;
