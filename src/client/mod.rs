@@ -272,12 +272,6 @@ impl Live {
                 snapshot: Some(snapshot),
                 ..
             } => self.merge(test_id, snapshot.clone()),
-            ServerMessage::Batch { messages } => {
-                for msg in messages {
-                    self.apply(msg);
-                }
-                return;
-            }
             other => {
                 if let Some((test_id, _)) = other.run_event() {
                     self.runs.update_value(|runs| {

@@ -149,13 +149,7 @@ async fn follow(
         let Ok(message) = serde_json::from_str::<ServerMessage>(&text) else {
             continue;
         };
-        let messages = match message {
-            ServerMessage::Batch { messages } => messages,
-            one => vec![one],
-        };
-        for message in messages {
-            take(snapshot, message, out)?;
-        }
+        take(snapshot, message, out)?;
     }
     let _ = socket.close(None).await;
     Ok(())

@@ -56,8 +56,6 @@ pub struct ConnectionSettings {
     /// Client messages per second on average, and the burst allowed above it.
     pub rate_per_sec: u32,
     pub rate_burst: u32,
-    /// Largest frame the writer builds when it batches queued messages.
-    pub max_batch_bytes: usize,
 }
 
 impl Default for ConnectionSettings {
@@ -69,7 +67,6 @@ impl Default for ConnectionSettings {
             max_rooms: 20,
             rate_per_sec: 20,
             rate_burst: 40,
-            max_batch_bytes: 64 * 1024,
         }
     }
 }
@@ -136,7 +133,6 @@ impl Connection {
                     expires_at: self.user.expires_at,
                 },
                 self.settings.heartbeat_interval,
-                self.settings.max_batch_bytes,
             )
             .instrument(span.clone()),
         );

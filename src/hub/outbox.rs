@@ -2,7 +2,8 @@
 //!
 //! Publishers never wait on it: [`Outbox::push`] either queues, replaces a superseded progress event of
 //! the same run (when the client lags), or reports overflow, after which the connection is closed with a
-//! resumable code. The writer task takes everything queued at once and may send it as one batch frame.
+//! resumable code. The writer task takes everything queued at once and writes it with one flush: each message its own
+//! frame, several frames in one write.
 //! The outbox is also how the reader tells the writer the rest: a refreshed token's expiry, and the end.
 
 use std::{
@@ -192,23 +193,6 @@ fn superseded_slot(queue: &VecDeque<Item>, run: Option<&str>) -> Option<usize> {
         .filter(|&i| queue[i].coalescable)
 }
 
-/// Joins queued messages into the body of one `batch` frame: `{"type":"batch","messages":[a,b,…]}`.
-/// Each message is already serialised JSON, so this only concatenates.
-pub fn batch_frame(items: &[Item]) -> Utf8Bytes {
-    const HEAD: &str = r#"{"type":"batch","messages":["#;
-    let len = HEAD.len() + 2 + items.iter().map(|i| i.bytes.len() + 1).sum::<usize>();
-    let mut out = String::with_capacity(len);
-    out.push_str(HEAD);
-    for (n, item) in items.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push_str(item.bytes.as_str());
-    }
-    out.push_str("]}");
-    Utf8Bytes::from(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,16 +248,5 @@ mod tests {
         assert!(matches!(outbox.next().await, Wake::Expiry(42)));
         assert_eq!(drained(&outbox).await, ["last"]);
         assert!(matches!(outbox.next().await, Wake::Closed));
-    }
-
-    #[test]
-    fn batches_are_valid_json_in_order() {
-        let items = [
-            progress("a", r#"{"n":1}"#, true),
-            progress("a", r#"{"n":2}"#, true),
-        ];
-        let v: serde_json::Value = serde_json::from_str(batch_frame(&items).as_str()).unwrap();
-        assert_eq!(v["type"], "batch");
-        assert_eq!(v["messages"][1]["n"], 2);
     }
 }

@@ -1,5 +1,5 @@
-//! The writing half of a connection: sends what the outbox hands over (one message as itself,
-//! several as a batch frame), sends heartbeat pings, enforces the token's expiry, and sends the close
+//! The writing half of a connection: sends what the outbox hands over (each message its own frame,
+//! everything drained at once flushed together: one write for many frames), sends heartbeat pings, enforces the token's expiry, and sends the close
 //! frame that ends it all.
 //!
 //! It waits on two things only, the outbox and one timer (the next ping or the token's expiry,
@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::outbox::{batch_frame, Item, Outbox, Wake};
+use super::outbox::{Item, Outbox, Wake};
 use crate::{clock::now_ms, protocol::close_code};
 
 /// What the reader and the writer share besides the outbox.
@@ -42,7 +42,6 @@ pub(super) async fn write_loop<S>(
     outbox: Arc<Outbox>,
     signals: Signals,
     heartbeat: Duration,
-    max_batch_bytes: usize,
 ) where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
@@ -61,8 +60,8 @@ pub(super) async fn write_loop<S>(
         tokio::select! {
             biased;
             wake = outbox.next() => match wake {
-                Wake::Send(mut items) => {
-                    if send_items(&mut sink, &mut items, max_batch_bytes, &latency).await.is_err() {
+                Wake::Send(items) => {
+                    if send_items(&mut sink, &items, &latency).await.is_err() {
                         break None;
                     }
                 }
@@ -113,37 +112,24 @@ fn deadline(exp: u64) -> Instant {
     Instant::now() + Duration::from_millis((exp * 1000).saturating_sub(now_ms()))
 }
 
-/// Sends what was drained: one message as itself, several as `batch` frames of bounded size.
+/// Sends what was drained, in order, each message as its own frame (what a client written from the
+/// seed's message list reads), and flushes once: the frames go out together, in one write while they
+/// fit the socket's buffer.
 async fn send_items<S>(
     sink: &mut S,
-    items: &mut VecDeque<Item>,
-    max_batch_bytes: usize,
+    items: &VecDeque<Item>,
     latency: &metrics::Histogram,
 ) -> Result<(), ()>
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
-    let items = items.make_contiguous();
-    if let Some(oldest) = items.first() {
+    if let Some(oldest) = items.front() {
         latency.record(oldest.published_at.elapsed().as_secs_f64());
     }
-    let mut start = 0;
-    while start < items.len() {
-        let mut end = start;
-        let mut bytes = 0;
-        while end < items.len()
-            && (end == start || bytes + items[end].bytes.len() <= max_batch_bytes)
-        {
-            bytes += items[end].bytes.len();
-            end += 1;
-        }
-        let frame = if end - start == 1 {
-            items[start].bytes.clone()
-        } else {
-            batch_frame(&items[start..end])
-        };
-        sink.feed(Message::Text(frame)).await.map_err(|_| ())?;
-        start = end;
+    for item in items {
+        sink.feed(Message::Text(item.bytes.clone()))
+            .await
+            .map_err(|_| ())?;
     }
     sink.flush().await.map_err(|_| ())
 }

@@ -11,7 +11,6 @@
 //! type (each list builds its variant), and `tests.rs` checks that every variant reads back equal.
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::{ErrorCode, RunResults, RunSnapshot, RunStatus, ServerMessage, TestId};
 
@@ -25,7 +24,7 @@ struct Tag<'a> {
 macro_rules! variants {
     ($( $tag:literal => $variant:ident { $($field:ident: $ty:ty),* $(,)? } ),* $(,)?) => {
         /// The `type`s of the messages a server sends.
-        const SERVER_MESSAGE_TYPES: &[&str] = &[$($tag,)* "test_progress", "batch"];
+        const SERVER_MESSAGE_TYPES: &[&str] = &[$($tag,)* "test_progress"];
 
         fn fields(kind: &str, text: &str) -> serde_json::Result<ServerMessage> {
             match kind {
@@ -36,19 +35,6 @@ macro_rules! variants {
                     Ok(ServerMessage::$variant { $($field),* })
                 })*
                 "test_progress" => serde_json::from_str(text).map(ServerMessage::TestProgress),
-                "batch" => {
-                    #[derive(Deserialize)]
-                    struct Fields<'a> {
-                        #[serde(borrow)]
-                        messages: Vec<&'a RawValue>,
-                    }
-                    let Fields { messages } = serde_json::from_str(text)?;
-                    let messages = messages
-                        .into_iter()
-                        .map(|m| ServerMessage::from_json(m.get()))
-                        .collect::<serde_json::Result<_>>()?;
-                    Ok(ServerMessage::Batch { messages })
-                }
                 other => Err(serde::de::Error::unknown_variant(other, SERVER_MESSAGE_TYPES)),
             }
         }

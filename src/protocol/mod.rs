@@ -159,8 +159,6 @@ pub enum ServerMessage {
     TokenRefreshed { expires_at: u64 },
     /// The client's last message was refused; the connection stays open.
     Error { code: ErrorCode, message: String },
-    /// Several messages sent in one frame, in order.
-    Batch { messages: Vec<ServerMessage> },
 }
 
 /// The body of a `test_progress` message.

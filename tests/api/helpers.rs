@@ -1,6 +1,6 @@
 //! `spawn_app()` starts the whole server on a free port with its own temporary data directory.
 
-use std::{collections::VecDeque, net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, time::Duration};
 
 use futures::{SinkExt, StreamExt};
 use leptos::prelude::LeptosOptions;
@@ -24,18 +24,15 @@ pub const JWT_SECRET: &str = "integration-test-secret-0123456789abcdef";
 
 pub type RawWs = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// A test client's socket; unpacks `batch` frames so tests see one message at a time.
+/// A test client's socket. Every frame the server sends is one message: the helpers that read
+/// it fail on a frame that is not.
 pub struct Ws {
     pub raw: RawWs,
-    pending: VecDeque<ServerMessage>,
 }
 
 impl Ws {
     fn new(raw: RawWs) -> Self {
-        Self {
-            raw,
-            pending: VecDeque::new(),
-        }
+        Self { raw }
     }
 
     pub async fn send(&mut self, msg: Message) -> Result<(), tungstenite::Error> {
@@ -334,15 +331,11 @@ pub async fn ws_to(addr: SocketAddr, token: &str) -> Result<Ws, tungstenite::Err
 /// The next server message, or how the socket ended: `Err(close code)` (`None` without one).
 pub async fn next_or_end(ws: &mut Ws) -> Result<ServerMessage, Option<u16>> {
     loop {
-        if let Some(msg) = ws.pending.pop_front() {
-            return Ok(msg);
-        }
         let frame = tokio::time::timeout(Duration::from_secs(10), ws.raw.next())
             .await
             .expect("no message within 10 s");
         match frame {
             Some(Ok(Message::Text(text))) => match serde_json::from_str(&text) {
-                Ok(ServerMessage::Batch { messages }) => ws.pending.extend(messages),
                 Ok(msg) => return Ok(msg),
                 Err(e) => panic!("unreadable server message {text}: {e}"),
             },
@@ -364,12 +357,9 @@ pub fn session_from(res: &reqwest::Response) -> Option<String> {
         })
 }
 
-/// The next server message (batches unpacked), skipping pings; panics after 10 s of silence.
+/// The next server message, skipping pings; panics after 10 s of silence.
 pub async fn next_msg(ws: &mut Ws) -> ServerMessage {
     loop {
-        if let Some(msg) = ws.pending.pop_front() {
-            return msg;
-        }
         let frame = tokio::time::timeout(Duration::from_secs(10), ws.raw.next())
             .await
             .expect("no message within 10 s")
@@ -377,15 +367,8 @@ pub async fn next_msg(ws: &mut Ws) -> ServerMessage {
             .expect("socket error");
         match frame {
             Message::Text(text) => {
-                match serde_json::from_str(&text)
+                return serde_json::from_str(&text)
                     .unwrap_or_else(|e| panic!("unreadable server message {text}: {e}"))
-                {
-                    ServerMessage::Batch { messages } => {
-                        assert!(messages.len() > 1, "a batch holds several messages");
-                        ws.pending.extend(messages)
-                    }
-                    msg => return msg,
-                }
             }
             Message::Ping(_) | Message::Pong(_) => continue,
             other => panic!("unexpected frame {other:?}"),

@@ -85,7 +85,8 @@ impl FrameReader {
 }
 
 /// Reads one client's socket until the run completes, counting progress messages and recording the
-/// publish→receive latency carried in each message (`t=<µs>`). Batches count message by message.
+/// publish→receive latency carried in each message (`t=<µs>`). A frame of several messages (the
+/// `batch` frames of builds before 2026-12-03, which a baseline may be) counts message by message.
 pub async fn drain(mut ws: Ws, tally: Arc<Tally>, deadline: std::time::Instant) {
     let mut local = Histogram::<u64>::new(3).unwrap_or_else(|_| unreachable_hist());
     let mut count = 0u64;

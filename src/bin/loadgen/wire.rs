@@ -81,6 +81,7 @@ async fn follow(
             return Err(format!("the socket ended before the {what} run did"));
         };
         let value: Value = serde_json::from_str(text.as_str()).map_err(|e| e.to_string())?;
+        // Builds before 2026-12-03 joined queued messages in `batch` frames.
         let messages = match value["type"].as_str() {
             Some("batch") => value["messages"].as_array().cloned().unwrap_or_default(),
             _ => vec![value],
