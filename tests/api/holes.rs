@@ -148,6 +148,37 @@ async fn hole_03_a_wide_yaml_anchor_reused_thousands_of_times_is_refused() {
 }
 
 #[tokio::test]
+async fn hole_03_yaml_nested_thousands_deep_is_refused_at_once_in_suites_and_imports() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    // 250 KB of `[[[…]]]`: libyaml's scanner took a minute over it, holding a worker all along.
+    let depth = 125_000;
+    let deep = format!(
+        "name: x\nsteps:\n  - url: http://example.com/\n    body:\n      json: {}{}\n",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let started = Instant::now();
+    let (status, body) = app.call(&token, "check_suite", &[("text", &deep)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("nest more than 128 levels"), "{body}");
+    let (status, body) = app.call(&token, "run_suite", &[("suite", &deep)]).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("nest more than 128 levels"), "{body}");
+    let document = format!(
+        "openapi: 3.0.3\npaths: {}{}\n",
+        "{a: ".repeat(60_000),
+        "}".repeat(60_000)
+    );
+    let (status, body) = app
+        .call(&token, "import_suite", &[("text", &document)])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("nest more than 128 levels"), "{body}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
 async fn hole_04_the_binary_has_no_demo_account_unless_asked_and_says_so() {
     let app = spawn_app_with(|c| c.seed_demo = false).await;
     let res = app.post_login(DEMO_USER, DEMO_PASSWORD).await;
