@@ -112,11 +112,55 @@ const ZH: &[(&str, &str)] = &[
     ),
     ("a room role is `admin` or `member`", "房间角色为 `admin` 或 `member`"),
     ("the room `{}` already exists", "房间 `{}` 已存在"),
+    // Reading YAML (suite::expansion), for suites and imports.
+    (
+        "lists and maps nest more than {} levels deep",
+        "列表和映射的嵌套超过 {} 层",
+    ),
+    (
+        "with its aliases (`*name`) expanded, the suite would be larger than {} bytes or {} values; write the repeated parts out, or repeat them less",
+        "展开别名（`*name`）后，套件将超过 {} 字节或 {} 个值；请直接写出重复的部分，或减少重复",
+    ),
+    // Imports (import::ImportError); the libraries' own words follow the colons.
+    ("the document is larger than {} bytes", "文档超过 {} 字节"),
+    ("not JSON: {}", "不是 JSON：{}"),
+    ("not YAML: {}", "不是 YAML：{}"),
+    (
+        "not a valid Postman collection: {}",
+        "不是有效的 Postman 集合：{}",
+    ),
+    ("not a valid {}", "不是有效的 {}"),
+    (
+        "neither an OpenAPI document (no `openapi` field) nor a Postman collection (its `info.schema` names no getpostman.com schema)",
+        "既不是 OpenAPI 文档（没有 `openapi` 字段），也不是 Postman 集合（其 `info.schema` 未指向 getpostman.com 的模式）",
+    ),
+    (
+        "a Swagger 2.0 document: convert it to OpenAPI 3 first (e.g. with swagger2openapi)",
+        "Swagger 2.0 文档：请先转换为 OpenAPI 3（例如使用 swagger2openapi）",
+    ),
+    (
+        "OpenAPI {}: documents of version 3.0 and 3.1 can be imported",
+        "OpenAPI {}：只能导入 3.0 和 3.1 版本的文档",
+    ),
+    (
+        "a Postman collection {}: export it from Postman again as v2.1",
+        "Postman 集合 {}：请在 Postman 中重新导出为 v2.1",
+    ),
     // Runs, history, schedules.
     ("days: between 1 and 365", "天数：1 到 365 之间"),
     ("unknown status `{}`", "未知状态 `{}`"),
     ("{}: `{}` is not a date like 2026-11-28", "{}：`{}` 不是 2026-11-28 这样的日期"),
     ("cron: never fires", "cron：永远不会触发"),
+    (
+        "cron: fires more often than every {} s, the shortest interval this server allows",
+        "cron：触发间隔短于 {} 秒（本服务器允许的最短间隔）",
+    ),
+    // The cron library's own words follow the colon.
+    ("cron: {}", "cron 表达式：{}"),
+    (
+        "time zone: unknown zone {} (an IANA name such as Europe/Berlin, Asia/Shanghai or UTC)",
+        "时区：未知时区 {}（请使用 IANA 名称，如 Europe/Berlin、Asia/Shanghai 或 UTC）",
+    ),
     ("environment: at most 200 characters", "环境：至多 200 个字符"),
     (
         "environment: the suite has no environment `{}`",
@@ -259,6 +303,39 @@ load: { users: 0, duration: 0s, ramp_up: 2h }
                 "{}: {} is left in English",
                 p.path,
                 p.message
+            );
+        }
+    }
+
+    #[test]
+    fn refused_schedules_imports_and_yaml_bounds_are_said_in_chinese() {
+        use crate::schedule::pattern::{Pattern, PatternError};
+        let mut refusals: Vec<String> = [
+            ("not a cron", "UTC"),
+            ("61 * * * *", "UTC"),
+            ("0 9 * * *", "Mars/Olympus"),
+        ]
+        .iter()
+        .map(|(cron, zone)| Pattern::parse(cron, zone).unwrap_err().to_string())
+        .collect();
+        refusals.push(PatternError::TooOften(60).to_string());
+        for document in [
+            "",
+            "{nope",
+            "a: [",
+            r#"{"info": {}}"#,
+            r#"{"swagger": "2.0"}"#,
+            r#"{"openapi": "2.0"}"#,
+            r#"{"info": {"schema": "https://schema.getpostman.com/json/collection/v2.1.0/"}}"#,
+        ] {
+            refusals.push(crate::import::import(document).unwrap_err().to_string());
+        }
+        refusals.push(crate::suite::check_yaml_expansion(&"[".repeat(200)).unwrap_err());
+        for english in refusals {
+            let said = Lang::Zh.say(&english);
+            assert!(
+                said.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{english} is left in English"
             );
         }
     }
