@@ -204,6 +204,13 @@ pub async fn list_suites() -> Result<Vec<SuiteInfo>, ApiError> {
     ssr::suites::list_suites().await
 }
 
+/// What a new suite starts as: one step against this server's demo API, at the address this
+/// server's runs reach it.
+#[server(endpoint = "suite_template")]
+pub async fn suite_template() -> Result<String, ApiError> {
+    ssr::suites::suite_template().await
+}
+
 /// One version of one of the caller's suites (the latest without `version`).
 #[server(endpoint = "suite")]
 pub async fn get_suite(id: i64, version: Option<i64>) -> Result<SuiteDetail, ApiError> {

@@ -36,7 +36,7 @@ pub fn RoomsPage() -> impl IntoView {
                 </Suspense>
                 <Show when=may_run>
                     <ActionForm action=create attr:class="start">
-                        <label>{lang.t(Msg::NewRoom)} " " <input type="text" name="name" required maxlength="64" pattern="[A-Za-z0-9_-]+"/></label>
+                        <label>{lang.t(Msg::NewRoom)} " " <input type="text" name="name" required maxlength="64" pattern="[A-Za-z0-9_\\-]+"/></label>
                         <button type="submit">{lang.t(Msg::CreateRoom)}</button>
                     </ActionForm>
                 </Show>

@@ -21,19 +21,6 @@ use crate::{
     protocol::api::{SuiteDetail, SuiteProblem},
 };
 
-/// What a new suite starts with.
-const TEMPLATE: &str = "name: My API check
-variables:
-  base: http://127.0.0.1:3000
-steps:
-  - name: Health
-    url: ${base}/demo/health
-    checks:
-      status: 200
-      json:
-        - { path: \"$.status\", equals: ok }
-";
-
 #[component]
 pub fn SuitesPage() -> impl IntoView {
     view! {
@@ -114,12 +101,13 @@ fn EditorLoader() -> impl IntoView {
     // Made here, outside the Suspense below: a resource made in its children would be made again
     // each time the server renders them.
     let rooms = Resource::new(|| (), |_| api::my_rooms());
+    // A stored suite, or a new one's template (which names this server's own address).
     let detail = Resource::new(
         move || (id.get(), version.get()),
         |(id, version)| async move {
             match id {
-                Some(id) => api::get_suite(id, version).await.map(Some),
-                None => Ok(None),
+                Some(id) => api::get_suite(id, version).await.map(Ok),
+                None => api::suite_template().await.map(Err),
             }
         },
     );
@@ -127,7 +115,7 @@ fn EditorLoader() -> impl IntoView {
         <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingSuite)}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <Editor detail rooms/> }.into_any(),
+                    Ok(opening) => view! { <Editor opening rooms/> }.into_any(),
                     Err(e) => view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
                 }
             })}
@@ -137,13 +125,18 @@ fn EditorLoader() -> impl IntoView {
 
 #[component]
 fn Editor(
-    detail: Option<SuiteDetail>,
+    /// The stored suite, or the text a new one starts as.
+    opening: Result<SuiteDetail, String>,
     rooms: Resource<Result<Vec<String>, ApiError>>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let initial = detail
-        .as_ref()
-        .map_or_else(|| TEMPLATE.to_owned(), |d| d.text.clone());
+    let (detail, initial) = match opening {
+        Ok(detail) => {
+            let text = detail.text.clone();
+            (Some(detail), text)
+        }
+        Err(template) => (None, template),
+    };
     let text = RwSignal::new(initial.clone());
     let save = ServerAction::<SaveSuite>::new();
     let check = ServerAction::<CheckSuite>::new();

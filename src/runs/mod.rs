@@ -95,6 +95,11 @@ pub struct Runs {
 }
 
 impl Runs {
+    /// The app's own address, as its runs reach it (its demo API is under `/demo`).
+    pub fn app_url(&self) -> &str {
+        &self.app_url
+    }
+
     pub fn new(
         hub: Hub,
         store: Store,

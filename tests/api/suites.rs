@@ -384,3 +384,26 @@ async fn cancel_interrupts_a_request_in_flight() {
         asked.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_new_suite_starts_from_a_template_that_runs_green_against_this_server() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let (status, body) = app.call(&token, "suite_template", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let text: String = serde_json::from_str(&body).unwrap();
+    // The address this server's runs reach it at (here a port the OS chose), not a fixed one.
+    assert!(
+        text.contains(&format!("base: http://{}\n", app.addr)),
+        "{text}"
+    );
+    let (status, body) = app.call(&token, "run_suite", &[("suite", &text)]).await;
+    assert_eq!(status, 200, "{body}");
+    let run: RunSnapshot = serde_json::from_str(&body).unwrap();
+    let done = app
+        .wait_for_run(&token, &run.test_id, |r| r.status.is_finished())
+        .await;
+    assert_eq!(done.status, RunStatus::Completed, "{done:?}");
+    let (status, _) = app.call("not-a-token", "suite_template", &[]).await;
+    assert_eq!(status, 401);
+}

@@ -160,6 +160,24 @@ pub async fn list_suites() -> Result<Vec<SuiteInfo>, ApiError> {
         .map_err(|e| internal("listing suites failed", e))
 }
 
+pub async fn suite_template() -> Result<String, ApiError> {
+    current_user().await?;
+    let base = state()?.runs.app_url().to_owned();
+    Ok(format!(
+        "name: My API check
+variables:
+  base: {base}
+steps:
+  - name: Health
+    url: ${{base}}/demo/health
+    checks:
+      status: 200
+      json:
+        - {{ path: \"$.status\", equals: ok }}
+"
+    ))
+}
+
 pub async fn get_suite(id: i64, version: Option<i64>) -> Result<SuiteDetail, ApiError> {
     let user = current_user().await?;
     let (info, text, versions) = state()?
