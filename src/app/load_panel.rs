@@ -262,8 +262,11 @@ fn Chart(
         view! {
             <line class="axis" x1=LEFT x2=LEFT y1="6" y2=H - BOTTOM/>
             <line class="axis" x1=LEFT x2=W - 4.0 y1=H - BOTTOM y2=H - BOTTOM/>
-            <text class="tick" x=LEFT - 3.0 y="12" text-anchor="end">{format!("{}{unit}", tick(v_top))}</text>
-            <text class="tick" x=LEFT - 3.0 y=H - BOTTOM text-anchor="end">{format!("0{unit}")}</text>
+            // The top value with its unit, inside the plot beside the axis (the line stays below it:
+            // the scale has a tenth of headroom); a value and a unit need not fit the left margin.
+            <text class="tick" x=LEFT - 3.0 y="12" text-anchor="end">{tick(v_top)}</text>
+            <text class="tick" x=LEFT + 3.0 y="12">{unit.trim()}</text>
+            <text class="tick" x=LEFT - 3.0 y=H - BOTTOM text-anchor="end">"0"</text>
             <text class="tick" x=LEFT y=H - 3.0>"0 s"</text>
             <text class="tick" x=W - 4.0 y=H - 3.0 text-anchor="end">{format!("{:.1} s", t_max / 1000.0)}</text>
         }

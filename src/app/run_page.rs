@@ -13,7 +13,7 @@ use crate::{
     i18n::{use_lang, Msg},
     protocol::{
         api::{RunSummary, SUITE_TEST_KEY},
-        RunSnapshot,
+        pair_thresholds, RunSnapshot, ThresholdResult,
     },
 };
 
@@ -127,11 +127,13 @@ fn CompareTable(a: RunSummary, b: RunSummary) -> impl IntoView {
     let (a, b) = (a.snapshot, b.snapshot);
     let total = delta_ms(duration(&a), duration(&b));
     let show = |ms: Option<u64>| ms.map(format_duration).unwrap_or_else(|| "—".into());
-    // Steps matched by position (and shown with B's name when they differ).
-    let rows = (0..a.steps.len().max(b.steps.len()))
+    // Steps matched by position (and shown with B's name when they differ). A load run's steps
+    // stand for its thresholds, compared by expression below.
+    let (a_steps, b_steps) = (a.api_steps(), b.api_steps());
+    let rows = (0..a_steps.len().max(b_steps.len()))
         .map(|i| {
-            let sa = a.steps.get(i);
-            let sb = b.steps.get(i);
+            let sa = a_steps.get(i);
+            let sb = b_steps.get(i);
             let name = sb.or(sa).map(|s| s.name.clone()).unwrap_or_default();
             let cell = |s: Option<&crate::protocol::StepResult>| {
                 s.map(|s| {
@@ -190,6 +192,35 @@ fn CompareTable(a: RunSummary, b: RunSummary) -> impl IntoView {
                 </table>
             }
         });
+    let threshold_cell = |t: Option<&ThresholdResult>| {
+        t.map(|t| {
+            let result = lang.t(if t.passed { Msg::Passed } else { Msg::Failed });
+            format!("{result} · {}", t.actual)
+        })
+        .unwrap_or_else(|| "—".into())
+    };
+    let threshold_rows = pair_thresholds(a.thresholds(), b.thresholds())
+        .into_iter()
+        .map(|(name, ta, tb)| {
+            let changed = ta.map(|t| t.passed) != tb.map(|t| t.passed);
+            view! {
+                <tr class=if changed { "changed" } else { "" } data-testid="threshold-row">
+                    <td><code>{name.to_owned()}</code></td>
+                    <td>{threshold_cell(ta)}</td>
+                    <td>{threshold_cell(tb)}</td>
+                </tr>
+            }
+        })
+        .collect::<Vec<_>>();
+    let thresholds = (!threshold_rows.is_empty()).then(|| {
+        view! {
+            <h2>{lang.t(Msg::Thresholds)}</h2>
+            <table class="step-results">
+                <thead><tr><th>{lang.t(Msg::Threshold)}</th><th>"A"</th><th>"B"</th></tr></thead>
+                <tbody>{threshold_rows}</tbody>
+            </table>
+        }
+    });
     let (a_href, b_href) = (
         format!("/runs/{}", a.test_id),
         format!("/runs/{}", b.test_id),
@@ -229,6 +260,7 @@ fn CompareTable(a: RunSummary, b: RunSummary) -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
         {load_rows}
+        {thresholds}
         <p><a href=report rel="external" download>{lang.t(Msg::DownloadComparison)}</a></p>
     }
 }

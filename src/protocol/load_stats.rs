@@ -148,9 +148,58 @@ pub struct ThresholdResult {
     pub limit: f64,
 }
 
+/// Two runs' thresholds side by side, paired by their expression (`p95 < 200ms`), in A's order then
+/// B's own: a threshold only one run had is paired with nothing.
+pub fn pair_thresholds<'a>(
+    a: &'a [ThresholdResult],
+    b: &'a [ThresholdResult],
+) -> Vec<(
+    &'a str,
+    Option<&'a ThresholdResult>,
+    Option<&'a ThresholdResult>,
+)> {
+    let find = |list: &'a [ThresholdResult], name: &str| list.iter().find(|t| t.threshold == name);
+    let mut pairs: Vec<_> = a
+        .iter()
+        .map(|t| (t.threshold.as_str(), Some(t), find(b, &t.threshold)))
+        .collect();
+    pairs.extend(
+        b.iter()
+            .filter(|t| find(a, &t.threshold).is_none())
+            .map(|t| (t.threshold.as_str(), None, Some(t))),
+    );
+    pairs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thresholds_pair_by_expression_not_by_position() {
+        let t = |name: &str, passed: bool| ThresholdResult {
+            threshold: name.into(),
+            passed,
+            actual: format!("{name} measured"),
+            chart: String::new(),
+            limit: 0.0,
+        };
+        let a = [t("p95 < 200ms", true), t("error_rate < 1%", true)];
+        let b = [t("p95 < 1ms", false), t("p95 < 200ms", false)];
+        let pairs = pair_thresholds(&a, &b);
+        let names: Vec<_> = pairs
+            .iter()
+            .map(|(n, x, y)| (*n, x.map(|t| t.passed), y.map(|t| t.passed)))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("p95 < 200ms", Some(true), Some(false)),
+                ("error_rate < 1%", Some(true), None),
+                ("p95 < 1ms", None, Some(false)),
+            ]
+        );
+    }
 
     #[test]
     fn a_full_series_halves_and_keeps_its_span() {

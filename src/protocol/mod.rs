@@ -20,7 +20,8 @@ mod load_stats;
 mod run;
 pub use event::RunEvent;
 pub use load_stats::{
-    push_point, LoadPoint, LoadStats, LoadSummary, Target, ThresholdResult, MAX_SERIES_POINTS,
+    pair_thresholds, push_point, LoadPoint, LoadStats, LoadSummary, Target, ThresholdResult,
+    MAX_SERIES_POINTS,
 };
 pub use run::{CheckOutcome, RunResults, RunSnapshot, RunStatus, StepResult};
 

@@ -183,6 +183,23 @@ impl RunSnapshot {
         }
     }
 
+    /// The run's step results; none for a load run, whose steps stand for its thresholds (see
+    /// `load_summary`).
+    pub fn api_steps(&self) -> &[StepResult] {
+        if self.load_summary.is_some() {
+            &[]
+        } else {
+            &self.steps
+        }
+    }
+
+    /// A finished load run's thresholds and how it fared against each; none for other runs.
+    pub fn thresholds(&self) -> &[super::ThresholdResult] {
+        self.load_summary
+            .as_deref()
+            .map_or(&[], |l| l.thresholds.as_slice())
+    }
+
     /// Folds one event of this run into the snapshot. Events of other runs and events already
     /// included (by `seq`) leave it unchanged, so applying a replayed event twice is harmless.
     pub fn apply(&mut self, msg: &ServerMessage) {

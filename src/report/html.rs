@@ -8,7 +8,7 @@ use std::fmt::Write;
 use super::junit::escape;
 use crate::{
     i18n::{Lang, Msg},
-    protocol::{LoadPoint, RunSnapshot, RunStatus, StepResult},
+    protocol::{pair_thresholds, LoadPoint, RunSnapshot, RunStatus, StepResult, ThresholdResult},
 };
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2328}\
@@ -342,19 +342,57 @@ pub fn html_comparison(a: &RunSnapshot, b: &RunSnapshot, lang: Lang) -> String {
             );
         }
     }
+    out.push_str("</table>");
+    let pairs = pair_thresholds(a.thresholds(), b.thresholds());
+    if !pairs.is_empty() {
+        let _ = write!(
+            out,
+            "<h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+            t(Msg::Thresholds),
+            t(Msg::Threshold),
+            t(Msg::ReportEarlier),
+            t(Msg::ReportLater)
+        );
+        let cell = |th: Option<&ThresholdResult>| match th {
+            Some(th) => format!(
+                "<td class=\"{}\">{}: {}</td>",
+                if th.passed { "pass" } else { "fail" },
+                t(if th.passed { Msg::Passed } else { Msg::Failed }),
+                escape(&th.actual)
+            ),
+            None => "<td class=\"muted\">—</td>".to_owned(),
+        };
+        for (name, ta, tb) in pairs {
+            let _ = write!(
+                out,
+                "<tr><td><code>{}</code></td>{}{}</tr>",
+                escape(name),
+                cell(ta),
+                cell(tb)
+            );
+        }
+        out.push_str("</table>");
+    }
+    // A load run's steps are its thresholds (compared above): only API runs' steps are compared.
+    let (a_steps, b_steps) = (a.api_steps(), b.api_steps());
+    let steps = a_steps.len().max(b_steps.len());
+    if steps == 0 {
+        out.push_str("</body></html>\n");
+        return out;
+    }
     let _ = write!(
         out,
-        "</table><h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        "<h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
         t(Msg::ReportSteps),
         t(Msg::Step),
         t(Msg::ReportEarlier),
         t(Msg::ReportLater),
         t(Msg::ReportDeltaTime)
     );
-    let steps = a.steps.len().max(b.steps.len());
     for i in 0..steps {
-        let (sa, sb) = (a.steps.get(i), b.steps.get(i));
-        let name = sa.or(sb).map(|s| s.name.as_str()).unwrap_or_default();
+        let (sa, sb) = (a_steps.get(i), b_steps.get(i));
+        // Matched by position, named as in the later run when the names differ (as on the page).
+        let name = sb.or(sa).map(|s| s.name.as_str()).unwrap_or_default();
         let cell = |s: Option<&StepResult>| match s {
             Some(s) if s.passed => format!(
                 "<td class=\"pass\">{}, {} ms</td>",

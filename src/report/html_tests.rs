@@ -153,3 +153,71 @@ fn a_comparison_and_a_steps_report_speak_chinese_too() {
     }
     assert!(html_comparison(&a, &b, Lang::En).contains("<th>Earlier <code>a</code></th>"));
 }
+
+#[test]
+fn a_comparison_of_load_runs_pairs_thresholds_by_expression_with_their_measured_values() {
+    let load_run = |id: &str, thresholds: Vec<(&str, bool, &str)>| {
+        let mut run = RunSnapshot::queued(id.into(), "e".into(), "Load".into(), 1000);
+        run.status = RunStatus::Completed;
+        let thresholds: Vec<ThresholdResult> = thresholds
+            .into_iter()
+            .map(|(name, passed, actual)| ThresholdResult {
+                threshold: name.into(),
+                passed,
+                actual: actual.into(),
+                chart: String::new(),
+                limit: 0.0,
+            })
+            .collect();
+        // The engine also reports each threshold as a step, lasting the whole run.
+        run.steps = thresholds
+            .iter()
+            .enumerate()
+            .map(|(i, t)| StepResult {
+                index: i as u32 + 1,
+                name: t.threshold.clone(),
+                passed: t.passed,
+                status: None,
+                duration_ms: 8000,
+                error: None,
+                captured: Default::default(),
+                checks: Vec::new(),
+            })
+            .collect();
+        run.load_summary = Some(Box::new(LoadSummary {
+            thresholds,
+            ..LoadSummary::default()
+        }));
+        run
+    };
+    let a = load_run(
+        "a",
+        vec![
+            ("p95 < 200ms", true, "p95 = 3.10 ms"),
+            ("error_rate < 1%", true, "error_rate = 0.00 %"),
+        ],
+    );
+    let b = load_run(
+        "b",
+        vec![
+            ("p95 < 1ms", false, "p95 = 2.90 ms"),
+            ("p95 < 200ms", true, "p95 = 2.90 ms"),
+        ],
+    );
+    let html = html_comparison(&a, &b, Lang::En);
+    assert!(html.contains("<h2>Thresholds</h2>"), "{html}");
+    assert!(
+        html.contains(
+            "<tr><td><code>p95 &lt; 200ms</code></td><td class=\"pass\">passed: p95 = 3.10 ms</td>\
+             <td class=\"pass\">passed: p95 = 2.90 ms</td></tr>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains(
+        "<tr><td><code>p95 &lt; 1ms</code></td><td class=\"muted\">—</td>\
+         <td class=\"fail\">failed: p95 = 2.90 ms</td></tr>"
+    ));
+    // Not listed again as steps, with the run's duration as if it were theirs.
+    assert!(!html.contains("8000 ms"), "{html}");
+    assert!(!html.contains("<h2>Steps</h2>"), "{html}");
+}
