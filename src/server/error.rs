@@ -29,6 +29,9 @@ pub enum AppError {
     /// The request itself is wrong; the message says how and is safe to show.
     #[error("{0}")]
     BadRequest(String),
+    /// The request's body is over the limit for every body.
+    #[error("the request body is larger than {0} bytes")]
+    TooLarge(usize),
     #[error("database error")]
     Database(#[from] sqlx::Error),
 }
@@ -41,6 +44,7 @@ impl AppError {
             Self::TooManySockets(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -246,6 +246,8 @@ pub fn router(mut state: AppState) -> Router {
         // One explicit limit for every body: 413 on a declared length over it, before reading.
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
+        // Its refusal says so in JSON, as every other error does (it is plain text otherwise).
+        .layer(middleware::map_response(too_large_as_json))
         // Spans name the path only: a query may carry `?token=<jwt>`, which must never reach a log.
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -253,6 +255,18 @@ pub fn router(mut state: AppState) -> Router {
             }),
         )
         .with_state(state)
+}
+
+async fn too_large_as_json(response: axum::response::Response) -> axum::response::Response {
+    use axum::{http::header::CONTENT_TYPE, response::IntoResponse};
+    let json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && !json {
+        return error::AppError::TooLarge(MAX_REQUEST_BYTES).into_response();
+    }
+    response
 }
 
 /// Before a page renders: who asks for it, so the page renders once, signed in or not, and hands the

@@ -39,7 +39,7 @@ pub fn router() -> Router<AppState> {
 
 /// A suite by its id, or by its name (the most recently saved one the caller may see).
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a suite's id (a number) or name (a string)")]
 pub enum SuiteRef {
     Id(i64),
     Name(String),
@@ -63,10 +63,20 @@ pub struct StartRequest {
 async fn start(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Json<StartRequest>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, AppError> {
     let user = state.accounts.from_headers(&headers).await?;
     let Json(request) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let request: StartRequest = match request {
+        // serde would read a list as the fields in order (`[1]` as suite 1).
+        serde_json::Value::Object(_) => serde_json::from_value(request)
+            .map_err(|e| AppError::BadRequest(format!("invalid request: {e}")))?,
+        _ => {
+            return Err(AppError::BadRequest(
+                "the body must be a JSON object such as {\"suite\": \"Smoke\"}".into(),
+            ))
+        }
+    };
     if request.variables.len() > 100
         || request
             .variables

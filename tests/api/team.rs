@@ -317,6 +317,38 @@ async fn a_token_starts_and_follows_runs_over_rest_and_the_socket_until_revoked(
         404
     );
     assert_eq!(start(json!({ "suit": 1 })).await.unwrap().status(), 400);
+    // Bad bodies get a JSON error that names what is wrong in the API's own words.
+    for (body, says) in [
+        (json!([1]), "a JSON object"),
+        (
+            json!({ "suite": { "a": 1 } }),
+            "a suite's id (a number) or name (a string)",
+        ),
+    ] {
+        let res = start(body).await.unwrap();
+        assert_eq!(res.status(), 400);
+        let error: serde_json::Value = res.json().await.unwrap();
+        let error = error["error"].as_str().unwrap().to_owned();
+        assert!(
+            error.contains(says) && !error.contains("SuiteRef"),
+            "{error}"
+        );
+    }
+    let res = app
+        .http
+        .post(app.url("/api/v1/runs"))
+        .header("authorization", bearer.clone())
+        .header("content-type", "application/json")
+        .body(vec![b' '; 2 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let error: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        error["error"],
+        "the request body is larger than 1048576 bytes"
+    );
 
     // The same token follows it on the socket.
     let offer = (
