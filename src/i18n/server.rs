@@ -99,6 +99,7 @@ const ZH: &[(&str, &str)] = &[
         "this is the last enabled admin; make another admin first",
         "这是最后一个启用的管理员；请先设置另一位管理员",
     ),
+    ("the current password is wrong", "当前密码不正确"),
     ("a token lives 1–{} days", "令牌有效期为 1–{} 天"),
     ("a token's name is 1–64 characters", "令牌名称为 1–64 个字符"),
     (

@@ -530,6 +530,16 @@ async fn hole_10_a_password_change_or_a_disabled_account_ends_sessions() {
     let app = spawn_app().await;
     app.create_user("carol", "carol-password").await;
     let old = app.login("carol", "carol-password").await;
+    // A wrong current password is said as such, and the session stays.
+    let (status, body) = app
+        .call(
+            &old,
+            "change_password",
+            &[("current", "not-it"), ("new", "carol-new-password")],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(body.contains("the current password is wrong"), "{body}");
     let res = app
         .http
         .post(app.url("/api/change_password"))

@@ -4,7 +4,7 @@ use super::{
     account_error, audit, client_ip, current_user, fail, internal, session::start_session, state,
 };
 use crate::{
-    accounts::DEMO_USERNAME,
+    accounts::{AccountError, DEMO_USERNAME},
     api::ApiError,
     auth::{Credential, TokenScopes},
     protocol::api::{NewToken, Role, SiteInfo, TokenInfo, UserInfo},
@@ -88,7 +88,13 @@ pub async fn change_password(current: String, new: String) -> Result<(), ApiErro
         .accounts
         .change_password(&user, &current, &new)
         .await
-        .map_err(account_error)?;
+        .map_err(|e| match e {
+            // Signed in already: what is wrong is the password typed, not who is asking.
+            AccountError::BadCredentials => {
+                fail(ApiError::BadRequest("the current password is wrong".into()))
+            }
+            e => account_error(e),
+        })?;
     audit(
         &state,
         Some(&user),
