@@ -309,6 +309,11 @@ fn now_signal() -> RwSignal<u64> {
 /// figures (a load run's, a queued run's) are said again in the page's language, and a step's line
 /// ("3/8 — GET /demo/items") is data.
 fn step_message(lang: Lang, run: &RunSnapshot) -> String {
+    if let (Some(summary), Some(start), Some(end)) =
+        (&run.load_summary, run.started_at, run.finished_at)
+    {
+        return lang.load_done(summary, end.saturating_sub(start) as f64 / 1000.0);
+    }
     if let Some(load) = &run.load {
         return lang.load_progress(load);
     }

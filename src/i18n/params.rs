@@ -76,10 +76,28 @@ impl Lang {
             (s.active_users, s.requests, s.rps, s.p95_ms, s.errors);
         match self {
             Lang::En => format!(
-                "{secs:.1} s — {users} users, {requests} requests, {rps:.0} req/s now, p95 {p95:.2} ms, {errors} errors"
+                "{secs:.1} s — {}, {}, {rps:.0} req/s now, p95 {p95:.2} ms, {}",
+                count(users.into(), "user", "users"),
+                count(requests, "request", "requests"),
+                count(errors, "error", "errors"),
             ),
             Lang::Zh => format!(
                 "{secs:.1} 秒 — {users} 个用户，{requests} 个请求，当前 {rps:.0} 次请求/秒，p95 {p95:.2} ms，{errors} 个错误"
+            ),
+        }
+    }
+
+    /// A finished load run's line: the whole run's figures, not its last second's.
+    pub fn load_done(self, s: &crate::protocol::LoadSummary, secs: f64) -> String {
+        let (requests, rps, p95, errors) = (s.requests, s.rps, s.p95_ms, s.errors);
+        match self {
+            Lang::En => format!(
+                "{secs:.1} s — {} in all, {rps:.0} req/s on average, p95 {p95:.2} ms, {}",
+                count(requests, "request", "requests"),
+                count(errors, "error", "errors"),
+            ),
+            Lang::Zh => format!(
+                "{secs:.1} 秒 — 共 {requests} 个请求，平均 {rps:.0} 次请求/秒，p95 {p95:.2} ms，{errors} 个错误"
             ),
         }
     }
@@ -340,4 +358,9 @@ impl Lang {
             Lang::Zh => format!("{}「{suite}」的定时任务", self.t(action)),
         }
     }
+}
+
+/// `1 user`, `2 users`.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -133,4 +133,25 @@ fn lines_the_server_writes_in_english_read_the_same_in_english() {
         "12.0 s — 4 users, 2345 requests, 195 req/s now, p95 3.20 ms, 0 errors"
     );
     assert!(Lang::Zh.load_progress(&stats).contains("4 个用户"));
+    let one = crate::protocol::LoadStats {
+        active_users: 1,
+        requests: 1,
+        errors: 1,
+        ..stats
+    };
+    assert_eq!(
+        Lang::En.load_progress(&one),
+        "12.0 s — 1 user, 1 request, 195 req/s now, p95 3.20 ms, 1 error"
+    );
+    let summary = crate::protocol::LoadSummary {
+        requests: 254,
+        rps: 42.3,
+        p95_ms: 3.2,
+        ..Default::default()
+    };
+    assert_eq!(
+        Lang::En.load_done(&summary, 6.04),
+        "6.0 s — 254 requests in all, 42 req/s on average, p95 3.20 ms, 0 errors"
+    );
+    assert!(Lang::Zh.load_done(&summary, 6.04).contains("共 254 个请求"));
 }

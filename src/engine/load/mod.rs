@@ -395,13 +395,6 @@ fn summarise(
 /// "12.0 s — 4 users, 2345 requests, 195 req/s now, p95 3.20 ms, 0 errors" (the rate of the last
 /// report interval; the run's mean is on the page beside it, named so).
 fn describe(s: &LoadStats) -> String {
-    format!(
-        "{:.1} s — {} users, {} requests, {:.0} req/s now, p95 {:.2} ms, {} errors",
-        s.elapsed_ms as f64 / 1000.0,
-        s.active_users,
-        s.requests,
-        s.rps,
-        s.p95_ms,
-        s.errors
-    )
+    // The page says it again in its own language from the figures.
+    crate::i18n::Lang::En.load_progress(s)
 }
