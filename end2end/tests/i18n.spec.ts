@@ -55,6 +55,8 @@ async function texts(page: Page): Promise<Found[]> {
       if (!el || !text || el.closest('script, style') || el.closest(dataElements) || foreign(el)) continue;
       out.push({ text, where: describe(el) });
     }
+    // The tab's title too.
+    out.push({ text: document.title, where: 'title' });
     for (const el of document.body.querySelectorAll('[aria-label], [title], [placeholder], [alt]')) {
       if (foreign(el)) continue;
       for (const name of ['aria-label', 'title', 'placeholder', 'alt']) {
@@ -99,6 +101,8 @@ test.describe('in Chinese', () => {
       await hydrated(page);
       await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
       expect.soft(await english(page), where).toEqual([]);
+      // Every page names itself in the tab ("运行 · livecheck"), so tabs and history tell them apart.
+      if (where !== '/no-such-page') expect.soft(await page.title(), where).toMatch(/^\S.* · livecheck$/);
     };
     await page.goto('/login');
     await check('/login');

@@ -1,6 +1,7 @@
 //! The home page: the tests you can start and your recent runs.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 use super::{runs::RunList, RequireUser};
@@ -26,7 +27,9 @@ pub fn built_in_text(lang: Lang, key: &str, name: String, description: String) -
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let lang = use_lang();
     view! {
+        <Title text=lang.t(Msg::Tests)/>
         <RequireUser>
             <TestList/>
             <RunList title=Msg::RecentRuns/>

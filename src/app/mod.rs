@@ -297,7 +297,8 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Title text="livecheck"/>
+        // Each page names itself first: "Runs · livecheck".
+        <Title text="livecheck" formatter=|text: String| if text == "livecheck" { text } else { format!("{text} · livecheck") }/>
         <Router>
             <header class="topbar">
                 <nav>

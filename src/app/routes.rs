@@ -6,13 +6,16 @@
 //! Home and sign-in stay in the main module: every visit starts at one of them.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::{account, admin, import, rooms, run_page, runs, schedules, suites, test_page, usage};
+use crate::i18n::{use_lang, Msg};
 
-/// One route type per page; `#[lazy_route]` moves the page's view into its own wasm piece.
+/// One route type per page, with the page's title (what a tab and the history show);
+/// `#[lazy_route]` moves the page's view into its own wasm piece.
 macro_rules! lazy_pages {
-    ($($route:ident => $page:path),* $(,)?) => {$(
+    ($($route:ident => $page:path, $title:expr),* $(,)?) => {$(
         #[derive(Debug)]
         pub struct $route;
 
@@ -23,24 +26,25 @@ macro_rules! lazy_pages {
             }
 
             fn view(_this: Self) -> AnyView {
-                $page().into_any()
+                let lang = use_lang();
+                view! { <Title text=lang.t($title)/> {$page()} }.into_any()
             }
         }
     )*};
 }
 
 lazy_pages! {
-    TestRoute => test_page::TestPage,
-    RunsRoute => runs::RunsPage,
-    CompareRoute => run_page::ComparePage,
-    RunRoute => run_page::RunPage,
-    SuitesRoute => suites::SuitesPage,
-    ImportRoute => import::ImportPage,
-    SuiteEditorRoute => suites::SuiteEditorPage,
-    RoomsRoute => rooms::RoomsPage,
-    RoomRoute => rooms::RoomPage,
-    AccountRoute => account::AccountPage,
-    UsageRoute => usage::UsagePage,
-    SchedulesRoute => schedules::SchedulesPage,
-    AdminRoute => admin::AdminPage,
+    TestRoute => test_page::TestPage, Msg::Test,
+    RunsRoute => runs::RunsPage, Msg::NavRuns,
+    CompareRoute => run_page::ComparePage, Msg::CompareRuns,
+    RunRoute => run_page::RunPage, Msg::Run,
+    SuitesRoute => suites::SuitesPage, Msg::NavSuites,
+    ImportRoute => import::ImportPage, Msg::ImportSuite,
+    SuiteEditorRoute => suites::SuiteEditorPage, Msg::NavSuites,
+    RoomsRoute => rooms::RoomsPage, Msg::NavRooms,
+    RoomRoute => rooms::RoomPage, Msg::NavRooms,
+    AccountRoute => account::AccountPage, Msg::Account,
+    UsageRoute => usage::UsagePage, Msg::NavUsage,
+    SchedulesRoute => schedules::SchedulesPage, Msg::NavSchedules,
+    AdminRoute => admin::AdminPage, Msg::Admin,
 }
