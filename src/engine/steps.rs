@@ -60,8 +60,8 @@ async fn execute(http: Arc<HttpClient>, ctx: RunContext) {
         for (i, step) in suite.steps.iter().enumerate() {
             index += 1;
             let name = match &rows {
-                Some(_) => format!("row {} · {}", pass + 1, step.display_name()),
-                None => step.display_name(),
+                Some(_) => format!("row {} · {}", pass + 1, step.run_name(&vars)),
+                None => step.run_name(&vars),
             };
             let label = format!("{index}/{total} — {name}");
             sink.progress(index - 1, index, total, label.clone(), None);

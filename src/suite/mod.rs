@@ -263,4 +263,22 @@ impl StepDef {
             .clone()
             .unwrap_or_else(|| format!("{} {}", self.method.to_uppercase(), self.url))
     }
+
+    /// The name a step of a run goes by: a written name with the variables it names filled in
+    /// (`Create ${name}` says which data row it is, `Get item ${id}` which item was captured), cut
+    /// at 200 characters; else [`Self::display_name`] (the URL as written: values given at run time
+    /// may be secrets). A name whose variables are not all known stays as written.
+    pub fn run_name(&self, vars: &std::collections::BTreeMap<String, String>) -> String {
+        const MAX_CHARS: usize = 200;
+        match &self.name {
+            Some(name) => {
+                let filled = template::render(name, vars).unwrap_or_else(|_| name.clone());
+                match filled.char_indices().nth(MAX_CHARS) {
+                    Some((cut, _)) => format!("{}…", &filled[..cut]),
+                    None => filled,
+                }
+            }
+            None => self.display_name(),
+        }
+    }
 }

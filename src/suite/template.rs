@@ -233,6 +233,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_step_goes_by_its_name_with_the_variables_filled_in_and_bounded() {
+        let suite = crate::suite::parse_suite(
+            "name: s\nvariables: { id: \"1\", who: x }\nsteps:\n  - name: read ${id} as ${who}\n    url: http://a/${id}\n  - url: http://a/${id}\n",
+        )
+        .unwrap();
+        let vars: BTreeMap<String, String> = [("id", "42"), ("who", "mia")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
+        assert_eq!(suite.steps[0].run_name(&vars), "read 42 as mia");
+        // The URL as written: values given at run time may be secrets.
+        assert_eq!(suite.steps[1].run_name(&vars), "GET http://a/${id}");
+        let mut huge = vars.clone();
+        huge.insert("id".into(), "x".repeat(10_000));
+        let name = suite.steps[0].run_name(&huge);
+        assert_eq!(name.chars().count(), 201, "{name}");
+        assert!(name.ends_with('…'));
+        // A variable it does not know: the name as written.
+        assert_eq!(
+            suite.steps[0].run_name(&BTreeMap::new()),
+            "read ${id} as ${who}"
+        );
+    }
+
+    #[test]
     fn renders_and_reports() {
         let vars = BTreeMap::from([
             ("base".to_owned(), "http://x".to_owned()),

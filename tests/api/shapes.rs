@@ -32,7 +32,8 @@ steps:
     let run = run(&app, &token, &suite).await;
     assert_eq!(run.status, RunStatus::Failed, "{run:?}");
     let names: Vec<_> = run.steps.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["row 1 · read ${id}", "row 2 · read ${id}"]);
+    // A step's name says its row's values.
+    assert_eq!(names, ["row 1 · read 42", "row 2 · read 7"]);
     assert!(run.steps[0].passed, "{:?}", run.steps[0]);
     assert_eq!(run.steps[1].status, Some(404));
     assert_eq!(run.total_steps, 2);
