@@ -212,7 +212,7 @@ fn StepList(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
                         <td>{step.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into())}</td>
                         <td>{format!("{} ms", step.duration_ms)}</td>
                         <td>
-                            {if step.passed { lang.t(Msg::Passed).to_owned() } else { step.error.clone().unwrap_or_else(|| lang.t(Msg::Failed).into()) }}
+                            {if step.passed { lang.t(Msg::Passed).to_owned() } else { step.error.as_deref().map_or_else(|| lang.t(Msg::Failed).into(), |e| lang.say_step(e)) }}
                             {(!step.checks.is_empty()).then(|| view! { <CheckList step=step.clone()/> })}
                             {(!step.captured.is_empty()).then(|| view! {
                                 <div class="captured" data-testid="captured">
@@ -241,8 +241,8 @@ fn CheckList(step: StepResult) -> impl IntoView {
                 {step.checks.into_iter().map(|c| view! {
                     <li class=if c.passed { "pass" } else { "fail" }>
                         {if c.passed { "✓ " } else { "✗ " }}
-                        <code>{c.check}</code>
-                        {c.detail.map(|d| view! { <span class="detail">{format!(" — {d}")}</span> })}
+                        <code>{lang.say_step(&c.check)}</code>
+                        {c.detail.map(|d| view! { <span class="detail">{format!(" — {}", lang.say_step(&d))}</span> })}
                     </li>
                 }).collect_view()}
             </ul>

@@ -9,6 +9,8 @@ mod messages;
 mod params;
 #[cfg(feature = "ssr")]
 mod server;
+mod steps;
+mod template;
 
 pub use messages::Msg;
 

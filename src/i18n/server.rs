@@ -194,59 +194,19 @@ impl Lang {
     /// One of the server's messages in this language: translated when the catalogue knows it,
     /// as it is otherwise.
     pub fn say(self, english: &str) -> String {
-        if self == Lang::Zh {
-            for (en, zh) in ZH {
-                if let Some(values) = values_in(en, english) {
-                    return fill(zh, &values);
-                }
+        match self {
+            Lang::En => english.to_owned(),
+            Lang::Zh => {
+                super::template::translate(ZH, english).unwrap_or_else(|| english.to_owned())
             }
         }
-        english.to_owned()
     }
-}
-
-/// The values `text` puts where `template` has `{}`, if `text` is that template.
-fn values_in<'a>(template: &str, text: &'a str) -> Option<Vec<&'a str>> {
-    let mut pieces = template.split("{}");
-    let first = pieces.next().unwrap_or_default();
-    let mut rest = text.strip_prefix(first)?;
-    let mut values = Vec::new();
-    let pieces: Vec<&str> = pieces.collect();
-    for (i, piece) in pieces.iter().enumerate() {
-        let end = if i + 1 == pieces.len() {
-            // The last piece ends the text.
-            rest.len()
-                .checked_sub(piece.len())
-                .filter(|&at| rest[at..] == **piece)?
-        } else {
-            rest.find(piece)?
-        };
-        values.push(&rest[..end]);
-        rest = &rest[end + piece.len()..];
-    }
-    if pieces.is_empty() && !rest.is_empty() {
-        return None;
-    }
-    Some(values)
-}
-
-/// `template` with each `{}` replaced by the next value.
-fn fill(template: &str, values: &[&str]) -> String {
-    let mut out = String::with_capacity(template.len() + 16);
-    let mut values = values.iter();
-    let mut pieces = template.split("{}").peekable();
-    while let Some(piece) = pieces.next() {
-        out.push_str(piece);
-        if pieces.peek().is_some() {
-            out.push_str(values.next().copied().unwrap_or_default());
-        }
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::template::{fill, values_in};
 
     #[test]
     fn templates_match_with_their_values_and_nothing_else() {

@@ -68,7 +68,11 @@ pub fn html_report(run: &RunSnapshot, lang: Lang) -> String {
             .unwrap_or_default()
     );
     if let Some(error) = &run.error {
-        let _ = write!(out, "<p class=\"fail\">{}</p>", escape(error));
+        let _ = write!(
+            out,
+            "<p class=\"fail\">{}</p>",
+            escape(&lang.say_step(error))
+        );
     }
     let passed = run.steps.iter().filter(|s| s.passed).count();
     if let Some(load) = &run.load_summary {
@@ -194,11 +198,12 @@ fn step_section(out: &mut String, step: &StepResult, lang: Lang) {
             let _ = write!(
                 out,
                 "<tr><td><code>{}</code></td><td class=\"{}\">{}</td></tr>",
-                escape(&c.check),
+                escape(&lang.say_step(&c.check)),
                 if c.passed { "pass" } else { "fail" },
-                c.detail
-                    .as_deref()
-                    .map_or_else(|| lang.t(Msg::Passed).to_owned(), escape)
+                c.detail.as_deref().map_or_else(
+                    || lang.t(Msg::Passed).to_owned(),
+                    |d| escape(&lang.say_step(d))
+                )
             );
         }
         out.push_str("</table>");
