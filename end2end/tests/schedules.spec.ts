@@ -46,6 +46,9 @@ test('a suite runs on a schedule, and its webhook hears when it fails and recove
     await expect(row).toContainText('Asia/Shanghai');
     await expect(row).toContainText(`http://127.0.0.1:${target.port}/…`);
     await expect(row).not.toContainText('/hook');
+    // The form is empty again: pressing once more would not make a twin by mistake.
+    await expect(form.getByLabel('Cron pattern')).toHaveValue('');
+    await expect(form.getByLabel('Webhook URL (optional)')).toHaveValue('');
 
     // It fails: one "failed" alert, with a link to the run.
     await expect.poll(() => target.state.hooks.length, { timeout: 20_000 }).toBeGreaterThan(0);

@@ -85,6 +85,15 @@ test('an admin creates a member and a viewer; the member shares a suite into a r
   await hydrated(vera);
   await expect(vera.getByTestId('viewer-note')).toBeVisible();
   await expect(vera.getByRole('button', { name: 'Start' })).toHaveCount(0);
+  // Import says up front that a viewer does not write suites; Admin refuses once, not part by part.
+  await vera.goto('/suites/import');
+  await hydrated(vera);
+  await expect(vera.getByTestId('viewer-note')).toBeVisible();
+  await expect(vera.getByRole('button', { name: 'Preview' })).toHaveCount(0);
+  await vera.goto('/admin');
+  await hydrated(vera);
+  await expect(vera.getByRole('alert')).toHaveText('you are not allowed to do that');
+  await expect(vera.getByTestId('users')).toHaveCount(0);
 
   // The member runs it (into the room), and the viewer watches that run live.
   await mia.goto(suiteUrl);

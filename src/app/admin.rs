@@ -16,11 +16,22 @@ use crate::{
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
+    let lang = use_lang();
+    let session = expect_context::<super::Session>();
+    let admin = move || session.user().is_some_and(|u| u.role == Role::Admin);
     view! {
         <RequireUser>
-            <Users/>
-            <Settings/>
-            <AuditLog/>
+            // Others are told once, not by each part of the page refusing on its own.
+            <Show
+                when=admin
+                fallback=move || view! {
+                    <section class="card"><p class="error" role="alert">{lang.t(Msg::ErrForbidden)}</p></section>
+                }
+            >
+                <Users/>
+                <Settings/>
+                <AuditLog/>
+            </Show>
         </RequireUser>
     }
 }

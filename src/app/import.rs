@@ -16,9 +16,16 @@ const MAX_FILE_BYTES: f64 = 512.0 * 1024.0;
 
 #[component]
 pub fn ImportPage() -> impl IntoView {
+    let lang = use_lang();
     view! {
         <RequireUser>
-            <Importer/>
+            // A viewer cannot save a suite: said up front, not after a preview is refused.
+            <Show
+                when=super::may_run
+                fallback=move || view! { <section class="card"><p class="notice" data-testid="viewer-note">{lang.t(Msg::ViewerNote)}</p></section> }
+            >
+                <Importer/>
+            </Show>
         </RequireUser>
     }
 }

@@ -29,6 +29,15 @@ pub fn SchedulesPage() -> impl IntoView {
         |_| api::schedules(),
     );
     let suites = Resource::new(|| (), |_| api::list_suites());
+    // A schedule made: the form starts empty again, so pressing once more does not make a twin.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(_))) {
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
     let problem = move || {
         [
             save.value().get().and_then(|r| r.err()),
@@ -78,7 +87,7 @@ pub fn SchedulesPage() -> impl IntoView {
                                 }.into_any();
                             }
                             view! {
-                                <ActionForm action=save attr:data-testid="new-schedule">
+                                <ActionForm action=save node_ref=form attr:data-testid="new-schedule">
                                     <label>{lang.t(Msg::Suite)}" "
                                         <select name="suite_id" required>
                                             {suites.into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()}
