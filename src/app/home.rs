@@ -54,7 +54,8 @@ fn TestList() -> impl IntoView {
                                     view! {
                                         <li>
                                             <A href=format!("/tests/{}", t.key)>{name}</A>
-                                            <span class="muted">{lang.step_count(t.steps.len())}</span>
+                                            // A test without steps (the synthetic events) has no count to show.
+                                            {(!t.steps.is_empty()).then(|| view! { <span class="muted">{lang.step_count(t.steps.len())}</span> })}
                                             <p class="muted">{description}</p>
                                         </li>
                                     }

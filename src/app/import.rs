@@ -108,7 +108,7 @@ fn Preview(preview: ImportPreview) -> impl IntoView {
             {(!valid).then(|| view! {
                 <h3>{lang.t(Msg::ProblemsToFix)}</h3>
                 <ul class="problems" data-testid="problems">
-                    {problems.into_iter().map(|p| view! { <li><code>{p.path}</code>": "{p.message}</li> }).collect_view()}
+                    {problems.into_iter().map(|p| view! { <li>{(!p.path.is_empty()).then(|| view! { <code>{p.path.clone()}</code>": " })}{p.message}</li> }).collect_view()}
                 </ul>
             })}
             <pre class="yaml" data-testid="import-yaml" tabindex="0" aria-label=lang.t(Msg::SuiteAsYaml)>{yaml}</pre>

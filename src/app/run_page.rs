@@ -95,8 +95,18 @@ fn duration(run: &RunSnapshot) -> Option<u64> {
 fn delta_ms(a: Option<u64>, b: Option<u64>) -> String {
     match (a, b) {
         (Some(a), Some(b)) => {
-            let d = b as i64 - a as i64;
-            format!("{}{d} ms", if d > 0 { "+" } else { "" })
+            // Milliseconds under a second, else as durations are shown: "+40 ms", "-2.0 s".
+            let sign = if b > a {
+                "+"
+            } else if b < a {
+                "-"
+            } else {
+                ""
+            };
+            match a.abs_diff(b) {
+                d if d < 1000 => format!("{sign}{d} ms"),
+                d => format!("{sign}{}", format_duration(d)),
+            }
         }
         _ => "—".into(),
     }

@@ -189,7 +189,11 @@ fn Editor(
         problems.with(|ps| {
             for p in ps {
                 let line = p.line.unwrap_or(1).clamp(1, n);
-                notes[line].push(format!("{}: {}", p.path, p.message));
+                notes[line].push(if p.path.is_empty() {
+                    p.message.clone()
+                } else {
+                    format!("{}: {}", p.path, p.message)
+                });
             }
         });
         notes
@@ -305,7 +309,7 @@ fn Editor(
                     {move || problems.get().into_iter().map(|p| view! {
                         <li>
                             {p.line.map(|l| lang.line(l)).unwrap_or_default()}
-                            <code>{p.path}</code>": "{p.message}
+                            {(!p.path.is_empty()).then(|| view! { <code>{p.path.clone()}</code>": " })}{p.message}
                         </li>
                     }).collect_view()}
                 </ul>

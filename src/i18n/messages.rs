@@ -134,7 +134,7 @@ messages! {
 
     // Comparing two runs.
     CompareRuns => "Compare runs", "比较运行";
-    PickTwo => "pick exactly two runs to compare", "请恰好选择两次运行进行比较";
+    PickTwo => "Pick exactly two runs to compare.", "请恰好选择两次运行进行比较";
     BackToRuns => "Back to the runs", "返回运行记录";
     RequestsPerSecondShort => "Requests/s", "每秒请求数";
     ErrorRate => "Error rate", "错误率";
