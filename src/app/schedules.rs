@@ -151,9 +151,12 @@ fn ScheduleRow(
     lang: Lang,
 ) -> impl IntoView {
     let id = s.id.to_string();
-    let next = match s.next_at {
-        Some(at) if s.enabled => date(at),
-        _ => lang.t(Msg::SchedulePaused).to_owned(),
+    // On the schedule's own clock, as its pattern is read ("09:00 in Asia/Shanghai").
+    let next = match (&s.next_local, s.next_at) {
+        _ if !s.enabled => lang.t(Msg::SchedulePaused).to_owned(),
+        (Some(local), _) => format!("{local} ({})", s.timezone),
+        (None, Some(at)) => date(at),
+        (None, None) => lang.t(Msg::SchedulePaused).to_owned(),
     };
     let last_run = s.last_run.map(|(test_id, status)| {
         view! { <A href=format!("/runs/{test_id}")>{lang.status(status)}</A> }

@@ -391,6 +391,9 @@ pub struct ScheduleInfo {
     pub enabled: bool,
     /// When it fires next, ms since the epoch (while enabled).
     pub next_at: Option<u64>,
+    /// The same on the wall clock of its time zone, e.g. `2026-12-04 09:00`.
+    #[serde(default)]
+    pub next_local: Option<String>,
     /// Why the last fire started no run, until one starts.
     pub last_error: Option<String>,
     /// Its latest run: id and status.

@@ -95,6 +95,15 @@ impl Pattern {
     pub fn describe(&self) -> String {
         self.cron.describe()
     }
+
+    /// `at_ms` (ms since the epoch) on the wall clock of the pattern's zone: `2026-12-04 09:00`.
+    pub fn local_time(&self, at_ms: u64) -> Option<String> {
+        let at = self
+            .zone
+            .timestamp_millis_opt(i64::try_from(at_ms).ok()?)
+            .single()?;
+        Some(at.format("%Y-%m-%d %H:%M").to_string())
+    }
 }
 
 #[cfg(test)]
@@ -117,6 +126,10 @@ mod tests {
         assert_eq!(p.next_after(MARCH_1), Some(at("2026-03-01T01:00:00Z")));
         let utc = Pattern::parse("0 9 * * *", "UTC").unwrap();
         assert_eq!(utc.next_after(MARCH_1), Some(at("2026-03-01T09:00:00Z")));
+        // Shown on its own clock: 09:00 in Shanghai, which is 01:00 UTC.
+        let next = p.next_after(MARCH_1).unwrap();
+        assert_eq!(p.local_time(next).as_deref(), Some("2026-03-01 09:00"));
+        assert_eq!(utc.local_time(next).as_deref(), Some("2026-03-01 01:00"));
     }
 
     #[test]

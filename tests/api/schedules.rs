@@ -112,6 +112,11 @@ async fn a_schedule_runs_its_suite_and_alerts_on_failure_and_recovery_once_each(
     assert_eq!(status, 200, "{body}");
     let info: ScheduleInfo = serde_json::from_str(&body).unwrap();
     assert!(info.enabled && info.next_at.is_some());
+    // The next fire on its own clock too ("2026-12-04 09:00"), for the page to show.
+    assert!(
+        info.next_local.as_ref().is_some_and(|t| t.len() == 16),
+        "{info:?}"
+    );
     assert_eq!(info.webhook.as_deref(), Some(&*format!("http://{addr}/…")));
     let store = &app.state.store;
 

@@ -15,9 +15,10 @@ use crate::{
 
 /// What the owner sees of a schedule.
 fn info(record: ScheduleRecord) -> ScheduleInfo {
-    let description = Pattern::parse(&record.cron, &record.timezone)
-        .map(|p| p.describe())
-        .unwrap_or_default();
+    let pattern = Pattern::parse(&record.cron, &record.timezone).ok();
+    let description = pattern.as_ref().map(Pattern::describe).unwrap_or_default();
+    let next_at = record.enabled.then_some(record.next_at);
+    let next_local = pattern.zip(next_at).and_then(|(p, at)| p.local_time(at));
     ScheduleInfo {
         id: record.id,
         suite_id: record.suite_id,
@@ -27,7 +28,8 @@ fn info(record: ScheduleRecord) -> ScheduleInfo {
         description,
         environment: record.environment,
         webhook: record.webhook_url.as_deref().map(masked),
-        next_at: record.enabled.then_some(record.next_at),
+        next_at,
+        next_local,
         enabled: record.enabled,
         last_error: record.last_error,
         last_run: record.last_run,
