@@ -68,6 +68,7 @@ fn UsageView() -> impl IntoView {
 #[component]
 fn Figures(usage: Usage) -> impl IntoView {
     let lang = use_lang();
+    let span = Span::of(&usage);
     let total: u32 = usage.days.iter().map(|d| d.runs).sum();
     let passed: u32 = usage.days.iter().map(|d| d.passed).sum();
     let failed: u32 = usage.days.iter().map(|d| d.failed).sum();
@@ -85,14 +86,49 @@ fn Figures(usage: Usage) -> impl IntoView {
             <div><dt>{lang.t(Msg::FailedCount)}</dt><dd data-testid="usage-failed">{failed}</dd></div>
             <div><dt>{lang.t(Msg::PassRate)}</dt><dd data-testid="usage-pass-rate">{rate}</dd></div>
         </dl>
-        <RunsPerDay days=usage.days.clone()/>
-        <PassRate days=usage.days/>
+        <RunsPerDay days=usage.days.clone() span/>
+        <PassRate days=usage.days span/>
         <h2>{lang.t(Msg::P95PerSuite)}</h2>
         {if usage.suites.is_empty() {
             view! { <p class="muted">{lang.t(Msg::NoSuiteRan)}</p> }.into_any()
         } else {
-            usage.suites.into_iter().map(|s| view! { <Trend trend=s/> }).collect_view().into_any()
+            usage.suites.into_iter().map(|s| view! { <Trend trend=s span/> }).collect_view().into_any()
         }}
+    }
+}
+
+const DAY_MS: u64 = 86_400_000;
+
+/// The days a chart spans: the period asked for (so one busy day among thirty is a thin bar, not the
+/// whole width), or the days with runs when the server did not say.
+#[derive(Clone, Copy)]
+struct Span {
+    first: u64,
+    slots: usize,
+}
+
+impl Span {
+    fn of(usage: &Usage) -> Span {
+        match usage.days.first() {
+            _ if usage.period_days > 0 => Span {
+                first: usage.first_day,
+                slots: usage.period_days as usize,
+            },
+            Some(first) => Span {
+                first: first.day,
+                slots: usage.days.len(),
+            },
+            None => Span { first: 0, slots: 1 },
+        }
+    }
+
+    /// The slot of the day starting at `day`.
+    fn slot(self, day: u64) -> usize {
+        (day.saturating_sub(self.first) / DAY_MS) as usize
+    }
+
+    fn last(self) -> u64 {
+        self.first + (self.slots.max(1) as u64 - 1) * DAY_MS
     }
 }
 
@@ -120,18 +156,17 @@ fn axes(top: f64, unit: &'static str, first: u64, last: u64) -> impl IntoView {
 }
 
 #[component]
-fn RunsPerDay(days: Vec<UsageDay>) -> impl IntoView {
+fn RunsPerDay(days: Vec<UsageDay>, span: Span) -> impl IntoView {
     let lang = use_lang();
-    let n = days.len();
+    let n = span.slots;
     let top = days.iter().map(|d| d.runs).max().unwrap_or(1).max(1) as f64;
     let slot = (W - LEFT - 4.0) / n.max(1) as f64;
     let width = (slot * 0.7).max(1.0);
-    let (first, last) = (days[0].day, days[n - 1].day);
+    let (first, last) = (span.first, span.last());
     let bars = days
         .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let x0 = x(i, n) - width / 2.0;
+        .map(|d| {
+            let x0 = x(span.slot(d.day), n) - width / 2.0;
             let passed_top = y(f64::from(d.passed), top);
             let runs_top = y(f64::from(d.runs), top);
             let label = lang.day_runs(
@@ -161,13 +196,11 @@ fn RunsPerDay(days: Vec<UsageDay>) -> impl IntoView {
 }
 
 #[component]
-fn PassRate(days: Vec<UsageDay>) -> impl IntoView {
-    let n = days.len();
-    let (first, last) = (days[0].day, days[n - 1].day);
+fn PassRate(days: Vec<UsageDay>, span: Span) -> impl IntoView {
+    let (n, first, last) = (span.slots, span.first, span.last());
     let points: Vec<(usize, f64, u64)> = days
         .iter()
-        .enumerate()
-        .filter_map(|(i, d)| Some((i, d.pass_rate()?, d.day)))
+        .filter_map(|d| Some((span.slot(d.day), d.pass_rate()?, d.day)))
         .collect();
     let lang = use_lang();
     line_chart(
@@ -182,9 +215,8 @@ fn PassRate(days: Vec<UsageDay>) -> impl IntoView {
 }
 
 #[component]
-fn Trend(trend: SuiteTrend) -> impl IntoView {
-    let n = trend.p95_ms.len();
-    let (first, last) = (trend.p95_ms[0].0, trend.p95_ms[n - 1].0);
+fn Trend(trend: SuiteTrend, span: Span) -> impl IntoView {
+    let (n, first, last) = (span.slots, span.first, span.last());
     let top = trend
         .p95_ms
         .iter()
@@ -195,8 +227,7 @@ fn Trend(trend: SuiteTrend) -> impl IntoView {
     let points = trend
         .p95_ms
         .iter()
-        .enumerate()
-        .map(|(i, (day, v))| (i, *v, *day))
+        .map(|(day, v)| (span.slot(*day), *v, *day))
         .collect();
     let title = format!("{} — p95", trend.name);
     view! {

@@ -265,6 +265,12 @@ impl RunSummary {
 /// The usage page's figures: per day, and per stored suite.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Usage {
+    /// The period asked for: the start of its first day (ms since the Unix epoch, UTC) and how many
+    /// days it has (the charts span it all, days without runs included).
+    #[serde(default)]
+    pub first_day: u64,
+    #[serde(default)]
+    pub period_days: u32,
     /// Days with finished runs, oldest first.
     pub days: Vec<UsageDay>,
     /// Stored suites with finished runs, with their p95 per day.

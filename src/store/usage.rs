@@ -101,6 +101,7 @@ impl Store {
         Ok(Usage {
             days: days.into_values().collect(),
             suites,
+            ..Usage::default()
         })
     }
 }

@@ -59,6 +59,17 @@ async fn usage_counts_runs_per_day_with_the_pass_rate_and_a_p95_per_suite() {
     };
     // One day (two, should the test run across midnight UTC).
     assert!((1..=2).contains(&usage.days.len()), "{usage:?}");
+    // The period asked for, which the charts span: seven days ending today, days start at 00:00 UTC.
+    let day_ms = 86_400_000;
+    assert_eq!(usage.period_days, 7);
+    assert_eq!(usage.first_day % day_ms, 0);
+    assert!(
+        usage
+            .days
+            .iter()
+            .all(|d| (usage.first_day..usage.first_day + 7 * day_ms).contains(&d.day)),
+        "{usage:?}"
+    );
     let sum = |f: fn(&UsageDay) -> u32| usage.days.iter().map(f).sum::<u32>();
     assert_eq!(
         (sum(|d| d.runs), sum(|d| d.passed), sum(|d| d.failed)),

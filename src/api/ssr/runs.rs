@@ -205,9 +205,14 @@ pub async fn usage(days: Option<u32>) -> Result<crate::protocol::api::Usage, Api
     // From the start of the first day shown (UTC).
     let day_ms = 86_400_000;
     let since = (crate::clock::now_ms() / day_ms + 1).saturating_sub(u64::from(days)) * day_ms;
-    state()?
+    let usage = state()?
         .store
         .usage(user.id, since)
         .await
-        .map_err(|e| internal("reading usage failed", e))
+        .map_err(|e| internal("reading usage failed", e))?;
+    Ok(crate::protocol::api::Usage {
+        first_day: since,
+        period_days: days,
+        ..usage
+    })
 }
