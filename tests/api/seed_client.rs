@@ -12,6 +12,11 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::*;
 
+/// Sends `subscribe_test` and reads nothing: the answer is read with everything after it.
+async fn send_subscribe(ws: &mut Ws, test_id: &str) {
+    send_json(ws, json!({ "type": "subscribe_test", "test_id": test_id })).await;
+}
+
 /// Reads frames as the seed's client does, each one JSON routed by its `type`, until one ends the run:
 /// `test_completed`, `test_error`, or `test_status_update` with a final status. What ended it.
 async fn wait_for_end(ws: &mut Ws, test_id: &str) -> ServerMessage {
@@ -58,11 +63,7 @@ async fn a_seed_style_client_hears_how_a_run_ended_even_when_it_ended_before_sub
             .await;
         let mut ws = app.ws_with_cookie(&token).await.unwrap();
         expect_hello(&mut ws).await;
-        send_json(
-            &mut ws,
-            json!({ "type": "subscribe_test", "test_id": run.test_id }),
-        )
-        .await;
+        send_subscribe(&mut ws, &run.test_id).await;
         match wait_for_end(&mut ws, &run.test_id).await {
             ServerMessage::TestCompleted {
                 success: s,
@@ -86,11 +87,7 @@ async fn a_seed_style_client_hears_how_a_run_ended_even_when_it_ended_before_sub
         .await;
     let mut ws = app.ws_with_cookie(&token).await.unwrap();
     expect_hello(&mut ws).await;
-    send_json(
-        &mut ws,
-        json!({ "type": "subscribe_test", "test_id": run.test_id }),
-    )
-    .await;
+    send_subscribe(&mut ws, &run.test_id).await;
     match wait_for_end(&mut ws, &run.test_id).await {
         ServerMessage::TestStatusUpdate { status, .. } => assert_eq!(status, RunStatus::Cancelled),
         other => panic!("{other:?}"),
@@ -110,22 +107,14 @@ async fn a_seed_style_client_following_a_fast_run_live_hears_its_end_in_a_frame_
         .await;
     let mut ws = app.ws_with_cookie(&token).await.unwrap();
     expect_hello(&mut ws).await;
-    send_json(
-        &mut ws,
-        json!({ "type": "subscribe_test", "test_id": run.test_id }),
-    )
-    .await;
+    send_subscribe(&mut ws, &run.test_id).await;
     match wait_for_end(&mut ws, &run.test_id).await {
         ServerMessage::TestCompleted { success, .. } => assert!(success),
         other => panic!("{other:?}"),
     }
     // The demo run, subscribed to as soon as it started: it ends in milliseconds.
     let run = app.start_test(&token, "demo", 0).await;
-    send_json(
-        &mut ws,
-        json!({ "type": "subscribe_test", "test_id": run.test_id }),
-    )
-    .await;
+    send_subscribe(&mut ws, &run.test_id).await;
     match wait_for_end(&mut ws, &run.test_id).await {
         ServerMessage::TestCompleted { success, .. } => assert!(success),
         other => panic!("{other:?}"),
