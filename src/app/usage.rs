@@ -109,16 +109,15 @@ struct Span {
 
 impl Span {
     fn of(usage: &Usage) -> Span {
-        match usage.days.first() {
-            _ if usage.period_days > 0 => Span {
+        if usage.period_days > 0 {
+            return Span {
                 first: usage.first_day,
                 slots: usage.period_days as usize,
-            },
-            Some(first) => Span {
-                first: first.day,
-                slots: usage.days.len(),
-            },
-            None => Span { first: 0, slots: 1 },
+            };
+        }
+        Span {
+            first: usage.days.first().map_or(0, |d| d.day),
+            slots: usage.days.len().max(1),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The writing half of a connection: sends what the outbox hands over (each message its own frame,
-//! everything drained at once flushed together: one write for many frames), sends heartbeat pings, enforces the token's expiry, and sends the close
-//! frame that ends it all.
+//! everything drained at once flushed together: one write for many frames), sends heartbeat pings,
+//! enforces the token's expiry, and sends the close frame that ends it all.
 //!
 //! It waits on two things only, the outbox and one timer (the next ping or the token's expiry,
 //! whichever comes first): a fan-out wakes each subscriber's writer once, and that wake polls
