@@ -38,11 +38,11 @@ use std::{
     time::Duration,
 };
 
-use axum::extract::ws::Utf8Bytes;
 use futures::StreamExt;
 use redis::{aio::ConnectionManager, RedisResult};
 use tokio::sync::{mpsc, oneshot, Notify};
 use tracing::{info, warn};
+use tungstenite::Utf8Bytes;
 
 /// What the broker keeps per run.
 #[derive(Debug, Clone)]

@@ -12,10 +12,10 @@
 
 use std::{collections::HashSet, sync::Arc};
 
-use axum::extract::ws::Utf8Bytes;
 use redis::aio::ConnectionManager;
 use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
+use tungstenite::Utf8Bytes;
 
 use super::{Broker, BrokerSettings, Incoming, Names, BATCH};
 

@@ -6,7 +6,7 @@
 //! rare, larger work (a subscribe with its store queries, a credential check) in boxes made while
 //! that work runs, instead of sizing the long-lived task for them.
 //!
-//! The handler is generic over the socket's `Sink`/`Stream` halves. Authentication happened before the
+//! The handler is generic over the connection under the socket. Authentication happened before the
 //! upgrade; here every subscribe is authorised by the [`RunDirectory`] (owner or room member) and every
 //! join against the store (room member).
 
@@ -19,10 +19,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::extract::ws::Message;
-use futures::{Future, Sink, Stream, StreamExt};
+use futures::{Future, StreamExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio_tungstenite::WebSocketStream;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn, Instrument};
+use tungstenite::Message;
 
 mod session;
 
@@ -94,12 +96,12 @@ impl Connection {
     /// The set-up (splitting the socket, the first message, spawning the writer) runs here, before
     /// the future is made: the future, which the connection's task holds for as long as the socket
     /// is open, then keeps only what the reader needs, and nothing twice.
-    pub fn run<S>(mut self, socket: S) -> impl Future<Output = ()> + Send + 'static
+    pub fn run<IO>(
+        mut self,
+        socket: WebSocketStream<IO>,
+    ) -> impl Future<Output = ()> + Send + 'static
     where
-        S: Stream<Item = Result<Message, axum::Error>>
-            + Sink<Message, Error = axum::Error>
-            + Send
-            + 'static,
+        IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let id = self.slot.connection_id();
         let shutdown = self.slot.closer();
@@ -157,6 +159,8 @@ impl Connection {
         };
         // Whether the client ended the connection (so there is nothing left to read).
         let mut client_gone = false;
+        // Whether the client's message was over the limit: the rest of it is still coming.
+        let mut too_big = false;
         let writer_closed = close_sent.cancelled();
         let shutdown = shutdown.cancelled();
         tokio::pin!(writer_closed, shutdown);
@@ -192,18 +196,19 @@ impl Connection {
                     );
                     continue;
                 }
-                Some(Ok(Message::Pong(_) | Message::Ping(_))) => continue,
+                Some(Ok(Message::Pong(_) | Message::Ping(_) | Message::Frame(_))) => continue,
                 Some(Ok(Message::Close(_))) | None => {
                     client_gone = true;
                     break;
                 }
-                Some(Err(e)) => {
-                    if is_too_big(e) {
-                        info!("message over the size limit; closing with 1009");
-                        let _ = close_reason.set((close_code::MESSAGE_TOO_BIG, "message too big"));
-                    } else {
-                        client_gone = true;
-                    }
+                Some(Err(tungstenite::Error::Capacity(_))) => {
+                    info!("message over the size limit; closing with 1009");
+                    let _ = close_reason.set((close_code::MESSAGE_TOO_BIG, "message too big"));
+                    too_big = true;
+                    break;
+                }
+                Some(Err(_)) => {
+                    client_gone = true;
                     break;
                 }
             };
@@ -230,8 +235,14 @@ impl Connection {
         // Closes the outbox: the writer sends what is queued and the close frame, if it has not
         // already.
         session.cleanup();
-        writer_closed.await;
-        if !client_gone {
+        let sink = writer.await;
+        if too_big {
+            // The socket stopped reading in the middle of the message; the connection under it
+            // reads on, and throws away, until the client has read the close frame and hangs up.
+            if let Ok(Ok(mut socket)) = sink.map(|sink| stream.reunite(sink)) {
+                let _ = tokio::time::timeout(CLOSE_GRACE, discard(socket.get_mut())).await;
+            }
+        } else if !client_gone {
             // Keep reading (and discarding) until the client answers the close frame: closing the
             // TCP connection with unread input would reset it, and the client could lose the last
             // messages and the close frame itself.
@@ -244,7 +255,6 @@ impl Connection {
             })
             .await;
         }
-        let _ = writer.await;
         debug!("disconnected");
         // Dropping the connection drops its slot: the drain stops waiting for it.
         drop(conn);
@@ -254,13 +264,21 @@ impl Connection {
     }
 }
 
-/// Whether a read failed because the client's message was over the size limit.
-fn is_too_big(e: axum::Error) -> bool {
-    matches!(
-        e.into_inner().downcast_ref::<tungstenite::Error>(),
-        Some(tungstenite::Error::Capacity(_))
-    )
+/// Reads and throws away what the client still sends, up to [`DISCARD_MAX_BYTES`], until it hangs
+/// up or falls quiet (having answered the close frame, it waits for the server to hang up).
+async fn discard(io: &mut (impl AsyncRead + Unpin)) {
+    let mut scratch = [0u8; 4096];
+    let mut left = DISCARD_MAX_BYTES;
+    while left > 0 {
+        match tokio::time::timeout(Duration::from_millis(200), io.read(&mut scratch)).await {
+            Ok(Ok(0) | Err(_)) | Err(_) => return,
+            Ok(Ok(n)) => left = left.saturating_sub(n),
+        }
+    }
 }
+
+/// The most the server reads and throws away after refusing an oversized message.
+const DISCARD_MAX_BYTES: usize = 64 << 20;
 
 /// How long the server waits for the client's answer to its close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);

@@ -13,8 +13,8 @@ use std::{
     time::Instant,
 };
 
-use axum::extract::ws::Utf8Bytes;
 use futures::task::AtomicWaker;
+use tungstenite::Utf8Bytes;
 
 /// How far back a push looks for a superseded progress event of the same run. Bounds the work a lagging
 /// client can cause per publish.

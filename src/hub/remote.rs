@@ -12,8 +12,8 @@
 
 use std::{collections::HashMap, collections::VecDeque, sync::Arc, time::Duration, time::Instant};
 
-use axum::extract::ws::Utf8Bytes;
 use tracing::warn;
+use tungstenite::Utf8Bytes;
 
 use super::{encode, fan_out, lock, Delivered, Hub, Item, Origin, RunAccess, Topic};
 use crate::{

@@ -5,7 +5,7 @@
 
 use std::{sync::Arc, time::Instant};
 
-use axum::extract::ws::Utf8Bytes;
+use tungstenite::Utf8Bytes;
 
 use super::{encode, Item, Outbox, Subscription};
 use crate::protocol::{RunSnapshot, ServerMessage};

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::ws::Utf8Bytes;
 use tracing::warn;
+use tungstenite::Utf8Bytes;
 
 use super::{encode, lock, Hub, Item, Outbox, Pushed};
 use crate::protocol::{ServerMessage, TestId};

@@ -16,11 +16,11 @@ use std::{
     time::Duration,
 };
 
-use axum::extract::ws::{CloseFrame, Message};
 use futures::{Sink, SinkExt};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
+use tungstenite::{protocol::CloseFrame, Error, Message};
 
 use super::outbox::{Item, Outbox, Wake};
 use crate::{clock::now_ms, protocol::close_code};
@@ -37,13 +37,16 @@ pub(super) struct Signals {
     pub expires_at: u64,
 }
 
+/// Runs until the connection ends; gives the sink back, so that the reader can put the socket
+/// together again when it must read on after the close frame.
 pub(super) async fn write_loop<S>(
     mut sink: S,
     outbox: Arc<Outbox>,
     signals: Signals,
     heartbeat: Duration,
-) where
-    S: Sink<Message, Error = axum::Error> + Unpin,
+) -> S
+where
+    S: Sink<Message, Error = Error> + Unpin,
 {
     let Signals {
         close_sent,
@@ -98,13 +101,14 @@ pub(super) async fn write_loop<S>(
     };
     if let Some((code, reason)) = close {
         let frame = CloseFrame {
-            code,
+            code: code.into(),
             reason: reason.into(),
         };
         let _ = sink.send(Message::Close(Some(frame))).await;
     }
     let _ = sink.close().await;
     close_sent.cancel();
+    sink
 }
 
 /// The instant a token expiring at `exp` (seconds since the Unix epoch) runs out.
@@ -121,7 +125,7 @@ async fn send_items<S>(
     latency: &metrics::Histogram,
 ) -> Result<(), ()>
 where
-    S: Sink<Message, Error = axum::Error> + Unpin,
+    S: Sink<Message, Error = Error> + Unpin,
 {
     if let Some(oldest) = items.front() {
         latency.record(oldest.published_at.elapsed().as_secs_f64());

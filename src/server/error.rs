@@ -30,6 +30,12 @@ pub enum AppError {
     #[error("{0}")]
     BadRequest(String),
     /// The request's body is over the limit for every body.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+
+    #[error("this address speaks WebSocket only: send an upgrade request")]
+    UpgradeRequired,
+
     #[error("the request body is larger than {0} bytes")]
     TooLarge(usize),
     #[error("database error")]
@@ -45,6 +51,8 @@ impl AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UpgradeRequired => StatusCode::UPGRADE_REQUIRED,
             Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -38,7 +38,13 @@ use std::{
     },
 };
 
-use axum::{extract::DefaultBodyLimit, middleware, routing::get, serve::ListenerExt, Router};
+use axum::{
+    extract::DefaultBodyLimit,
+    middleware,
+    routing::{any, get},
+    serve::ListenerExt,
+    Router,
+};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
@@ -216,7 +222,7 @@ pub fn router(mut state: AppState) -> Router {
     router
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/ws", get(ws::upgrade))
+        .route("/ws", any(ws::upgrade))
         .route("/runs/{id}/junit.xml", get(export::junit))
         .route("/runs/{id}/json", get(export::json))
         .route("/runs/{id}/report.html", get(export::html))

@@ -3,13 +3,29 @@
 //! session token or a personal access token), counts the user's open sockets, and only then upgrades;
 //! the hub's [`Connection`] takes it from there. A foreign origin gets 403, a missing or bad token
 //! 401, a user at their socket limit 429; no socket is opened for any of them.
+//!
+//! The upgrade itself ([`Upgrade`]) is done here rather than by axum's `WebSocketUpgrade`, whose
+//! socket hides the connection under it: after refusing an oversized message the hub must read and
+//! discard the rest of it from the connection, or closing would reset it and the client would never
+//! read the close frame that says why.
 
 use axum::{
-    extract::{Query, State, WebSocketUpgrade},
-    http::{header, HeaderMap},
-    response::{IntoResponse, Response},
+    body::Body,
+    extract::{Query, Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode, Version},
+    response::Response,
 };
+use hyper::upgrade::OnUpgrade;
+use hyper_util::rt::TokioIo;
 use serde::Deserialize;
+use tokio_tungstenite::{
+    tungstenite::{
+        handshake::derive_accept_key,
+        protocol::{Role, WebSocketConfig},
+    },
+    WebSocketStream,
+};
+use tracing::debug;
 
 use super::{error::AppError, AppState};
 use crate::{
@@ -31,17 +47,18 @@ pub struct WsQuery {
 
 pub async fn upgrade(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Query(query): Query<WsQuery>,
-    ws: WebSocketUpgrade,
+    mut request: Request,
 ) -> Result<Response, AppError> {
-    if !state.origins.origin_ok(&headers) {
+    let ws = Upgrade::from_request(&mut request)?;
+    let headers = request.headers();
+    if !state.origins.origin_ok(headers) {
         return Err(AppError::ForbiddenOrigin);
     }
     let credential = query
         .token
-        .or_else(|| bearer_protocol(&headers))
-        .or_else(|| auth::request_credential(&headers))
+        .or_else(|| bearer_protocol(headers))
+        .or_else(|| auth::request_credential(headers))
         .ok_or(AppError::Unauthorized(auth::AuthError::Missing))?;
     let user: AuthUser = state.accounts.authenticate(&credential).await?;
     let slot = state
@@ -58,16 +75,119 @@ pub async fn upgrade(
         settings: state.config.connection.clone(),
         slot,
     };
-    Ok(ws
-        .protocols([WS_PROTOCOL])
-        .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
-        .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
-        // Small socket buffers: most connections are idle most of the time, and tungstenite's
-        // defaults (128 KiB each way) would dominate the memory of every one of them.
+    // Small socket buffers: most connections are idle most of the time, and tungstenite's defaults
+    // (128 KiB each way) would dominate the memory of every one of them.
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_CLIENT_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_CLIENT_MESSAGE_BYTES))
         .read_buffer_size(512)
-        .write_buffer_size(0)
-        .on_upgrade(move |socket| connection.run(socket))
-        .into_response())
+        .write_buffer_size(0);
+    Ok(ws.respond(config, move |socket| connection.run(socket)))
+}
+
+/// A validated WebSocket upgrade request: HTTP/1.1 `GET` with `Upgrade: websocket`, or HTTP/2's
+/// extended `CONNECT` (RFC 8441), both at version 13. Refusals are 400s (405 for another method).
+pub struct Upgrade {
+    /// `Sec-WebSocket-Key` over HTTP/1.1; HTTP/2 has none.
+    key: Option<HeaderValue>,
+    /// Whether the client offered [`WS_PROTOCOL`], which the answer then names.
+    protocol: bool,
+    on_upgrade: OnUpgrade,
+}
+
+impl Upgrade {
+    fn from_request(request: &mut Request) -> Result<Self, AppError> {
+        let bad = |what: &str| AppError::BadRequest(format!("not a WebSocket upgrade: {what}"));
+        let headers = request.headers();
+        let key = if request.version() <= Version::HTTP_11 {
+            if request.method() != Method::GET {
+                return Err(AppError::MethodNotAllowed);
+            }
+            let connection = headers
+                .get(header::CONNECTION)
+                .and_then(|v| v.to_str().ok());
+            if !connection.is_some_and(|v| v.to_ascii_lowercase().contains("upgrade")) {
+                return Err(AppError::UpgradeRequired);
+            }
+            if !header_is(headers, header::UPGRADE, "websocket") {
+                return Err(AppError::UpgradeRequired);
+            }
+            let key = headers.get(header::SEC_WEBSOCKET_KEY);
+            Some(
+                key.ok_or_else(|| bad("Sec-WebSocket-Key is missing"))?
+                    .clone(),
+            )
+        } else {
+            let protocol = request.extensions().get::<hyper::ext::Protocol>();
+            if request.method() != Method::CONNECT
+                || protocol.map(|p| p.as_str()) != Some("websocket")
+            {
+                return Err(AppError::MethodNotAllowed);
+            }
+            None
+        };
+        if !header_is(headers, header::SEC_WEBSOCKET_VERSION, "13") {
+            return Err(bad("Sec-WebSocket-Version must be 13"));
+        }
+        let protocol = headers
+            .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|p| p.trim() == WS_PROTOCOL);
+        let on_upgrade = request
+            .extensions_mut()
+            .remove::<OnUpgrade>()
+            .ok_or(AppError::UpgradeRequired)?;
+        Ok(Self {
+            key,
+            protocol,
+            on_upgrade,
+        })
+    }
+
+    /// The answer that completes the handshake; once the client has it, `serve` gets the socket.
+    fn respond<F, Fut>(self, config: WebSocketConfig, serve: F) -> Response
+    where
+        F: FnOnce(WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let on_upgrade = self.on_upgrade;
+        tokio::spawn(async move {
+            match on_upgrade.await {
+                Ok(upgraded) => {
+                    let io = TokioIo::new(upgraded);
+                    serve(WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await)
+                        .await
+                }
+                Err(e) => debug!("upgrade failed: {e}"),
+            }
+        });
+        let mut response = Response::new(Body::empty());
+        if let Some(key) = self.key {
+            // HTTP/1.1; HTTP/2 answers a plain 200 (RFC 8441).
+            *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+            let headers = response.headers_mut();
+            headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+            headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+            if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
+                headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+            }
+        }
+        if self.protocol {
+            response.headers_mut().insert(
+                header::SEC_WEBSOCKET_PROTOCOL,
+                HeaderValue::from_static(WS_PROTOCOL),
+            );
+        }
+        response
+    }
+}
+
+fn header_is(headers: &HeaderMap, name: header::HeaderName, value: &str) -> bool {
+    headers
+        .get(name)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(value.as_bytes()))
 }
 
 /// The token in a `Sec-WebSocket-Protocol: livecheck.v1, bearer.<jwt>` offer.

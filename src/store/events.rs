@@ -8,10 +8,10 @@
 
 use std::{sync::Arc, time::Duration};
 
-use axum::extract::ws::Utf8Bytes;
 use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
+use tungstenite::Utf8Bytes;
 
 use super::{Result, Store};
 

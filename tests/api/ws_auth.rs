@@ -81,3 +81,42 @@ async fn a_token_from_login_opens_the_socket_by_cookie_or_query() {
         .expect("query upgrade");
     expect_hello(&mut by_query).await;
 }
+
+#[tokio::test]
+async fn a_request_that_is_no_upgrade_is_refused_with_a_clear_status() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+
+    // A plain page request (a browser tab opened on /ws): 426, and why.
+    let plain = app
+        .http
+        .get(app.url("/ws"))
+        .query(&[("token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 426);
+    let body: serde_json::Value = plain.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("WebSocket"),
+        "{body}"
+    );
+
+    // Another method: 405.
+    let post = app.http.post(app.url("/ws")).send().await.unwrap();
+    assert_eq!(post.status(), 405);
+
+    // An upgrade of another WebSocket version: 400.
+    let old = app
+        .http
+        .get(app.url("/ws"))
+        .query(&[("token", &token)])
+        .header("connection", "Upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .header("sec-websocket-version", "8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), 400);
+}
