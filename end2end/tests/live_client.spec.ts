@@ -59,6 +59,43 @@ test('going offline shows reconnecting; coming back online recovers at once', as
   }
 });
 
+test('while the server is unreachable, the wait before the next attempt counts down', async ({ page, context }) => {
+  const proxy = new DropProxy(PORT);
+  const port = await proxy.start();
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await login(page, undefined, undefined, base);
+    await startDemo(page, '400', 'demo', base);
+
+    proxy.refuse = true;
+    proxy.dropAll();
+    const connection = page.getByTestId('connection');
+    await expect(connection).toHaveText(/Reconnecting/);
+    // Sample the label: within one attempt, the seconds left must go down.
+    const seen: Array<[number, number]> = [];
+    const deadline = Date.now() + 12_000;
+    let counted = false;
+    while (!counted && Date.now() < deadline) {
+      const m = /attempt (\d+), in ([\d.]+) s/.exec(await connection.innerText());
+      if (m) {
+        const [attempt, left] = [Number(m[1]), Number(m[2])];
+        counted = seen.some(([a, l]) => a === attempt && l > left);
+        seen.push([attempt, left]);
+      }
+      await page.waitForTimeout(150);
+    }
+    expect(counted, `labels seen: ${JSON.stringify(seen)}`).toBe(true);
+
+    // Back up; the `online` event retries at once instead of waiting out a long backoff.
+    proxy.refuse = false;
+    await context.setOffline(true);
+    await context.setOffline(false);
+    await expect(connection).toHaveText('Live', { timeout: 10_000 });
+  } finally {
+    await proxy.stop();
+  }
+});
+
 test('cancel, restart and clear', async ({ page }) => {
   await login(page);
   await startDemo(page, '600');

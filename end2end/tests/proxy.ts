@@ -8,9 +8,15 @@ export class DropProxy {
   private server: net.Server;
   private sockets = new Set<net.Socket>();
   port = 0;
+  /** While set, new connections are cut at once, as a server that is down would. */
+  refuse = false;
 
   constructor(private target: number) {
     this.server = net.createServer((client) => {
+      if (this.refuse) {
+        client.destroy();
+        return;
+      }
       const upstream = net.connect(this.target, '127.0.0.1');
       for (const s of [client, upstream]) {
         this.sockets.add(s);

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import fs from 'node:fs';
-import { hydrated, login, screenshot } from './helpers';
+import { finishedDemoRun, hydrated, login, screenshot } from './helpers';
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 
@@ -125,6 +125,16 @@ steps:
   await expect(compare.getByTestId('step-delta')).toHaveCount(2);
   await expect(compare.getByTestId('total-delta')).toHaveText(/^[+-]?(\d+ ms|[\d:.]+ s|\d+:\d\d)$/);
   await screenshot(page, 'compare');
+});
+
+test('two runs of a built-in test compare under its name', async ({ page }) => {
+  await login(page);
+  const a = await finishedDemoRun(page);
+  const b = await finishedDemoRun(page);
+  await page.goto(`/runs/compare?id=${a}&id=${b}`);
+  const compare = page.getByTestId('compare');
+  await expect(compare.getByRole('row', { name: /^Suite/ })).toHaveText(/Suite\s*demo\s*demo/);
+  await expect(compare.getByTestId('step-delta')).toHaveCount(8);
 });
 
 test('a Postman collection is imported from a file: preview, what was left out, then saved as a suite', async ({ page }) => {

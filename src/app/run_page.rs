@@ -131,7 +131,14 @@ fn CompareTable(a: RunSummary, b: RunSummary) -> impl IntoView {
         if let Some(env) = &r.environment {
             parts.push(lang.suite_environment(env));
         }
-        parts.join(" · ")
+        // A built-in test is named by its key; a suite sent without saving has no version.
+        if !parts.is_empty() {
+            parts.join(" · ")
+        } else if r.test_key != SUITE_TEST_KEY {
+            r.test_key.clone()
+        } else {
+            "—".into()
+        }
     };
     let (a_about, b_about) = (describe(&a), describe(&b));
     let (a, b) = (a.snapshot, b.snapshot);

@@ -49,17 +49,31 @@ async fn run(live: Live, generation: u64, mut rx: UnboundedReceiver<ClientMessag
             Ended::Retry => {}
         }
         let delay = backoff.next_delay_ms(js_sys::Math::random());
-        live.state.set(ConnState::Reconnecting {
-            attempt: backoff.attempt(),
-            retry_in_ms: delay,
-        });
-        // Wait out the backoff, but retry at once when the browser comes back online; while it is
-        // offline, trying is pointless, so wait for `online` alone.
-        let online = OnlineEvent::new();
+        let attempt = backoff.attempt();
+        let reconnecting = |retry_in_ms| ConnState::Reconnecting {
+            attempt,
+            retry_in_ms,
+        };
+        // Wait out the backoff, counting it down on screen, but retry at once when the browser
+        // comes back online; while it is offline, trying is pointless, so wait for `online` alone.
+        let mut online = Box::pin(OnlineEvent::new().wait());
         if is_offline() {
-            online.wait().await;
+            live.state.set(reconnecting(delay));
+            online.await;
         } else {
-            let _ = select(TimeoutFuture::new(delay as u32), Box::pin(online.wait())).await;
+            let mut left = delay;
+            while left > 0 && live.is_current(generation) {
+                live.state.set(reconnecting(left));
+                // Whole seconds after the first step: "in 2.4 s", "in 2.0 s", "in 1.0 s".
+                let step = match left % 1000 {
+                    0 => 1000,
+                    part => part,
+                };
+                match select(TimeoutFuture::new(step as u32), online.as_mut()).await {
+                    Either::Left(_) => left -= step,
+                    Either::Right(_) => break,
+                }
+            }
         }
         if !live.is_current(generation) {
             return;
