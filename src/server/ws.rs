@@ -37,6 +37,10 @@ use crate::{
 /// is refused by the socket layer (close code 1009) before it is buffered whole.
 pub const MAX_CLIENT_MESSAGE_BYTES: usize = 64 * 1024;
 
+/// How many bytes of frames the socket gathers before writing them (a flush writes the rest). With
+/// none, every frame was its own `write` call, so a writer that drained ten messages made ten.
+const WRITE_BATCH_BYTES: usize = 16 * 1024;
+
 /// The subprotocol a non-browser client offers beside `bearer.<jwt>`; the server answers with it.
 pub const WS_PROTOCOL: &str = "livecheck.v1";
 
@@ -75,14 +79,19 @@ pub async fn upgrade(
         settings: state.config.connection.clone(),
         slot,
     };
-    // Small socket buffers: most connections are idle most of the time, and tungstenite's defaults
-    // (128 KiB each way) would dominate the memory of every one of them.
-    let config = WebSocketConfig::default()
+    Ok(ws.respond(socket_config(), move |socket| connection.run(socket)))
+}
+
+/// The socket's limits and buffers. Small buffers: most connections are idle most of the time, and
+/// tungstenite's defaults (128 KiB each way) would dominate the memory of every one of them. The
+/// writer feeds the frames it drained and flushes once: up to [`WRITE_BATCH_BYTES`] of them go out
+/// in one write.
+fn socket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
         .max_message_size(Some(MAX_CLIENT_MESSAGE_BYTES))
         .max_frame_size(Some(MAX_CLIENT_MESSAGE_BYTES))
         .read_buffer_size(512)
-        .write_buffer_size(0);
-    Ok(ws.respond(config, move |socket| connection.run(socket)))
+        .write_buffer_size(WRITE_BATCH_BYTES)
 }
 
 /// A validated WebSocket upgrade request: HTTP/1.1 `GET` with `Upgrade: websocket`, or HTTP/2's
@@ -198,4 +207,77 @@ fn bearer_protocol(headers: &HeaderMap) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .find_map(|p| p.trim().strip_prefix("bearer.").map(str::to_owned))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        pin::Pin,
+        task::{Context, Poll},
+    };
+
+    use futures::SinkExt;
+    use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+    use tokio_tungstenite::tungstenite::Message;
+
+    use super::*;
+
+    /// A connection that counts the writes made to it.
+    #[derive(Default)]
+    struct Counting {
+        writes: usize,
+        bytes: usize,
+    }
+
+    impl AsyncRead for Counting {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context,
+            _: &mut ReadBuf,
+        ) -> Poll<std::io::Result<()>> {
+            Poll::Pending
+        }
+    }
+
+    impl AsyncWrite for Counting {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _: &mut Context,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            self.writes += 1;
+            self.bytes += buf.len();
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn the_frames_a_writer_drained_go_out_in_one_write() {
+        let io = Counting::default();
+        let mut socket =
+            WebSocketStream::from_raw_socket(io, Role::Server, Some(socket_config())).await;
+        // What the writer does with what it drained: feed each message as its own frame, flush once.
+        for seq in 0..20 {
+            let text = format!(r#"{{"type":"test_progress","seq":{seq},"progress":{seq}}}"#);
+            socket.feed(Message::text(text)).await.unwrap();
+        }
+        socket.flush().await.unwrap();
+        assert_eq!(socket.get_ref().writes, 1, "one write for twenty frames");
+        assert!(socket.get_ref().bytes > 20 * 40);
+
+        // A backlog bigger than the batch goes out in batch-sized writes, not frame by frame.
+        let frame = format!(r#"{{"type":"test_progress","pad":"{}"}}"#, "x".repeat(1000));
+        for _ in 0..100 {
+            socket.feed(Message::text(frame.clone())).await.unwrap();
+        }
+        socket.flush().await.unwrap();
+        let writes = socket.get_ref().writes - 1;
+        assert!((6..=10).contains(&writes), "{writes} writes for 100 KB");
+    }
 }
