@@ -147,6 +147,32 @@ impl Webhooks {
         Self { client, policy }
     }
 
+    /// Checks an address a user gives ([`check_url`]), and that it is not one the server may not
+    /// call: a literal address the target policy refuses, or a name whose every address it
+    /// refuses (a name that does not resolve yet is taken; calls to it are guarded again).
+    pub async fn check(&self, text: &str) -> Result<reqwest::Url, String> {
+        let url = check_url(text)?;
+        let denied = || format!("webhook: {}", crate::engine::guard::Denied);
+        if let Some(ip) = literal_ip(&url) {
+            return if self.policy.permits(ip) {
+                Ok(url)
+            } else {
+                Err(denied())
+            };
+        }
+        let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+            return Ok(url);
+        };
+        let lookup = tokio::net::lookup_host((host, port));
+        if let Ok(Ok(addrs)) = tokio::time::timeout(Duration::from_secs(2), lookup).await {
+            let addrs: Vec<_> = addrs.collect();
+            if !addrs.is_empty() && addrs.iter().all(|a| !self.policy.permits(a.ip())) {
+                return Err(denied());
+            }
+        }
+        Ok(url)
+    }
+
     /// Posts `body` to `url`, retrying twice on failure; the error says why it did not arrive.
     pub async fn send(&self, url: &str, body: &Value) -> Result<(), String> {
         let url = check_url(url)?;

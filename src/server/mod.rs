@@ -89,6 +89,8 @@ pub struct AppState {
     pub draining: Arc<AtomicBool>,
     /// HTTPS, when a certificate and a key are configured.
     pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    /// The schedules' webhook client (saving a schedule checks its address with it).
+    pub webhooks: Webhooks,
 }
 
 impl AppState {
@@ -103,6 +105,7 @@ impl AppState {
             trust_proxy: self.config.trust_proxy,
             retention_days: self.config.retention_days,
             schedule_min_interval: self.config.schedule_min_interval,
+            webhooks: self.webhooks.clone(),
         }
     }
 }
@@ -173,10 +176,11 @@ pub async fn build_state(
         ),
         None => format!("http://{target}"),
     };
+    let webhooks = Webhooks::new(config.targets.clone());
     Scheduler::new(
         store.clone(),
         runs.clone(),
-        Webhooks::new(config.targets.clone()),
+        webhooks.clone(),
         ScheduleSettings {
             min_interval: config.schedule_min_interval,
             base_url,
@@ -200,6 +204,7 @@ pub async fn build_state(
         origins,
         draining,
         tls,
+        webhooks,
     })
 }
 

@@ -19,6 +19,7 @@ use axum::{
     Json, Router,
 };
 use livecheck::{
+    engine::guard::TargetPolicy,
     protocol::api::{Role, ScheduleInfo, SuiteSaved},
     protocol::RunStatus,
 };
@@ -199,6 +200,11 @@ async fn bad_schedules_are_refused_with_their_reason() {
         (&[("cron", "0 0 31 2 *")], "never fires"),
         (&[("webhook_url", "ftp://example.com/x")], "webhook"),
         (&[("webhook_url", "not a url")], "webhook"),
+        // Cloud metadata is never a target, whatever the configuration allows.
+        (
+            &[("webhook_url", "http://169.254.169.254/latest/meta-data")],
+            "not allowed",
+        ),
         (&[("environment", "nowhere")], "no environment"),
     ];
     for (fields, reason) in cases {
@@ -321,4 +327,30 @@ async fn each_fire_runs_once_on_two_nodes_and_a_missed_fire_once_after_a_restart
         "the other missed fires do not: {after:?}"
     );
     drop(c);
+}
+
+#[tokio::test]
+async fn a_webhook_the_target_policy_refuses_is_refused_when_saved() {
+    // The binary's defaults: loopback is not a target.
+    let app = spawn_app_with(|c| c.targets = TargetPolicy::default()).await;
+    let token = app.login_demo().await;
+    let (_, addr) = Outside::spawn().await;
+    let suite = save_suite(&app, &token, addr).await.to_string();
+    for hook in [
+        "http://127.0.0.1:9/hook",
+        "http://[::1]:9/hook",
+        "http://localhost:9/hook",
+    ] {
+        let form = [
+            ("suite_id", suite.as_str()),
+            ("cron", "0 9 * * *"),
+            ("timezone", "UTC"),
+            ("webhook_url", hook),
+        ];
+        let (status, body) = schedule(&app, &token, &form).await;
+        assert_eq!(status, 400, "{hook}: {body}");
+        assert!(body.contains("not allowed"), "{hook}: {body}");
+    }
+    let (_, body) = app.call(&token, "schedules", &[]).await;
+    assert_eq!(body, "[]", "nothing refused was saved");
 }

@@ -48,6 +48,8 @@ pub struct ApiState {
     pub retention_days: u32,
     /// The shortest time between two fires of one schedule.
     pub schedule_min_interval: std::time::Duration,
+    /// Checks a schedule's webhook address against the target policy when it is saved.
+    pub webhooks: crate::schedule::webhook::Webhooks,
 }
 
 fn state() -> Result<ApiState, ApiError> {

@@ -6,10 +6,7 @@ use crate::{
     auth::AuthUser,
     clock::now_ms,
     protocol::api::ScheduleInfo,
-    schedule::{
-        pattern::Pattern,
-        webhook::{check_url, masked},
-    },
+    schedule::{pattern::Pattern, webhook::masked},
     store::{ScheduleRecord, ScheduleRow},
 };
 
@@ -78,7 +75,7 @@ pub async fn save_schedule(
         .first_fire(now_ms(), state.schedule_min_interval)
         .map_err(|e| bad(e.to_string()))?;
     if let Some(url) = webhook_url.as_deref().filter(|u| !u.trim().is_empty()) {
-        check_url(url).map_err(bad)?;
+        state.webhooks.check(url).await.map_err(bad)?;
     }
     let environment = non_empty(environment);
     if environment.as_ref().is_some_and(|e| e.len() > 200) {
