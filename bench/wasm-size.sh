@@ -18,9 +18,15 @@ loader="$pkg/__wasm_split.js"
 [ -f "$loader" ] || exit 0
 # Each page's loader is `export const __wasm_split_load___NAME_route_view_HASH = …makeLoad(…
 # fetch("./split___NAME….wasm") …, [__chunk_1, __chunk_2, …]));` in __wasm_split.js.
-for split in "$pkg"/split___*.wasm; do
+# The live connection (`#[lazy] fn connection`, fetched once someone is signed in and the page has
+# hydrated) is counted the same way.
+for split in "$pkg"/split___*.wasm "$pkg"/split_connection_*.wasm; do
+  [ -e "$split" ] || continue
   name=$(basename "$split" .wasm)
-  page=${name#split___}; page=${page%_route_view_*}
+  case $name in
+    split___*) page=${name#split___}; page="${page%_route_view_*} page" ;;
+    *) page="live connection" ;;
+  esac
   chunks=$(awk -v want="__wasm_split_load_${name#split_}" '
     index($0, "export const " want " ") { on = 1 }
     on && /^, \[/ { gsub(/[^_a-z0-9,]/, ""); n = split($0, a, ","); for (i = 1; i <= n; i++) if (a[i] != "") print a[i]; exit }
@@ -28,7 +34,7 @@ for split in "$pkg"/split___*.wasm; do
   files=("$split")
   for c in $chunks; do files+=("$pkg/$c.wasm"); done
   read -r n z < <(files_size "${files[@]}")
-  printf '%-28s %10d %12d  (%d files)\n' "+ $page page" "$n" "$z" "${#files[@]}"
+  printf '%-28s %10d %12d  (%d files)\n' "+ $page" "$n" "$z" "${#files[@]}"
 done
 read -r all all_gz < <(files_size "$pkg"/*.wasm)
 printf '%-28s %10d %12d  (%d files)\n' "all modules" "$all" "$all_gz" "$(ls "$pkg"/*.wasm | wc -l)"

@@ -12,12 +12,22 @@ function wasmRequests(page: Page): string[] {
 }
 
 const isPiece = (path: string) => /\/pkg\/(split_|chunk_)/.test(path);
+const isConnection = (path: string) => path.includes('/split_connection_');
+const isPage = (path: string) => /\/pkg\/split___/.test(path);
 
 test('sign-in and home load only the main module; a page brings its own module when it is first opened', async ({ page }) => {
   const wasm = wasmRequests(page);
-  await login(page);
+  await page.goto('/login');
+  await hydrated(page);
   expect(wasm.some((p) => /^\/pkg\/livecheck\.[0-9a-f]{16}\.wasm$/.test(p))).toBe(true);
+  // Signed out, nothing more: not even the live connection's piece.
   expect(wasm.filter(isPiece)).toEqual([]);
+
+  await login(page);
+  // The live connection's piece (and the chunks it shares with pages) comes once someone is signed
+  // in and the page is drawn; no page's own module does: home needs only the main module.
+  await expect.poll(() => wasm.filter(isConnection).length).toBe(1);
+  expect(wasm.filter(isPage)).toEqual([]);
 
   // The router goes to Usage in the browser: its module is fetched then, and the page is drawn by it.
   await page.getByRole('link', { name: 'Usage' }).click();

@@ -9,9 +9,9 @@ use leptos_router::{
     hooks::{use_navigate, use_query_map},
 };
 
-use super::{error_text, AuthActions, Session};
+use super::{error_text, Session};
 use crate::{
-    api::{self, Register},
+    api::{self, Login, Register},
     i18n::{use_lang, Msg},
     protocol::api::UserInfo,
 };
@@ -29,25 +29,19 @@ fn signed_in(session: Session, user: UserInfo, next: Option<String>) {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let lang = use_lang();
-    let actions = expect_context::<AuthActions>();
+    // The page's own action: a sign-in made on an earlier visit of the page does not count.
+    let login = ServerAction::<Login>::new();
     let session = expect_context::<Session>();
     let error = move || {
-        actions
-            .login
+        login
             .value()
             .get()
             .and_then(|r| r.err())
             .map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })
     };
     let query = use_query_map();
-    // Only a sign-in made on this visit of the page counts (the action keeps its last value).
-    let before = actions.login.version().get_untracked();
     Effect::new(move |_| {
-        let value = actions.login.value().get();
-        if actions.login.version().get_untracked() == before {
-            return;
-        }
-        if let Some(Ok(user)) = value {
+        if let Some(Ok(user)) = login.value().get() {
             signed_in(session, user, query.read_untracked().get("next"));
         }
     });
@@ -58,7 +52,7 @@ pub fn LoginPage() -> impl IntoView {
         {already.then(|| view! { <Redirect path="/"/> })}
         <section class="card login">
             <h1>{lang.t(Msg::SignIn)}</h1>
-            <ActionForm action=actions.login>
+            <ActionForm action=login>
                 <label>{lang.t(Msg::Username)} <input type="text" name="username" autocomplete="username" required/></label>
                 <label>{lang.t(Msg::Password)} <input type="password" name="password" autocomplete="current-password" required/></label>
                 <button type="submit" class="primary">{lang.t(Msg::SignIn)}</button>

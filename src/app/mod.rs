@@ -28,7 +28,7 @@ use leptos_router::{
 };
 
 use crate::{
-    api::{ApiError, Login, Logout},
+    api::{ApiError, Logout},
     client::Live,
     i18n::{use_lang, Lang, Msg},
     protocol::api::{Role, UserInfo},
@@ -183,10 +183,9 @@ impl Theme {
     }
 }
 
-/// Actions that change who is signed in; the session resource refetches after each.
+/// Signing out, from the top bar. (Signing in is the login page's own action.)
 #[derive(Clone, Copy)]
 pub struct AuthActions {
-    pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
 }
 
@@ -275,7 +274,6 @@ pub fn App() -> impl IntoView {
     provide_context(lang);
     let live = Live::provide();
     let actions = AuthActions {
-        login: ServerAction::<Login>::new(),
         logout: ServerAction::<Logout>::new(),
     };
     provide_context(actions);

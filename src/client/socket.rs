@@ -19,7 +19,15 @@ const CONNECT_TIMEOUT_MS: u32 = 10_000;
 pub(super) fn start(live: Live, generation: u64) {
     let (tx, rx) = unbounded();
     live.outgoing.set_value(Some(tx));
-    leptos::task::spawn_local(run(live, generation, rx));
+    leptos::task::spawn_local(connection(live, generation, rx));
+}
+
+/// The connection loop, in its own lazily loaded piece of the wasm bundle (cut by `wasm-split-cli`
+/// in `./run build`): the socket, the protocol's readers and the folding of events into runs are
+/// fetched once the page has hydrated and someone is signed in, so no page waits on them to show.
+#[leptos::lazy]
+async fn connection(live: Live, generation: u64, rx: UnboundedReceiver<ClientMessage>) {
+    run(live, generation, rx).await
 }
 
 enum Ended {
