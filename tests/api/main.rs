@@ -29,3 +29,4 @@ mod suites;
 mod team;
 mod usage;
 mod ws_auth;
+mod ws_h2;
