@@ -8,8 +8,6 @@
 //! as form fields, results as JSON. Errors are [`ApiError`], whose messages are safe to show.
 
 use leptos::prelude::*;
-use leptos::server_fn::codec::JsonEncoding;
-use serde::{Deserialize, Serialize};
 
 use crate::protocol::{
     api::{
@@ -21,6 +19,7 @@ use crate::protocol::{
 
 pub mod account;
 pub mod admin;
+mod error;
 pub mod rooms;
 pub mod schedules;
 #[cfg(feature = "ssr")]
@@ -28,81 +27,11 @@ mod ssr;
 
 pub use account::*;
 pub use admin::*;
+pub use error::ApiError;
 pub use rooms::*;
 pub use schedules::*;
 #[cfg(feature = "ssr")]
 pub use ssr::{page_user, ApiState, PageUser};
-
-/// What a server function can fail with, as the user sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-pub enum ApiError {
-    #[error("please sign in")]
-    Unauthorized,
-    #[error("wrong username or password")]
-    BadCredentials,
-    /// Signed in, but the role or token does not allow it.
-    #[error("you are not allowed to do that")]
-    Forbidden,
-    #[error("not found")]
-    NotFound,
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("something went wrong on the server; please try again")]
-    Internal,
-    /// A suite was refused; each problem says where (field path, line) and why.
-    #[error("the suite is invalid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    InvalidSuite(Vec<SuiteProblem>),
-    /// Too many attempts; try again after this many seconds.
-    #[error("too many attempts; try again in {0} s")]
-    RateLimited(u64),
-    /// The request is larger than the server accepts.
-    #[error("the request is too large")]
-    TooLarge,
-    /// The server is overloaded for the moment.
-    #[error("the server is busy; try again shortly")]
-    Busy,
-    /// The call did not reach the server or its answer was unreadable.
-    #[error("could not reach the server ({0})")]
-    Transport(String),
-}
-
-#[cfg(feature = "ssr")]
-impl ApiError {
-    /// The HTTP status API clients see.
-    pub fn status(&self) -> axum::http::StatusCode {
-        use axum::http::StatusCode as S;
-        match self {
-            ApiError::Unauthorized | ApiError::BadCredentials => S::UNAUTHORIZED,
-            ApiError::Forbidden => S::FORBIDDEN,
-            ApiError::NotFound => S::NOT_FOUND,
-            ApiError::BadRequest(_) | ApiError::InvalidSuite(_) => S::BAD_REQUEST,
-            ApiError::RateLimited(_) => S::TOO_MANY_REQUESTS,
-            ApiError::TooLarge => S::PAYLOAD_TOO_LARGE,
-            ApiError::Busy => S::SERVICE_UNAVAILABLE,
-            ApiError::Internal | ApiError::Transport(_) => S::INTERNAL_SERVER_ERROR,
-        }
-    }
-}
-
-impl leptos::server_fn::error::FromServerFnError for ApiError {
-    type Encoder = JsonEncoding;
-
-    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        use leptos::server_fn::error::ServerFnErrorErr as E;
-        let err = match value {
-            // A body over the limit, read as a stream (a declared length over it never gets here).
-            E::Deserialization(m) | E::Args(m) if m.contains("length limit exceeded") => {
-                ApiError::TooLarge
-            }
-            E::Args(m) | E::MissingArg(m) => ApiError::BadRequest(m),
-            E::ServerError(_) | E::MiddlewareError(_) | E::Registration(_) => ApiError::Internal,
-            other => ApiError::Transport(other.to_string()),
-        };
-        #[cfg(feature = "ssr")]
-        ssr::set_status(&err);
-        err
-    }
-}
 
 /// Checks the password and sets the session cookie (HttpOnly, SameSite=Strict), then sends the browser
 /// to `next` (a local path) or the home page.

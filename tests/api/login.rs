@@ -30,7 +30,11 @@ async fn wrong_password_or_unknown_user_is_refused_with_the_same_answer() {
     assert_eq!(wrong.status(), 401);
     assert!(session_from(&wrong).is_none());
     let wrong_body = wrong.text().await.unwrap();
-    assert!(wrong_body.contains("BadCredentials"), "{wrong_body}");
+    let error: serde_json::Value = serde_json::from_str(&wrong_body).unwrap();
+    assert_eq!(
+        error,
+        serde_json::json!({ "code": "bad_credentials", "error": "wrong username or password" })
+    );
 
     let unknown = app.post_login("nobody", "whatever").await;
     assert_eq!(unknown.status(), 401);
@@ -42,6 +46,9 @@ async fn server_functions_require_a_session() {
     let app = spawn_app().await;
     let (status, body) = app.call("garbage", "start_test", &[("key", "demo")]).await;
     assert_eq!(status, 401, "{body}");
+    let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(error["code"], "unauthorized", "{body}");
+    assert_eq!(error["error"], "please sign in", "{body}");
     let (status, body) = app.call("garbage", "me", &[]).await;
     assert_eq!((status, body.as_str()), (200, "null"));
 }

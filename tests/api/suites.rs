@@ -275,10 +275,12 @@ async fn an_invalid_suite_is_refused_whole_with_every_problem() {
         .await;
     assert_eq!(status, 400);
     let err: Value = serde_json::from_str(&body).unwrap();
-    let problems = err["InvalidSuite"]
-        .as_array()
-        .expect("InvalidSuite")
-        .clone();
+    assert_eq!(err["code"], "invalid_suite", "{body}");
+    assert!(err["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("the suite is invalid: "));
+    let problems = err["problems"].as_array().expect("problems").clone();
     // Each problem names the field, its line and why.
     let text: Vec<String> = problems
         .iter()

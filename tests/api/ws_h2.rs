@@ -79,17 +79,17 @@ async fn a_run_is_followed_to_its_end_over_http2() {
     ws.send(Message::Text(subscribe.to_string().into()))
         .await
         .unwrap();
-    let mut ended = None;
-    while ended.is_none() {
-        match next(&mut ws).await {
-            msg @ (ServerMessage::TestCompleted { .. } | ServerMessage::TestError { .. }) => {
-                ended = Some(msg)
-            }
-            _ => {}
+    let ended = loop {
+        let msg = next(&mut ws).await;
+        if matches!(
+            msg,
+            ServerMessage::TestCompleted { .. } | ServerMessage::TestError { .. }
+        ) {
+            break msg;
         }
-    }
+    };
     assert!(
-        matches!(ended, Some(ServerMessage::TestCompleted { ref test_id, .. }) if *test_id == run.test_id),
+        matches!(ended, ServerMessage::TestCompleted { ref test_id, .. } if *test_id == run.test_id),
         "{ended:?}"
     );
 }
