@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::protocol::api::SuiteProblem;
 
 /// What a server function can fail with, as the user sees it. On the wire (the body of a failed
-/// call, with the status of [`ApiError::status`]) it is [`Wire`]: `{"code": "unauthorized", "error":
-/// "please sign in"}`, as the REST API's errors read.
+/// call, with the status of `ApiError::status`) it reads `{"code": "unauthorized", "error": "please
+/// sign in"}`, as the REST API's errors do (the private `Wire` below).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(into = "Wire", from = "Wire")]
 pub enum ApiError {
