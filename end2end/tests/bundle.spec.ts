@@ -45,3 +45,42 @@ test('sign-in and home load only the main module; a page brings its own module w
   await expect(page.getByTestId('connection')).toHaveText('Live');
   await expect(page.getByTestId('status')).toHaveText('Completed', { timeout: 20_000 });
 });
+
+test('a failed fetch of the live connection\'s piece is retried, and the page goes live', async ({ page }) => {
+  await login(page);
+  // The first request for the piece fails as a dropped network would; later ones go through.
+  // (Routing also turns off the browser's cache, so the piece is fetched again.)
+  let refused = 0;
+  await page.route(/\/pkg\/split_connection_[^/]*\.wasm$/, (route) => {
+    if (refused++ === 0) return route.abort('connectionreset');
+    return route.continue();
+  });
+  const wasm = wasmRequests(page);
+  await page.goto('/tests/demo');
+  await hydrated(page);
+  // The page keeps working (a panic would abort the whole wasm module), the socket comes up after
+  // the piece is fetched again, and a run is followed to its end.
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('connection')).toHaveText('Live');
+  await expect(page.getByTestId('status')).toHaveText('Completed', { timeout: 20_000 });
+  expect(refused).toBeGreaterThanOrEqual(2);
+  expect(wasm.filter(isConnection).length).toBeGreaterThanOrEqual(2);
+});
+
+test('a page whose code fails to load is loaded afresh from the server, not left dead', async ({ page }) => {
+  await login(page);
+  let refused = 0;
+  await page.route(/\/pkg\/split___usage_route_view[^/]*\.wasm$/, (route) => {
+    if (refused++ === 0) return route.abort('connectionreset');
+    return route.continue();
+  });
+  await page.getByRole('link', { name: 'Usage' }).click();
+  await expect(page).toHaveURL(/\/usage$/);
+  await expect(page.getByTestId('usage').getByRole('heading', { name: 'Usage' })).toBeVisible();
+  await hydrated(page);
+  expect(refused).toBe(2);
+  // The reloaded page works: the router still goes to another page in the browser.
+  await page.getByRole('link', { name: 'Suites' }).click();
+  await expect(page).toHaveURL(/\/suites$/);
+  await expect(page.getByRole('link', { name: 'New suite' })).toBeVisible();
+});

@@ -11,7 +11,7 @@ mod load_panel;
 mod login;
 mod progress;
 mod rooms;
-mod routes;
+pub mod routes;
 mod run_page;
 mod runs;
 mod schedules;
@@ -298,6 +298,7 @@ pub fn App() -> impl IntoView {
         // Each page names itself first: "Runs · livecheck".
         <Title text="livecheck" formatter=|text: String| if text == "livecheck" { text } else { format!("{text} · livecheck") }/>
         <Router>
+            <routes::TrackRouterUrl/>
             <header class="topbar">
                 <nav>
                     <A href="/" attr:class="brand">"livecheck"</A>

@@ -9,6 +9,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{lazy_route, LazyRoute};
 
+#[cfg(feature = "hydrate")]
+use std::cell::RefCell;
+
 use super::{account, admin, import, rooms, run_page, runs, schedules, suites, test_page, usage};
 use crate::i18n::{use_lang, Msg};
 
@@ -47,4 +50,36 @@ lazy_pages! {
     UsageRoute => usage::UsagePage, Msg::NavUsage,
     SchedulesRoute => schedules::SchedulesPage, Msg::NavSchedules,
     AdminRoute => admin::AdminPage, Msg::Admin,
+}
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static ROUTER_URL: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Where the router is, or is going: the browser's address bar changes only once the next page's
+/// piece has loaded, so when that load fails (the entry in `lib.rs` then loads the page afresh),
+/// this is the page the user asked for.
+#[cfg(feature = "hydrate")]
+pub fn router_url() -> Option<String> {
+    ROUTER_URL.with_borrow(Clone::clone)
+}
+
+/// Keeps [`router_url`] current (in the browser); it sits inside the `<Router>`.
+#[component]
+pub fn TrackRouterUrl() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        let location = leptos_router::hooks::use_location();
+        Effect::new(move |_| {
+            let search = location.search.get();
+            let query = if search.is_empty() { "" } else { "?" };
+            let url = format!(
+                "{}{query}{search}{}",
+                location.pathname.get(),
+                location.hash.get()
+            );
+            ROUTER_URL.set(Some(url));
+        });
+    }
 }

@@ -3,12 +3,12 @@
 
 use futures::{
     channel::mpsc::{unbounded, UnboundedReceiver},
-    future::{select, Either},
+    future::{select, Either, LocalBoxFuture},
     SinkExt, StreamExt,
 };
 use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
 use gloo_timers::future::TimeoutFuture;
-use leptos::prelude::*;
+use leptos::{prelude::*, wasm_split::SplitLoaderError};
 
 use super::{backoff::Backoff, ConnState, Live};
 use crate::protocol::{close_code, ClientMessage, ServerMessage};
@@ -19,15 +19,40 @@ const CONNECT_TIMEOUT_MS: u32 = 10_000;
 pub(super) fn start(live: Live, generation: u64) {
     let (tx, rx) = unbounded();
     live.outgoing.set_value(Some(tx));
-    leptos::task::spawn_local(connection(live, generation, rx));
+    leptos::task::spawn_local(async move {
+        live.state.set(ConnState::Connecting);
+        // The loop's code is a piece of its own. A failed fetch of it (the network dropped just
+        // then) is retried like a failed connect, never the end of the page.
+        let mut backoff = Backoff::default();
+        while load_connection().await.is_err() {
+            leptos::logging::warn!("could not fetch the live connection's code; retrying");
+            if !wait_out(live, generation, &mut backoff).await {
+                return;
+            }
+        }
+        if let Ok(connection) = connection(live, generation, rx).await {
+            connection.await;
+        }
+    });
 }
 
 /// The connection loop, in its own lazily loaded piece of the wasm bundle (cut by `wasm-split-cli`
 /// in `./run build`): the socket, the protocol's readers and the folding of events into runs are
 /// fetched once the page has hydrated and someone is signed in, so no page waits on them to show.
-#[leptos::lazy]
-async fn connection(live: Live, generation: u64, rx: UnboundedReceiver<ClientMessage>) {
-    run(live, generation, rx).await
+/// `fallible`: a failed fetch is an `Err` from `load_connection` (Leptos's `#[lazy]` would panic,
+/// and a panic aborts the whole wasm module).
+#[leptos::wasm_split::wasm_split(
+    connection_live,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(load_connection)
+)]
+fn connection(
+    live: Live,
+    generation: u64,
+    rx: UnboundedReceiver<ClientMessage>,
+) -> Result<LocalBoxFuture<'static, ()>, SplitLoaderError> {
+    Ok(Box::pin(run(live, generation, rx)))
 }
 
 enum Ended {
@@ -56,37 +81,42 @@ async fn run(live: Live, generation: u64, mut rx: UnboundedReceiver<ClientMessag
             Ended::Detached => return,
             Ended::Retry => {}
         }
-        let delay = backoff.next_delay_ms(js_sys::Math::random());
-        let attempt = backoff.attempt();
-        let reconnecting = |retry_in_ms| ConnState::Reconnecting {
-            attempt,
-            retry_in_ms,
-        };
-        // Wait out the backoff, counting it down on screen, but retry at once when the browser
-        // comes back online; while it is offline, trying is pointless, so wait for `online` alone.
-        let mut online = Box::pin(OnlineEvent::new().wait());
-        if is_offline() {
-            live.state.set(reconnecting(delay));
-            online.await;
-        } else {
-            let mut left = delay;
-            while left > 0 && live.is_current(generation) {
-                live.state.set(reconnecting(left));
-                // Whole seconds after the first step: "in 2.4 s", "in 2.0 s", "in 1.0 s".
-                let step = match left % 1000 {
-                    0 => 1000,
-                    part => part,
-                };
-                match select(TimeoutFuture::new(step as u32), online.as_mut()).await {
-                    Either::Left(_) => left -= step,
-                    Either::Right(_) => break,
-                }
-            }
-        }
-        if !live.is_current(generation) {
+        if !wait_out(live, generation, &mut backoff).await {
             return;
         }
     }
+}
+
+/// Waits out the next backoff delay, counting it down on screen, but goes on at once when the
+/// browser comes back online; while it is offline, trying is pointless, so it waits for `online`
+/// alone. False when the connection was replaced or detached meanwhile.
+async fn wait_out(live: Live, generation: u64, backoff: &mut Backoff) -> bool {
+    let delay = backoff.next_delay_ms(js_sys::Math::random());
+    let attempt = backoff.attempt();
+    let reconnecting = |retry_in_ms| ConnState::Reconnecting {
+        attempt,
+        retry_in_ms,
+    };
+    let mut online = Box::pin(OnlineEvent::new().wait());
+    if is_offline() {
+        live.state.set(reconnecting(delay));
+        online.await;
+    } else {
+        let mut left = delay;
+        while left > 0 && live.is_current(generation) {
+            live.state.set(reconnecting(left));
+            // Whole seconds after the first step: "in 2.4 s", "in 2.0 s", "in 1.0 s".
+            let step = match left % 1000 {
+                0 => 1000,
+                part => part,
+            };
+            match select(TimeoutFuture::new(step as u32), online.as_mut()).await {
+                Either::Left(_) => left -= step,
+                Either::Right(_) => break,
+            }
+        }
+    }
+    live.is_current(generation)
 }
 
 async fn connect_once(
