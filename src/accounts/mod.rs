@@ -278,6 +278,12 @@ impl Accounts {
             .ok_or_else(|| AccountError::Invalid(format!("the username `{username}` is taken")))
     }
 
+    /// What the user may see changed (they left a room or were removed from it): their sockets check
+    /// the rooms they are in and the runs they follow again.
+    pub fn access_changed(&self, user_id: i64) {
+        self.changed(Subject::User(user_id));
+    }
+
     /// Changes a role; the last enabled admin keeps theirs.
     pub async fn set_role(&self, user_id: i64, role: Role) -> Result<(), AccountError> {
         let user = self.user(user_id).await?;

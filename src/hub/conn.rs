@@ -175,6 +175,7 @@ impl Connection {
                 }
                 Ok(()) = changes.changed() => {
                     if Box::pin(session.credential_holds()).await {
+                        Box::pin(session.recheck_access()).await;
                         continue;
                     }
                     info!("the session ended; closing with 4001");

@@ -29,13 +29,13 @@ pub enum AppError {
     /// The request itself is wrong; the message says how and is safe to show.
     #[error("{0}")]
     BadRequest(String),
-    /// The request's body is over the limit for every body.
+    /// The address does not take this method.
     #[error("method not allowed")]
     MethodNotAllowed,
-
+    /// A plain request to the WebSocket's address.
     #[error("this address speaks WebSocket only: send an upgrade request")]
     UpgradeRequired,
-
+    /// The request's body is over the limit for every body.
     #[error("the request body is larger than {0} bytes")]
     TooLarge(usize),
     #[error("database error")]
@@ -43,6 +43,21 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The error's stable name, a body's `code` (the same names as the server functions' errors).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthorized(_) => "unauthorized",
+            Self::ForbiddenOrigin | Self::Forbidden => "forbidden",
+            Self::TooManySockets(_) => "too_many_connections",
+            Self::NotFound => "not_found",
+            Self::BadRequest(_) => "bad_request",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::UpgradeRequired => "upgrade_required",
+            Self::TooLarge(_) => "too_large",
+            Self::Database(_) => "internal",
+        }
+    }
+
     pub fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -65,7 +80,7 @@ impl IntoResponse for AppError {
             Self::Database(cause) => tracing::error!(%cause, "database error"),
             _ => {}
         }
-        let body = Json(serde_json::json!({ "error": self.to_string() }));
+        let body = Json(serde_json::json!({ "code": self.code(), "error": self.to_string() }));
         (self.status_code(), body).into_response()
     }
 }

@@ -66,7 +66,11 @@ async fn start(
     body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, AppError> {
     let user = state.accounts.from_headers(&headers).await?;
-    let Json(request) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Json(request) = body.map_err(|e| match e.status() {
+        // Chunked bodies learn they are too large only while being read.
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(super::MAX_REQUEST_BYTES),
+        _ => AppError::BadRequest(e.body_text()),
+    })?;
     let request: StartRequest = match request {
         // serde would read a list as the fields in order (`[1]` as suite 1).
         serde_json::Value::Object(_) => serde_json::from_value(request)

@@ -187,3 +187,102 @@ async fn room_members_see_each_others_runs_and_outsiders_see_nothing() {
         }
     ));
 }
+
+#[tokio::test]
+async fn a_member_removed_from_a_room_stops_hearing_it_at_once() {
+    let app = spawn_app().await;
+    app.create_user("alice", "alice-password").await;
+    let demo = app.login_demo().await;
+    let alice = app.login("alice", "alice-password").await;
+    for (endpoint, form) in [
+        ("create_room", vec![("name", "qa")]),
+        (
+            "add_room_member",
+            vec![("room", "qa"), ("username", "alice")],
+        ),
+    ] {
+        assert_eq!(app.call(&demo, endpoint, &form).await.0, 200, "{endpoint}");
+    }
+    let mut a = app.ws_with_cookie(&alice).await.unwrap();
+    expect_hello(&mut a).await;
+    send_json(&mut a, json!({ "type": "join_room", "room": "qa" })).await;
+    assert!(matches!(
+        next_msg(&mut a).await,
+        ServerMessage::RoomJoined { .. }
+    ));
+    // A run in the room that goes on for seconds; alice follows it.
+    let run = app
+        .start_with(
+            &demo,
+            &[
+                ("key", "synthetic"),
+                ("events", "100"),
+                ("rate", "10"),
+                ("room", "qa"),
+            ],
+        )
+        .await;
+    assert!(matches!(
+        next_msg(&mut a).await,
+        ServerMessage::RoomRunStarted { .. }
+    ));
+    send_json(
+        &mut a,
+        json!({ "type": "subscribe_test", "test_id": run.test_id }),
+    )
+    .await;
+    assert!(matches!(
+        next_msg(&mut a).await,
+        ServerMessage::Subscribed { .. }
+    ));
+
+    // demo removes alice: her socket leaves the room and stops following the run, as if she had
+    // asked, and then hears nothing more of either.
+    let (status, body) = app
+        .call(
+            &demo,
+            "remove_room_member",
+            &[("room", "qa"), ("username", "alice")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (mut left, mut unsubscribed) = (false, false);
+    while !(left && unsubscribed) {
+        match next_msg(&mut a).await {
+            ServerMessage::RoomLeft { room } => left = room == "qa",
+            ServerMessage::Unsubscribed { test_id } => unsubscribed = test_id == run.test_id,
+            error @ ServerMessage::Error { .. } => panic!("{error:?}"),
+            // The run's events already on their way before the removal.
+            _ => {}
+        }
+    }
+    let another = app
+        .start_with(
+            &demo,
+            &[("key", "demo"), ("delay_ms", "10"), ("room", "qa")],
+        )
+        .await;
+    send_json(&mut a, json!({ "type": "ping", "timestamp": 7 })).await;
+    // The pong comes next: no event of the first run, no word of the second.
+    match next_msg(&mut a).await {
+        ServerMessage::Pong {
+            timestamp: Some(7), ..
+        } => {}
+        other => panic!("expected only the pong, got {other:?}"),
+    }
+    assert_eq!(app.state.hub.subscriber_count(&run.test_id), 0);
+    // And she can neither rejoin nor follow the room's runs again.
+    for msg in [
+        json!({ "type": "join_room", "room": "qa" }),
+        json!({ "type": "subscribe_test", "test_id": another.test_id }),
+    ] {
+        send_json(&mut a, msg).await;
+        assert!(matches!(
+            next_msg(&mut a).await,
+            ServerMessage::Error {
+                code: ErrorCode::NotFound,
+                ..
+            }
+        ));
+    }
+}

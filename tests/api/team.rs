@@ -346,9 +346,13 @@ async fn a_token_starts_and_follows_runs_over_rest_and_the_socket_until_revoked(
     assert_eq!(res.status(), 413);
     let error: serde_json::Value = res.json().await.unwrap();
     assert_eq!(
-        error["error"],
-        "the request body is larger than 1048576 bytes"
+        error,
+        json!({ "code": "too_large", "error": "the request body is larger than 1048576 bytes" })
     );
+    // The same without a length up front (chunked): found out while reading, and still 413.
+    let (status, body) = post_chunked(&app, "/api/v1/runs", &bearer, (1 << 20) + (128 << 10)).await;
+    assert!(status.starts_with("HTTP/1.1 413"), "{status}");
+    assert!(body.contains(r#""code":"too_large""#), "{body}");
 
     // The same token follows it on the socket.
     let offer = (
@@ -547,4 +551,34 @@ async fn the_audit_log_records_who_did_what_and_never_a_secret() {
         .all(|l| serde_json::from_str::<AuditRecord>(l).is_ok()));
     let sam = app.login("sam", "sam-password").await;
     assert_eq!(download(sam).await.unwrap().status(), 403);
+}
+
+/// POSTs `size` bytes of JSON whitespace in 64 KiB chunks over a raw connection (no
+/// `Content-Length`); the status line and the body of the answer.
+async fn post_chunked(app: &TestApp, path: &str, bearer: &str, size: usize) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {}\r\nauthorization: {bearer}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+        app.addr
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![b' '; 64 << 10];
+    for _ in 0..size / chunk.len() {
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+        // The server may answer and close before reading it all.
+        if tcp.write_all(&framed).await.is_err() {
+            break;
+        }
+    }
+    let _ = tcp.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        tcp.read_to_end(&mut answer),
+    )
+    .await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer.lines().next().unwrap_or_default().to_owned();
+    (status, answer)
 }

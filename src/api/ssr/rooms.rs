@@ -113,6 +113,12 @@ pub async fn remove_room_member(room: String, username: String) -> Result<(), Ap
         .remove_member(&room, &username)
         .await
         .map_err(|e| internal("removing a member failed", e))?;
+    // Their open sockets leave the room and stop following its runs now, not at their next sign-in.
+    match store.user_by_name(&username).await {
+        Ok(Some(removed)) => state.accounts.access_changed(removed.id),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not tell the removed member's sockets"),
+    }
     let detail = Some(format!("removed {username}"));
     audit(
         &state,

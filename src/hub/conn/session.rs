@@ -212,6 +212,32 @@ impl Session<'_> {
         )
     }
 
+    /// After a change to the account: leaves the rooms the user is no longer a member of, and stops
+    /// following the runs they may no longer see, saying so as if the client had asked
+    /// (`room_left`, `unsubscribed`). A failed lookup counts as no access.
+    pub(super) async fn recheck_access(&mut self) {
+        let rooms: Vec<String> = self.rooms.iter().cloned().collect();
+        for room in rooms {
+            if !self.is_member(&room).await {
+                self.conn.hub.leave_room(self.id, &room);
+                self.rooms.remove(&room);
+                self.reply(&ServerMessage::RoomLeft { room });
+            }
+        }
+        let runs: Vec<String> = self.subscriptions.iter().cloned().collect();
+        for test_id in runs {
+            let visible = self.conn.runs.find_visible(&self.conn.user, &test_id).await;
+            if let Err(e) = &visible {
+                warn!(error = %e, "run lookup failed; no longer following the run");
+            }
+            if !matches!(visible, Ok(Some(_))) {
+                self.conn.hub.unsubscribe(self.id, &test_id);
+                self.subscriptions.remove(&test_id);
+                self.reply(&ServerMessage::Unsubscribed { test_id });
+            }
+        }
+    }
+
     pub(super) fn cleanup(&mut self) {
         for test_id in &self.subscriptions {
             self.conn.hub.unsubscribe(self.id, test_id);
