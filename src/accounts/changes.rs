@@ -6,6 +6,7 @@ use tokio::sync::watch;
 
 use super::Accounts;
 use crate::auth::{AuthUser, Credential};
+use crate::broker::{Account, Broker};
 
 /// What a change notification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,7 +61,31 @@ impl Accounts {
         rx
     }
 
+    /// Tells the sockets of `subject`, on this node and on the cluster's others.
     pub(super) fn changed(&self, subject: Subject) {
+        self.changed_here(subject);
+        if let Some(broker) = self.inner.cluster.get() {
+            broker.account_changed(match subject {
+                Subject::User(id) => Account::User(id),
+                Subject::Token(id) => Account::Token(id),
+            });
+        }
+    }
+
+    /// Tells this node's sockets of a change another node of the cluster made.
+    pub fn changed_elsewhere(&self, account: Account) {
+        self.changed_here(match account {
+            Account::User(id) => Subject::User(id),
+            Account::Token(id) => Subject::Token(id),
+        });
+    }
+
+    /// From now on, tells the cluster's other nodes of every change too.
+    pub fn tell_cluster(&self, broker: Broker) {
+        let _ = self.inner.cluster.set(broker);
+    }
+
+    fn changed_here(&self, subject: Subject) {
         let changes = self.inner.changes.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(tx) = changes.get(&subject) {
             tx.send_modify(|n| *n += 1);

@@ -16,7 +16,7 @@ mod tokens;
 use std::{
     collections::HashMap,
     net::IpAddr,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, OnceLock},
     time::Duration,
 };
 
@@ -24,6 +24,7 @@ use tokio::sync::{watch, Semaphore};
 
 use crate::{
     auth::{self, is_token_secret, AuthError, AuthUser, Credential, Keys},
+    broker::Broker,
     clock::now_secs,
     protocol::api::Role,
     store::{Store, UserRecord},
@@ -83,6 +84,8 @@ struct Inner {
     limiter: LoginLimiter,
     /// Subjects with open sockets → a counter raised on every change to them.
     changes: Mutex<HashMap<Subject, watch::Sender<u64>>>,
+    /// In a cluster: the other nodes, told of every change so their sockets check again too.
+    cluster: OnceLock<Broker>,
 }
 
 impl Accounts {
@@ -95,6 +98,7 @@ impl Accounts {
                 hashing: Semaphore::new(permits),
                 limiter: LoginLimiter::default(),
                 changes: Mutex::default(),
+                cluster: OnceLock::new(),
             }),
         }
     }

@@ -14,8 +14,9 @@
 //! the cluster's. A new epoch (a run marked interrupted and rebuilt, or one whose history Redis lost:
 //! see `publish`) starts the stream over.
 //!
-//! Other channels: `PREFIX:control` (cancel a run, whichever node executes it; a cluster slot freed) and
-//! `PREFIX:rooms` (room broadcasts), each message tagged with the node it came from. The run limits hold
+//! Other channels: `PREFIX:control` (cancel a run, whichever node executes it; a cluster slot
+//! freed; an account changed, so every node's sockets check their credential and access again)
+//! and `PREFIX:rooms` (room broadcasts), each message tagged with the node it came from. The run limits hold
 //! across the cluster through leased slots (see `slots`). The `{…}` hash tags keep a run's keys
 //! in one slot of a Redis Cluster (docs/deploy.md has the plan).
 //!
@@ -91,6 +92,17 @@ pub enum Incoming {
     Reconnected,
     /// Redis lost the history of a run this node executes: it must start over (see `publish`).
     Lost { run: String },
+    /// Something about an account (`user`) or an access token (`token`) changed on another node
+    /// (sign-out, password, role, disabled, room removed, token revoked): its sockets here check
+    /// again.
+    AccountChanged(Account),
+}
+
+/// An account, or one access token of an account, whose change the nodes tell each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Account {
+    User(i64),
+    Token(i64),
 }
 
 /// Events waiting to be sent to Redis before new ones are dropped.
@@ -258,6 +270,18 @@ impl Broker {
         );
     }
 
+    /// Tells the other nodes that a user's account (or one access token) changed.
+    pub fn account_changed(&self, account: Account) {
+        let (kind, id) = match account {
+            Account::User(id) => ("user", id),
+            Account::Token(id) => ("token", id),
+        };
+        self.send(
+            self.inner.names.control(),
+            format!("{}\naccount\n{kind}\n{id}", self.inner.node),
+        );
+    }
+
     /// Sends a room message to the room's members on the other nodes.
     pub fn room_broadcast(&self, room: &str, bytes: &Utf8Bytes) {
         self.send(
@@ -409,6 +433,18 @@ fn decode(msg: &redis::Msg, node: &str, names: &Names) -> Option<Incoming> {
     }
     let (from, rest) = payload.split_once('\n')?;
     if channel == names.control() {
+        if let Some(subject) = rest.strip_prefix("account\n") {
+            if from == node {
+                return None; // this node told its own sockets already
+            }
+            let (kind, id) = subject.split_once('\n')?;
+            let id = id.parse().ok()?;
+            return match kind {
+                "user" => Some(Incoming::AccountChanged(Account::User(id))),
+                "token" => Some(Incoming::AccountChanged(Account::Token(id))),
+                _ => None,
+            };
+        }
         let run = rest.strip_prefix("cancel\n")?;
         return Some(Incoming::Cancel {
             run: run.to_owned(),

@@ -145,6 +145,7 @@ pub async fn build_state(
                 ..BrokerSettings::default()
             };
             let (broker, incoming) = Broker::connect(url, store.node_id(), settings).await?;
+            accounts.tell_cluster(broker.clone());
             (Some(broker), Some(incoming))
         }
         None => (None, None),
@@ -165,7 +166,7 @@ pub async fn build_state(
         config.run_policy(),
     );
     if let Some(incoming) = incoming {
-        cluster::spawn_dispatch(incoming, hub.clone(), runs.clone());
+        cluster::spawn_dispatch(incoming, hub.clone(), runs.clone(), accounts.clone());
     }
     let draining = Arc::new(AtomicBool::new(false));
     let base_url = match &config.public_url {

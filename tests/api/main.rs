@@ -2,6 +2,7 @@
 //! (reqwest for server functions, tokio-tungstenite for the WebSocket).
 
 mod cluster;
+mod cluster_accounts;
 mod crash;
 mod fuzz;
 mod headless;
