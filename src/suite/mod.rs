@@ -130,7 +130,10 @@ impl Checks {
 
 /// `200`, `[200, 201]`, `"2xx"`, or `{min: 200, max: 299}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a status code (100–599), a list of them such as [200, 201], a class such as \"2xx\", or a range such as {min: 200, max: 299}"
+)]
 pub enum StatusCheck {
     Exact(u16),
     Set(Vec<u16>),

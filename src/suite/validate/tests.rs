@@ -151,3 +151,21 @@ fn status_checks_accept_what_they_say() {
     assert!(StatusCheck::Range { min: 200, max: 299 }.accepts(250));
     assert!(!StatusCheck::Exact(200).accepts(404));
 }
+
+#[test]
+fn a_status_that_is_no_status_says_what_a_status_is() {
+    for bad in ["99999", "-1", "2.5", "{min: 200}"] {
+        let errors =
+            parse_suite(&GOOD.replace("status: 201", &format!("status: {bad}"))).unwrap_err();
+        assert_eq!(
+            errors[0].path, "steps[0].checks.status",
+            "{bad}: {errors:#?}"
+        );
+        let message = &errors[0].message;
+        assert!(
+            message.contains("a class such as \"2xx\""),
+            "{bad}: {message}"
+        );
+        assert!(!message.contains("untagged"), "{bad}: {message}");
+    }
+}
