@@ -24,8 +24,11 @@ pub fn AdminPage() -> impl IntoView {
             // Others are told once, not by each part of the page refusing on its own.
             <Show
                 when=admin
-                fallback=move || view! {
-                    <section class="card"><p class="error" role="alert">{lang.t(Msg::ErrForbidden)}</p></section>
+                fallback=move || {
+                    super::page_status(403);
+                    view! {
+                        <section class="card"><p class="error" role="alert">{lang.t(Msg::ErrForbidden)}</p></section>
+                    }
                 }
             >
                 <Users/>

@@ -207,6 +207,20 @@ impl Session {
     }
 }
 
+/// The status the server answers a page with when the page itself says "no such thing" (404) or
+/// "not for you" (403): a person reads the page, and programs see the status too.
+fn page_status(status: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::StatusCode::from_u16(status),
+    ) {
+        response.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
+}
+
 /// Whether the signed-in user may start runs and write suites (not a viewer).
 fn may_run() -> bool {
     expect_context::<Session>()

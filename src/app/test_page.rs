@@ -45,6 +45,7 @@ fn TestDetail() -> impl IntoView {
                     Err(e) => return view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
                 };
                 let Some(test) = tests.into_iter().find(|t| t.key == key.get()) else {
+                    super::page_status(404);
                     return view! { <p class="notice">{lang.t(Msg::NoSuchTest)}</p> }.into_any();
                 };
                 let key = test.key.clone();

@@ -252,3 +252,22 @@ async fn a_slow_reader_is_closed_with_4008_without_slowing_the_others() {
     // its small socket buffers and 256 KiB outbox hold) was cut off.
     assert_eq!(close_code(&mut slow).await, Some(close_code::SLOW_CONSUMER));
 }
+
+#[tokio::test]
+async fn pages_that_say_no_such_thing_or_not_for_you_answer_with_that_status() {
+    let app = spawn_app().await;
+    app.create_user("mia", "mia-password").await;
+    let demo = app.login_demo().await;
+    let mia = app.login("mia", "mia-password").await;
+    for (token, path, status, says) in [
+        (&demo, "/tests/demo", 200, "Demo"),
+        (&demo, "/tests/nope", 404, "No such test."),
+        (&demo, "/runs/nope", 404, "livecheck"),
+        (&demo, "/admin", 200, "Users"),
+        (&mia, "/admin", 403, "you are not allowed to do that"),
+    ] {
+        let (got, html) = app.page(token, path).await;
+        assert_eq!(got, status, "{path}");
+        assert!(html.contains(says), "{path}: {says}");
+    }
+}
