@@ -71,6 +71,9 @@ pub enum RunError {
     /// The schedule fire was claimed by another node, which starts its run.
     #[error("this scheduled run was already started")]
     AlreadyStarted,
+    /// Cancel asked for a run that is over (completed, failed, cancelled or interrupted).
+    #[error("the run has already ended")]
+    AlreadyEnded,
     /// The suite was refused; nothing ran.
     #[error("the suite is invalid")]
     InvalidSuite(Vec<SuiteProblem>),
@@ -349,24 +352,27 @@ impl Runs {
     /// Cancels a run in progress (see [`Runs::may_control`] for who may), on whichever node of the
     /// cluster executes it.
     pub async fn cancel(&self, user: &AuthUser, test_id: &str) -> Result<(), RunError> {
-        let access = match self.find_visible(user, test_id).await? {
-            Some(Visible::Live) => self.hub.access(test_id).ok_or(RunError::UnknownRun)?,
-            // Another node's run this node does not follow.
-            Some(Visible::Stored(run))
-                if self.hub.broker().is_some() && !run.snapshot.status.is_finished() =>
-            {
+        let (access, over) = match self.find_visible(user, test_id).await? {
+            Some(Visible::Live) => (self.hub.access(test_id).ok_or(RunError::UnknownRun)?, false),
+            // Over, or (unfinished with a cluster) another node's run this node does not follow.
+            Some(Visible::Stored(run)) => (
                 RunAccess {
                     owner: run.user_id,
                     room: run.room,
-                }
-            }
-            _ => return Err(RunError::UnknownRun),
+                },
+                run.snapshot.status.is_finished() || self.hub.broker().is_none(),
+            ),
+            None => return Err(RunError::UnknownRun),
         };
+        // Who may not cancel hears that first, whether or not the run is over.
         if !self
             .may_control(user, access.owner, access.room.as_deref())
             .await?
         {
             return Err(RunError::Forbidden);
+        }
+        if over {
+            return Err(RunError::AlreadyEnded);
         }
         if self.cancel_here(test_id) {
             return Ok(());
@@ -376,7 +382,8 @@ impl Runs {
                 broker.cancel(test_id);
                 Ok(())
             }
-            None => Err(RunError::UnknownRun),
+            // It ended between the look and now.
+            None => Err(RunError::AlreadyEnded),
         }
     }
 

@@ -160,9 +160,10 @@ fn run_error(e: RunError) -> AppError {
     match e {
         RunError::UnknownTest | RunError::UnknownRun | RunError::UnknownRoom => AppError::NotFound,
         RunError::Forbidden => AppError::Forbidden,
-        RunError::QueueFull | RunError::OverBudget(_) | RunError::AlreadyStarted => {
-            AppError::BadRequest(e.to_string())
-        }
+        RunError::QueueFull
+        | RunError::OverBudget(_)
+        | RunError::AlreadyStarted
+        | RunError::AlreadyEnded => AppError::BadRequest(e.to_string()),
         RunError::InvalidSuite(problems) => AppError::BadRequest(
             problems
                 .iter()

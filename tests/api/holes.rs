@@ -676,6 +676,18 @@ async fn hole_11_only_the_owner_and_room_admins_cancel_or_restart_a_room_run() {
             .0,
         403
     );
+    // The same answer once the run is over: she may not, whatever its state.
+    let viewer_run = app
+        .start_with(&admin, &[("key", "demo"), ("room", "demo-team")])
+        .await;
+    app.wait_for_run(&admin, &viewer_run.test_id, |r| r.status.is_finished())
+        .await;
+    for endpoint in ["cancel_test", "restart_test"] {
+        let (status, body) = app
+            .call(&erin, endpoint, &[("test_id", &viewer_run.test_id)])
+            .await;
+        assert_eq!(status, 403, "{endpoint}: {body}");
+    }
     // Made a room admin, she may.
     let (status, body) = app
         .call(

@@ -166,6 +166,12 @@ async fn cancel_stops_a_run_and_marks_it_cancelled() {
     let (status, body) = app.call(&token, "run", &[("test_id", &run.test_id)]).await;
     assert_eq!(status, 200);
     assert!(body.contains("\"status\":\"cancelled\""), "{body}");
+    // Cancelling it again says it is over (not that there is no such run).
+    let (status, body) = app
+        .call(&token, "cancel_test", &[("test_id", &run.test_id)])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("the run has already ended"), "{body}");
 }
 
 #[tokio::test]

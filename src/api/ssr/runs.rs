@@ -187,7 +187,9 @@ pub(super) fn run_error(e: RunError) -> ApiError {
         RunError::UnknownTest | RunError::UnknownRun | RunError::UnknownRoom => ApiError::NotFound,
         RunError::Forbidden => ApiError::Forbidden,
         RunError::OverBudget(message) => ApiError::BadRequest(message),
-        e @ (RunError::QueueFull | RunError::AlreadyStarted) => ApiError::BadRequest(e.to_string()),
+        e @ (RunError::QueueFull | RunError::AlreadyStarted | RunError::AlreadyEnded) => {
+            ApiError::BadRequest(e.to_string())
+        }
         RunError::InvalidSuite(problems) => ApiError::InvalidSuite(problems),
         RunError::Database(e) => {
             error!(error = %e, "run bookkeeping failed");
