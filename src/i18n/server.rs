@@ -181,6 +181,11 @@ const ZH: &[(&str, &str)] = &[
         "此次运行需要 {} 虚拟用户秒，你今天的 {} 额度还剩 {}；请缩小运行规模或稍后再试",
     ),
     ("this scheduled run was already started", "这个定时运行已经开始"),
+    ("the run has already ended", "这个运行已经结束"),
+    (
+        "a status code (100–599), a list of them such as [200, 201], a class such as \"2xx\", or a range such as {min: 200, max: 299}",
+        "一个状态码（100–599）、状态码列表如 [200, 201]、类别如 \"2xx\"，或范围如 {min: 200, max: 299}",
+    ),
     ("delay_ms must be at most {}", "delay_ms 至多为 {}"),
     ("events must be between 1 and {}", "事件数必须在 1 到 {} 之间"),
     ("rate must be between 1 and {}", "速率必须在 1 到 {} 之间"),
@@ -234,6 +239,10 @@ mod tests {
     fn english_stays_english_and_unknown_text_stays_as_it_is() {
         assert_eq!(Lang::En.say("at most 50 steps"), "at most 50 steps");
         assert_eq!(Lang::Zh.say("at most 50 steps"), "最多 50 个步骤");
+        assert_eq!(
+            Lang::Zh.say("the run has already ended"),
+            "这个运行已经结束"
+        );
         assert_eq!(
             Lang::Zh.say("expected `,` at line 3"),
             "expected `,` at line 3"
