@@ -1,6 +1,6 @@
 //! Rooms: membership is checked; a run started in a room is visible to its members and nobody else.
 
-use livecheck::protocol::{ErrorCode, ServerMessage};
+use livecheck::protocol::{ErrorCode, RunSnapshot, ServerMessage};
 use serde_json::json;
 
 use crate::helpers::*;
@@ -188,12 +188,13 @@ async fn room_members_see_each_others_runs_and_outsiders_see_nothing() {
     ));
 }
 
-#[tokio::test]
-async fn a_member_removed_from_a_room_stops_hearing_it_at_once() {
-    let app = spawn_app().await;
-    app.create_user("alice", "alice-password").await;
-    let demo = app.login_demo().await;
-    let alice = app.login("alice", "alice-password").await;
+/// demo makes room `qa` with alice in it (on `app`); alice's socket `ws` (of any node) joins it,
+/// and follows a run demo starts there that goes on for seconds.
+pub(crate) async fn alice_follows_a_room_run(
+    app: &TestApp,
+    demo: &str,
+    ws: &mut Ws,
+) -> RunSnapshot {
     for (endpoint, form) in [
         ("create_room", vec![("name", "qa")]),
         (
@@ -201,19 +202,17 @@ async fn a_member_removed_from_a_room_stops_hearing_it_at_once() {
             vec![("room", "qa"), ("username", "alice")],
         ),
     ] {
-        assert_eq!(app.call(&demo, endpoint, &form).await.0, 200, "{endpoint}");
+        assert_eq!(app.call(demo, endpoint, &form).await.0, 200, "{endpoint}");
     }
-    let mut a = app.ws_with_cookie(&alice).await.unwrap();
-    expect_hello(&mut a).await;
-    send_json(&mut a, json!({ "type": "join_room", "room": "qa" })).await;
+    expect_hello(ws).await;
+    send_json(ws, json!({ "type": "join_room", "room": "qa" })).await;
     assert!(matches!(
-        next_msg(&mut a).await,
+        next_msg(ws).await,
         ServerMessage::RoomJoined { .. }
     ));
-    // A run in the room that goes on for seconds; alice follows it.
     let run = app
         .start_with(
-            &demo,
+            demo,
             &[
                 ("key", "synthetic"),
                 ("events", "100"),
@@ -223,24 +222,22 @@ async fn a_member_removed_from_a_room_stops_hearing_it_at_once() {
         )
         .await;
     assert!(matches!(
-        next_msg(&mut a).await,
+        next_msg(ws).await,
         ServerMessage::RoomRunStarted { .. }
     ));
-    send_json(
-        &mut a,
-        json!({ "type": "subscribe_test", "test_id": run.test_id }),
-    )
-    .await;
     assert!(matches!(
-        next_msg(&mut a).await,
+        subscribe(ws, &run.test_id, None).await,
         ServerMessage::Subscribed { .. }
     ));
+    run
+}
 
-    // demo removes alice: her socket leaves the room and stops following the run, as if she had
-    // asked, and then hears nothing more of either.
+/// demo removes alice from `qa`; her socket is told it left the room and no longer follows `run`,
+/// as if she had asked (events of the run already on their way may come first).
+pub(crate) async fn remove_alice(app: &TestApp, demo: &str, ws: &mut Ws, run: &RunSnapshot) {
     let (status, body) = app
         .call(
-            &demo,
+            demo,
             "remove_room_member",
             &[("room", "qa"), ("username", "alice")],
         )
@@ -248,14 +245,26 @@ async fn a_member_removed_from_a_room_stops_hearing_it_at_once() {
     assert_eq!(status, 200, "{body}");
     let (mut left, mut unsubscribed) = (false, false);
     while !(left && unsubscribed) {
-        match next_msg(&mut a).await {
+        match next_msg(ws).await {
             ServerMessage::RoomLeft { room } => left = room == "qa",
             ServerMessage::Unsubscribed { test_id } => unsubscribed = test_id == run.test_id,
             error @ ServerMessage::Error { .. } => panic!("{error:?}"),
-            // The run's events already on their way before the removal.
             _ => {}
         }
     }
+}
+
+#[tokio::test]
+async fn a_member_removed_from_a_room_stops_hearing_it_at_once() {
+    let app = spawn_app().await;
+    app.create_user("alice", "alice-password").await;
+    let demo = app.login_demo().await;
+    let alice = app.login("alice", "alice-password").await;
+    let mut a = app.ws_with_cookie(&alice).await.unwrap();
+    let run = alice_follows_a_room_run(&app, &demo, &mut a).await;
+    remove_alice(&app, &demo, &mut a, &run).await;
+
+    // Then she hears nothing more of either.
     let another = app
         .start_with(
             &demo,
