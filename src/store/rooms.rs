@@ -41,7 +41,7 @@ impl Store {
     pub async fn add_member(&self, room: &str, username: &str) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO room_members (room_id, user_id) \
-             SELECT r.id, u.id FROM rooms r, users u WHERE r.name = $1 AND u.username = $2 \
+             SELECT r.id, u.id FROM rooms r, users u WHERE r.name = $1 AND lower(u.username) = lower($2) \
              ON CONFLICT DO NOTHING",
         )
         .bind(room)
@@ -93,7 +93,7 @@ impl Store {
     async fn is_member_by_name(&self, room: &str, username: &str) -> Result<bool> {
         let row = sqlx::query(
             "SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id \
-             JOIN users u ON u.id = m.user_id WHERE r.name = $1 AND u.username = $2",
+             JOIN users u ON u.id = m.user_id WHERE r.name = $1 AND lower(u.username) = lower($2)",
         )
         .bind(room)
         .bind(username)
@@ -149,7 +149,7 @@ impl Store {
     pub async fn set_room_role(&self, room: &str, username: &str, role: &str) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE room_members SET role = $1 WHERE room_id = (SELECT id FROM rooms WHERE name = $2) \
-             AND user_id = (SELECT id FROM users WHERE username = $3)",
+             AND user_id = (SELECT id FROM users WHERE lower(username) = lower($3))",
         )
         .bind(role)
         .bind(room)
@@ -163,7 +163,7 @@ impl Store {
     pub async fn remove_member(&self, room: &str, username: &str) -> Result<bool> {
         let done = sqlx::query(
             "DELETE FROM room_members WHERE room_id = (SELECT id FROM rooms WHERE name = $1) \
-             AND user_id = (SELECT id FROM users WHERE username = $2)",
+             AND user_id = (SELECT id FROM users WHERE lower(username) = lower($2))",
         )
         .bind(room)
         .bind(username)

@@ -34,9 +34,10 @@ fn user_from_row(r: AnyRow) -> UserRecord {
 }
 
 impl Store {
+    /// The account with this name, in any letter case (names are unique regardless of case).
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+            "SELECT {USER_COLUMNS} FROM users WHERE lower(username) = lower($1)"
         ))
         .bind(username)
         .fetch_optional(&self.pool)
@@ -52,17 +53,17 @@ impl Store {
         Ok(row.map(user_from_row))
     }
 
-    /// Every account, by name.
+    /// Every account, by name (in any letter case).
     pub async fn users(&self) -> Result<Vec<UserRecord>> {
         let rows = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+            "SELECT {USER_COLUMNS} FROM users ORDER BY lower(username), id"
         ))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(user_from_row).collect())
     }
 
-    /// Adds a user; `None` when the name is taken.
+    /// Adds a user; `None` when the name is taken, in any letter case.
     pub async fn create_user(
         &self,
         username: &str,
@@ -71,7 +72,7 @@ impl Store {
     ) -> Result<Option<i64>> {
         let row = sqlx::query(
             "INSERT INTO users (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT(username) DO NOTHING RETURNING id",
+             ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(username)
         .bind(password_hash)
@@ -146,5 +147,87 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?;
         Ok(row.get("n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use sqlx::migrate::Migrator;
+
+    use super::*;
+
+    /// Accounts whose names differ only in case, made before usernames ignored case, are renamed by
+    /// the migration (the oldest keeps its name); after it, lookups and new names ignore case.
+    #[tokio::test]
+    async fn usernames_that_differ_only_in_case_name_one_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("old.db");
+        // The schema as it was before migration 0009.
+        let before = dir.path().join("migrations");
+        std::fs::create_dir(&before).unwrap();
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        for entry in std::fs::read_dir(&source).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().into_string().unwrap();
+            if name.as_str() < "0009" {
+                std::fs::copy(entry.path(), before.join(&name)).unwrap();
+            }
+        }
+        {
+            sqlx::any::install_default_drivers();
+            let url = format!("sqlite://{}?mode=rwc", db.display());
+            let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+            Migrator::new(before.as_path())
+                .await
+                .unwrap()
+                .run(&pool)
+                .await
+                .unwrap();
+            for name in ["alice", "Alice", "ALICE", "bob"] {
+                sqlx::query(
+                    "INSERT INTO users (username, password_hash, created_at) VALUES ($1, 'x', 0)",
+                )
+                .bind(name)
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+            pool.close().await;
+        }
+
+        let store = Store::open(&db).await.unwrap();
+        let names: Vec<String> = store
+            .users()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
+        assert_eq!(names, ["alice", "Alice~2", "ALICE~3", "bob"]);
+
+        let found = store.user_by_name("ALIce").await.unwrap().unwrap();
+        assert_eq!(found.username, "alice");
+        assert_eq!(
+            store
+                .user_by_name("alice~2")
+                .await
+                .unwrap()
+                .unwrap()
+                .username,
+            "Alice~2"
+        );
+        assert!(store
+            .create_user("BOB", "x", Role::Member)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(store
+            .create_user("carol", "x", Role::Member)
+            .await
+            .unwrap()
+            .is_some());
+        assert!(store.user_by_name("Carol").await.unwrap().is_some());
     }
 }

@@ -289,6 +289,43 @@ async fn registration_is_closed_until_an_admin_opens_it() {
     assert!(body.contains("\"role\":\"member\""), "{body}");
 }
 
+/// "Alice" is not a second account beside "alice": a name is taken in any letter case, and signing in
+/// or adding to a room finds the account however its name is typed.
+#[tokio::test]
+async fn a_username_names_one_account_whatever_its_letter_case() {
+    let app = spawn_app().await;
+    let admin = app.login_demo().await;
+    app.call(&admin, "admin/set_registration", &[("open", "true")])
+        .await;
+    let (status, body) = app
+        .call(
+            "",
+            "register",
+            &[("username", "DEMO"), ("password", "impostor-password")],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("taken"), "{body}");
+    // Still the one demo account, which signs in as "Demo" too and keeps its name.
+    let session = app.login("Demo", "demo-password").await;
+    let (_, me) = app.call(&session, "me", &[]).await;
+    assert!(me.contains("\"username\":\"demo\""), "{me}");
+
+    app.create_user("alice", "alice-password").await;
+    let (status, body) = app.call(&admin, "create_room", &[("name", "qa")]).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .call(
+            &admin,
+            "add_room_member",
+            &[("room", "qa"), ("username", "ALICE")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, members) = app.call(&admin, "room", &[("name", "qa")]).await;
+    assert!(members.contains("\"username\":\"alice\""), "{members}");
+}
+
 #[tokio::test]
 async fn a_token_starts_and_follows_runs_over_rest_and_the_socket_until_revoked() {
     let app = spawn_app().await;

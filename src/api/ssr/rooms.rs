@@ -80,7 +80,7 @@ pub async fn add_room_member(room: String, username: String) -> Result<(), ApiEr
 pub async fn remove_room_member(room: String, username: String) -> Result<(), ApiError> {
     let user = current_user().await?;
     // Anyone may leave; removing someone else takes a room admin.
-    if user.username != username {
+    if !user.username.eq_ignore_ascii_case(&username) {
         room_admin(&room).await?;
     }
     let state = state()?;
@@ -97,7 +97,7 @@ pub async fn remove_room_member(room: String, username: String) -> Result<(), Ap
         .await
         .map_err(|e| internal("membership lookup failed", e))?
         .iter()
-        .any(|m| m.username == username && m.room_role == ROOM_ADMIN);
+        .any(|m| m.username.eq_ignore_ascii_case(&username) && m.room_role == ROOM_ADMIN);
     if leaving_admin
         && store
             .room_admins(&room)
@@ -151,7 +151,7 @@ pub async fn set_room_role(room: String, username: String, role: String) -> Resu
             .await
             .map_err(|e| internal("membership lookup failed", e))?
             .iter()
-            .any(|m| m.username == username && m.room_role == ROOM_ADMIN);
+            .any(|m| m.username.eq_ignore_ascii_case(&username) && m.room_role == ROOM_ADMIN);
         if is_admin && admins <= 1 {
             return Err(fail(ApiError::BadRequest(
                 "a room keeps at least one admin".into(),
