@@ -225,7 +225,7 @@ impl Threshold {
             Metric::Rps => value
                 .parse::<f64>()
                 .ok()
-                .filter(|v| *v >= 0.0)
+                .filter(|v| v.is_finite() && *v >= 0.0)
                 .ok_or_else(|| format!("`{trimmed}`: rps takes a number like 100"))?,
             _ => parse_duration(value)
                 .map(|d| d.as_secs_f64() * 1000.0)
@@ -329,6 +329,9 @@ mod tests {
             "p95 200ms",
             "error_rate < 1",
             "rps > fast",
+            "rps > 1e400",
+            "rps > inf",
+            "rps > NaN",
             "p95 < 1",
         ] {
             assert!(Threshold::parse(bad).is_err(), "{bad}");

@@ -170,8 +170,37 @@ fn strip_position(path: &str, message: &str) -> String {
         .strip_prefix(path)
         .and_then(|m| m.strip_prefix(": "))
         .unwrap_or(message);
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
+    let message = match message.find(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    let message = shorten_floats(message);
+    // serde names Rust's integer types; a suite's author reads numbers.
+    ["u64", "u32", "u16", "u8", "usize"]
+        .iter()
+        .fold(message, |m, t| {
+            m.replace(
+                &format!("expected {t}"),
+                "expected a whole number (0 or more)",
+            )
+        })
+}
+
+/// serde writes a float it did not expect with every digit (`1e300` as 301 of them): such a number is
+/// written back in scientific notation.
+fn shorten_floats(message: &str) -> String {
+    const FLOAT: &str = "floating point `";
+    let Some(start) = message.find(FLOAT).map(|i| i + FLOAT.len()) else {
+        return message.to_owned();
+    };
+    let Some(len) = message[start..].find('`') else {
+        return message.to_owned();
+    };
+    let written = &message[start..start + len];
+    match written.parse::<f64>() {
+        Ok(value) if written.len() > 24 => {
+            format!("{}{value:e}{}", &message[..start], &message[start + len..])
+        }
+        _ => message.to_owned(),
     }
 }

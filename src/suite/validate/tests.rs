@@ -54,6 +54,21 @@ fn shape_errors_name_the_field_and_line() {
 }
 
 #[test]
+fn a_huge_number_where_a_whole_one_belongs_is_written_short() {
+    let bad = GOOD.replace("status: 201", "status: 201\n      max_latency_ms: 1e300");
+    let errors = parse_suite(&bad).unwrap_err();
+    assert_eq!(errors[0].path, "steps[0].checks.max_latency_ms");
+    assert_eq!(
+        errors[0].message,
+        "invalid type: floating point `1e300`, expected a whole number (0 or more)"
+    );
+    // Ordinary floats are left as serde wrote them.
+    let bad = GOOD.replace("status: 201", "status: 201\n      max_latency_ms: 2.5");
+    let errors = parse_suite(&bad).unwrap_err();
+    assert!(errors[0].message.contains("`2.5`"), "{}", errors[0].message);
+}
+
+#[test]
 fn every_semantic_problem_is_reported_with_its_step() {
     let bad = r#"
 name: ""
