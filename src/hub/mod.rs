@@ -374,6 +374,12 @@ impl Hub {
         }
     }
 
+    /// Whether the run is live here (executed or followed by this node); it stops being live once its
+    /// end is stored ([`Hub::close_run`]).
+    pub fn is_live(&self, test_id: &str) -> bool {
+        lock(&self.inner.runs).contains_key(test_id)
+    }
+
     /// Number of subscribers of a live run.
     pub fn subscriber_count(&self, test_id: &str) -> usize {
         lock(&self.inner.runs)

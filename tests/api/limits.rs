@@ -2,9 +2,10 @@
 //! in order when a slot frees, and can be cancelled while they wait.
 
 use livecheck::{
-    protocol::{RunSnapshot, RunStatus},
+    protocol::{ErrorCode, RunSnapshot, RunStatus, ServerMessage},
     runs::queue::RunLimits,
 };
+use serde_json::json;
 
 use crate::helpers::*;
 
@@ -101,4 +102,56 @@ async fn the_global_limit_queues_other_users_and_a_queued_run_can_be_cancelled()
         .wait_for_run(&demo, &behind.test_id, |r| r.status.is_finished())
         .await;
     assert_eq!(last.status, RunStatus::Completed);
+}
+
+/// A run that ended is no longer followed: a client that never sends `unsubscribe_test` (as the seed's
+/// does not) can go on following new runs past the per-connection limit, which still holds for runs
+/// that are live.
+#[tokio::test]
+async fn runs_that_ended_do_not_count_against_the_subscription_limit() {
+    let app = spawn_app_with(|c| c.connection.max_subscriptions = 2).await;
+    let token = app.login_demo().await;
+    let mut ws = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut ws).await;
+    for _ in 0..3 {
+        let run = app.start_test(&token, "demo", 0).await;
+        follow_to_end(&mut ws, &run.test_id).await;
+    }
+    // Two live runs fill the connection's room; a third is refused.
+    let mut live = Vec::new();
+    for _ in 0..3 {
+        live.push(app.start_test(&token, "demo", 500).await.test_id);
+    }
+    let mut answers = Vec::new();
+    for id in &live {
+        send_json(&mut ws, json!({ "type": "subscribe_test", "test_id": id })).await;
+        // Skip the events of the runs already followed.
+        let answer = loop {
+            match next_msg(&mut ws).await {
+                msg @ (ServerMessage::Subscribed { .. } | ServerMessage::Error { .. }) => {
+                    break msg
+                }
+                _ => continue,
+            }
+        };
+        answers.push(answer);
+    }
+    assert!(
+        matches!(answers[0], ServerMessage::Subscribed { .. }),
+        "{answers:?}"
+    );
+    assert!(
+        matches!(answers[1], ServerMessage::Subscribed { .. }),
+        "{answers:?}"
+    );
+    assert!(
+        matches!(
+            &answers[2],
+            ServerMessage::Error {
+                code: ErrorCode::TooManySubscriptions,
+                ..
+            }
+        ),
+        "{answers:?}"
+    );
 }

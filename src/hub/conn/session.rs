@@ -66,10 +66,14 @@ impl Session<'_> {
     }
 
     async fn subscribe(&mut self, test_id: String, resume: Option<(u64, String)>) {
-        if !self.subscriptions.contains(&test_id)
-            && self.subscriptions.len() >= self.conn.settings.max_subscriptions
-        {
-            let max = self.conn.settings.max_subscriptions;
+        let max = self.conn.settings.max_subscriptions;
+        if self.subscriptions.len() >= max {
+            // A run that ended is no longer followed ("nothing follows the end"): a client that never
+            // unsubscribes after `test_completed` keeps its room for new runs.
+            let hub = &self.conn.hub;
+            self.subscriptions.retain(|id| hub.is_live(id));
+        }
+        if !self.subscriptions.contains(&test_id) && self.subscriptions.len() >= max {
             return self.refuse(
                 ErrorCode::TooManySubscriptions,
                 format!("a connection may follow at most {max} runs"),
