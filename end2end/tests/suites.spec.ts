@@ -78,6 +78,36 @@ test('the editor shows each problem on its line, saves a valid suite, and runs i
   await screenshot(page, 'report');
 });
 
+test('saving again shows the new version in the editor, and Run runs it', async ({ page }) => {
+  await login(page);
+  await page.goto('/suites/new');
+  await hydrated(page);
+  const one = `name: Versions ${Date.now().toString(36)}
+steps:
+  - url: http://127.0.0.1:${PORT}/demo/health
+    checks: { status: 200 }
+`;
+  const editor = page.getByLabel('Suite (YAML or JSON)');
+  await editor.fill(one);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page).toHaveURL(/\/suites\/\d+$/);
+  await hydrated(page);
+  await expect(page.getByRole('button', { name: 'Run v1' })).toBeVisible();
+
+  await editor.fill(`${one}  - url: http://127.0.0.1:${PORT}/demo/items
+    checks: { status: 200 }
+`);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('button', { name: 'Run v2' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'v1', exact: true })).toBeVisible();
+  await page.getByRole('button', { name: 'Run v2' }).click();
+  await expect(page).toHaveURL(/\/runs\/[0-9a-f]{32}$/);
+  await expect(page.getByTestId('status')).toHaveText('Completed');
+  await expect(page.getByTestId('steps').locator('tbody tr')).toHaveCount(2);
+  // A run's own page has nothing to clear.
+  await expect(page.getByRole('button', { name: 'Clear' })).toHaveCount(0);
+});
+
 test('history filters by suite and status, and two runs compare side by side', async ({ page }) => {
   await login(page);
   await page.goto('/suites/new');

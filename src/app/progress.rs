@@ -103,9 +103,20 @@ fn Bar(
                         <button type="submit" disabled=move || restart.pending().get()>{lang.t(Msg::Restart)}</button>
                     </ActionForm>
                 </Show>
-                // Clear shows the test without a run: the same page, no `?run=`.
-                <A href=move || location.pathname.get() attr:role="button" attr:class="button">{lang.t(Msg::Clear)}</A>
+                // Clear shows the test without a run: the same page, no `?run=` (a run's own page has
+                // nothing to clear).
+                <Show when=move || location.search.with(|q| q.contains("run="))>
+                    <A href=move || location.pathname.get() attr:role="button" attr:class="button">{lang.t(Msg::Clear)}</A>
+                </Show>
             </div>
+            // A refused cancel or restart says why (a room member may watch a run, not control it).
+            {move || {
+                let cancel_failed = cancel.value().get().and_then(Result::err);
+                let restart_failed = restart.value().get().and_then(Result::err);
+                cancel_failed
+                    .or(restart_failed)
+                    .map(|e| view! { <p class="error" role="alert" data-testid="control-error">{error_text(lang, &e)}</p> })
+            }}
             <Show when=move || show_details && status.get().is_finished()>
                 <p class="downloads">
                     {lang.t(Msg::Download)}

@@ -101,10 +101,13 @@ fn EditorLoader() -> impl IntoView {
     // Made here, outside the Suspense below: a resource made in its children would be made again
     // each time the server renders them.
     let rooms = Resource::new(|| (), |_| api::my_rooms());
+    // Bumped by each save: the editor then shows (and runs) the version just saved, also when the
+    // address stays the same (`/suites/{id}`, where the server sends the browser after a save).
+    let saves = RwSignal::new(0u32);
     // A stored suite, or a new one's template (which names this server's own address).
     let detail = Resource::new(
-        move || (id.get(), version.get()),
-        |(id, version)| async move {
+        move || (id.get(), version.get(), saves.get()),
+        |(id, version, _)| async move {
             match id {
                 Some(id) => api::get_suite(id, version).await.map(Ok),
                 None => api::suite_template().await.map(Err),
@@ -115,7 +118,7 @@ fn EditorLoader() -> impl IntoView {
         <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingSuite)}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(opening) => view! { <Editor opening rooms/> }.into_any(),
+                    Ok(opening) => view! { <Editor opening rooms saves/> }.into_any(),
                     Err(e) => view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
                 }
             })}
@@ -128,6 +131,8 @@ fn Editor(
     /// The stored suite, or the text a new one starts as.
     opening: Result<SuiteDetail, String>,
     rooms: Resource<Result<Vec<String>, ApiError>>,
+    /// Counts saves, so the loader fetches the version saved.
+    saves: RwSignal<u32>,
 ) -> impl IntoView {
     let lang = use_lang();
     let (detail, initial) = match opening {
@@ -174,7 +179,10 @@ fn Editor(
             problems.set(found);
             checked.set(true);
         }
-        Some(Ok(_)) => problems.set(Vec::new()),
+        Some(Ok(_)) => {
+            problems.set(Vec::new());
+            saves.update(|n| *n += 1);
+        }
         _ => {}
     });
     let other_error = move || match save.value().get() {
@@ -223,6 +231,11 @@ fn Editor(
         .map(|d| d.info.rooms.clone())
         .unwrap_or_default();
     let owner = detail.as_ref().map(|d| d.info.owner.clone());
+    let is_owner = owner.as_ref().is_some_and(|o| {
+        expect_context::<super::Session>()
+            .user()
+            .is_some_and(|me| me.username == *o)
+    });
 
     view! {
         <section class="card editor" data-testid="suite-editor">
@@ -305,7 +318,9 @@ fn Editor(
             </ActionForm>
             {move || other_error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <Show when=move || problems.with(|p| !p.is_empty())>
-                <ul class="problems" data-testid="problems" role="alert">
+                // The alert around the list, not on it: a list keeps its items' role.
+                <div role="alert">
+                <ul class="problems" data-testid="problems">
                     {move || problems.get().into_iter().map(|p| view! {
                         <li>
                             {p.line.map(|l| lang.line(l)).unwrap_or_default()}
@@ -313,6 +328,7 @@ fn Editor(
                         </li>
                     }).collect_view()}
                 </ul>
+                </div>
             </Show>
             {id.filter(|_| may_run()).map(|id| view! {
                 <ActionForm action=run attr:class="start">
@@ -334,7 +350,8 @@ fn Editor(
                 </ActionForm>
             })}
             {move || run.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })}
-            {id.filter(|_| may_run()).map(|id| view! { <Share id rooms/> })}
+            // Only the owner shares a suite into a room.
+            {id.filter(|_| may_run() && is_owner).map(|id| view! { <Share id rooms/> })}
         </section>
     }
 }

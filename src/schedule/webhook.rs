@@ -68,10 +68,16 @@ pub fn check_url(text: &str) -> Result<reqwest::Url, String> {
     Ok(url)
 }
 
-/// The address with its path and query hidden: incoming-webhook paths are secrets.
+/// The address with its credentials, path and query hidden: incoming-webhook paths are secrets.
 pub fn masked(text: &str) -> String {
     match reqwest::Url::parse(text) {
-        Ok(url) => format!("{}://{}/…", url.scheme(), url.authority()),
+        Ok(url) => {
+            let host = url.host_str().unwrap_or_default();
+            match url.port() {
+                Some(port) => format!("{}://{host}:{port}/…", url.scheme()),
+                None => format!("{}://{host}/…", url.scheme()),
+            }
+        }
         Err(_) => "…".into(),
     }
 }
@@ -227,6 +233,11 @@ mod tests {
         assert_eq!(
             masked("http://10.0.0.5:8080/hook"),
             "http://10.0.0.5:8080/…"
+        );
+        // Credentials in the address are as secret as its path.
+        assert_eq!(
+            masked("http://user:pass@[::1]:9000/x"),
+            "http://[::1]:9000/…"
         );
     }
 

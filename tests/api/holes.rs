@@ -827,3 +827,37 @@ async fn redirects_are_not_followed_even_where_the_guard_would_allow() {
     assert_eq!(run.steps[1].status, Some(307), "not followed: {run:?}");
     assert!(!run.steps[1].passed);
 }
+
+/// A stored run that no longer reads back (a damaged row, or one an older version wrote, such as a
+/// threshold limit of infinity stored as `null`) is left out of the runs list: it does not make the
+/// list fail for everyone who can see it.
+#[tokio::test]
+async fn a_run_row_that_does_not_read_back_is_left_out_of_the_list() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let good = app.start_test(&token, "demo", 0).await;
+    let bad = app.start_test(&token, "demo", 0).await;
+    for id in [&good.test_id, &bad.test_id] {
+        app.wait_for_run(&token, id, |r| r.status.is_finished())
+            .await;
+    }
+    let url = match test_postgres(&app.data_dir()).await {
+        Some(url) => url,
+        None => format!("sqlite://{}", app.data_dir().join("livecheck.db").display()),
+    };
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE runs SET snapshot = '{\"load_summary\": null' WHERE id = $1")
+        .bind(&bad.test_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let (status, body) = app.call(&token, "runs", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(&good.test_id), "{body}");
+    assert!(!body.contains(&bad.test_id), "{body}");
+    let (status, _) = app.page(&token, "/runs").await;
+    assert_eq!(status, 200);
+}
