@@ -210,3 +210,31 @@ steps:
     let health = app.http.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
 }
+
+/// When the duration is up, the requests in flight finish (here: time out) and are counted: a target
+/// that never answers makes a failed run, not a pass with nothing measured.
+#[tokio::test]
+async fn requests_still_in_flight_when_the_duration_ends_are_counted() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let target = spawn_target().await;
+    let suite = format!(
+        r#"
+name: Never answers
+load: {{ users: 3, duration: 1s }}
+steps:
+  - url: http://{target}/hang
+    timeout_ms: 2000
+"#
+    );
+    let run = run(&app, &token, &suite).await;
+    assert_eq!(run.status, RunStatus::Failed, "{run:?}");
+    let summary = run.load_summary.unwrap();
+    assert_eq!(summary.requests, 3, "{summary:?}");
+    assert_eq!(
+        summary.errors_by_kind.get("timeout"),
+        Some(&3),
+        "{summary:?}"
+    );
+    assert!(!summary.thresholds[0].passed, "{summary:?}");
+}

@@ -226,3 +226,62 @@ async fn a_run_cut_off_by_a_crash_is_marked_interrupted_with_a_new_epoch() {
         other => panic!("expected recovered: false, got {other:?}"),
     }
 }
+
+/// A server killed mid-run (SIGKILL: no drain, its heartbeat still fresh) and started again on the
+/// same SQLite database marks the run interrupted as it starts, before any client can resume it, not
+/// when the old process's lease runs out: a resuming client hears the end at once.
+#[tokio::test]
+async fn after_a_crash_the_next_start_marks_the_run_interrupted_before_anyone_resumes() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_path_buf();
+    if test_postgres(&dir).await.is_some() {
+        // Several nodes share PostgreSQL: a run there waits for its node's lease to run out.
+        return;
+    }
+    let (run, _) = finished_run_in(&dir).await;
+    let (run_id, old_epoch) = (run.test_id, run.epoch);
+    let store = store_for(&dir).await;
+    let mut crashed = store.run(&run_id).await.unwrap().unwrap();
+    crashed.snapshot.status = RunStatus::Running;
+    crashed.snapshot.seq = 2;
+    crashed.snapshot.steps.clear();
+    crashed.snapshot.finished_at = None;
+    store.save_snapshot(&crashed.snapshot).await.unwrap();
+    drop(store);
+    // The killed process: its run and a heartbeat from a moment ago.
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}", dir.join("livecheck.db").display());
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    sqlx::query("INSERT INTO nodes (id, started_at, seen_at) VALUES ('killed', $1, $1)")
+        .bind(now)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE runs SET node = 'killed' WHERE id = $1")
+        .bind(&run_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    // The default lease (20 s): nothing here waits for it.
+    let app = spawn_app_with(|c| c.data_dir = dir.clone()).await;
+    let token = app.login_demo().await;
+    let mut ws = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut ws).await;
+    match subscribe(&mut ws, &run_id, Some((2, &old_epoch))).await {
+        ServerMessage::Subscribed {
+            snapshot: Some(s),
+            epoch,
+            ..
+        } => {
+            assert_eq!(s.status, RunStatus::Interrupted, "{s:?}");
+            assert_ne!(epoch, old_epoch);
+        }
+        other => panic!("expected the interrupted run's snapshot, got {other:?}"),
+    }
+}

@@ -9,7 +9,7 @@
 use std::{
     collections::BTreeMap,
     sync::{
-        atomic::{AtomicU32, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
         Arc, Mutex,
     },
     time::Duration,
@@ -125,7 +125,12 @@ struct Shared {
     /// Open model: one permit per iteration due.
     arrivals: Option<Arc<Semaphore>>,
     started: Instant,
-    /// Set when the duration is up or the run is cancelled.
+    /// Set when the duration is up: no iteration and no step starts any more, and the requests in
+    /// flight may finish (within their timeout, at most [`END_GRACE`]).
+    ending: AtomicBool,
+    /// Requests sent and not yet counted.
+    in_flight: AtomicU64,
+    /// Set when the run is cancelled, or the grace after its end is over: users stop at once.
     stop: CancellationToken,
 }
 
@@ -143,11 +148,18 @@ impl Shared {
         })
     }
 
-    /// Claims one iteration; false when none are left.
+    /// Whether the duration is up (see [`Shared::ending`]).
+    fn ending(&self) -> bool {
+        self.ending.load(Ordering::Relaxed)
+    }
+
+    /// Claims one iteration; false when none are left, or the run is ending.
     fn claim(&self) -> bool {
-        self.remaining
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
-            .is_ok()
+        !self.ending()
+            && self
+                .remaining
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
     }
 }
 
@@ -199,6 +211,8 @@ async fn execute(http: Arc<HttpClient>, ctx: RunContext) {
         arrivals: load.arrival_rate.map(|_| Arc::new(Semaphore::new(0))),
         shape: load.shape(),
         started,
+        ending: AtomicBool::new(false),
+        in_flight: AtomicU64::new(0),
         stop: cancel.child_token(),
     });
 
@@ -272,12 +286,33 @@ async fn execute(http: Arc<HttpClient>, ctx: RunContext) {
         last_report = now;
         sink.load_progress(permille, describe(&stats), stats);
     };
+    // The duration is up: nothing new starts, and the requests in flight finish or time out, so
+    // each is counted (a target that never answers shows as timeouts, not as a run with nothing
+    // measured). A cancel does not wait.
+    shared.ending.store(true, Ordering::Relaxed);
+    if let Some(permits) = &shared.arrivals {
+        permits.close();
+    }
+    let cancelled = cancelled
+        || tokio::select! {
+            _ = cancel.cancelled() => true,
+            _ = tokio::time::sleep(END_GRACE) => false,
+            _ = async { while users.join_next().await.is_some() {} } => false,
+        };
     shared.stop.cancel();
-    // Users stop at their next await point: within one request's timeout at worst, usually at once.
+    // Users stop at their next await point.
     while users.join_next().await.is_some() {}
     if cancelled {
         sink.status(RunStatus::Cancelled).await;
         return;
+    }
+    // Requests still unanswered after the grace count as failed.
+    let unfinished = shared.in_flight.swap(0, Ordering::Relaxed);
+    {
+        let mut tally = shared.tally();
+        for _ in 0..unfinished {
+            tally.record(None, Some(UNFINISHED.to_owned()));
+        }
     }
 
     let elapsed = started.elapsed();
@@ -309,6 +344,12 @@ async fn execute(http: Arc<HttpClient>, ctx: RunContext) {
     })
     .await;
 }
+
+/// How long the requests in flight when a run's duration is up may take to finish.
+const END_GRACE: Duration = Duration::from_secs(30);
+
+/// The error kind of a request still unanswered when the run ended.
+const UNFINISHED: &str = "no answer before the run ended";
 
 async fn sleep_until(deadline: Option<Instant>) {
     match deadline {

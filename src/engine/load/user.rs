@@ -92,6 +92,9 @@ async fn run(shared: &Arc<Shared>, user: usize) {
     let staged = shared.shape.is_staged();
     loop {
         if staged && !wanted(shared, user) {
+            if shared.ending() {
+                return;
+            }
             tokio::time::sleep(PARKED_POLL).await;
             continue;
         }
@@ -171,8 +174,13 @@ async fn iteration(
     let mut sent = false;
     let steps = shared.suite.steps.iter().zip(&shared.urls);
     for (index, ((step, url), patterns)) in steps.zip(&shared.patterns).enumerate() {
+        if shared.ending() {
+            // The duration is up: no step starts any more.
+            return;
+        }
         let prepared = shared.http.prepare(step, &vars, url.as_ref());
         sent |= prepared.is_ok();
+        shared.in_flight.fetch_add(1, Ordering::Relaxed);
         let outcome = match prepared {
             // Plain HTTP on the engine's own connection; TLS and URL credentials (sent as basic
             // auth) through the shared client.
@@ -207,7 +215,11 @@ async fn iteration(
             Err(e) => (None, Some(e.kind.to_owned())),
         };
         let failed = error.is_some();
-        shared.tally().record(latency, error);
+        {
+            let mut tally = shared.tally();
+            tally.record(latency, error);
+            shared.in_flight.fetch_sub(1, Ordering::Relaxed);
+        }
         if failed && shared.suite.on_failure == OnFailure::Stop {
             break;
         }
