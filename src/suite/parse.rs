@@ -84,6 +84,8 @@ fn locate(text: &str, path: &str) -> Option<usize> {
     };
     // The block searched for the next segment: from line `start`, while lines are indented deeper
     // than `parent` (a list item's first line, `- key: …`, belongs to its own block whatever its indent).
+    // A list's items may also stand at their key's own indent (`steps:` then `- name: …` below it, as
+    // the importers write), so an index also looks at `- ` lines of the parent's column.
     let mut start = 0;
     let mut parent: Option<usize> = None;
     let mut found = None;
@@ -91,7 +93,10 @@ fn locate(text: &str, path: &str) -> Option<usize> {
         let first = start;
         let in_block = |i: usize| {
             let l = lines[i];
-            i == first || !meaningful(l) || parent.is_none_or(|p| indent(l) > p)
+            let item_at_parent = matches!(segment, Segment::Index(_))
+                && l.trim_start().starts_with("- ")
+                && parent == Some(indent(l));
+            i == first || !meaningful(l) || item_at_parent || parent.is_none_or(|p| indent(l) > p)
         };
         let mut hit = None;
         let mut i = start;

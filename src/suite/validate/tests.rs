@@ -53,6 +53,25 @@ fn shape_errors_name_the_field_and_line() {
     assert_eq!(errors[0].line, Some(13));
 }
 
+/// The importers write list items at their key's indent; problems still point at their own line.
+#[test]
+fn problems_in_items_at_their_keys_indent_are_on_their_lines() {
+    let text = "name: x
+steps:
+- name: a
+  url: http://127.0.0.1:3000/json
+- name: b
+  method: TRACE
+  url: http://127.0.0.1:3000/json
+- name: c
+  url: http://127.0.0.1:3000/${nope}
+";
+    let errors = parse_suite(text).unwrap_err();
+    let at = |path: &str| errors.iter().find(|e| e.path == path).and_then(|e| e.line);
+    assert_eq!(at("steps[1].method"), Some(6), "{errors:?}");
+    assert_eq!(at("steps[2].url"), Some(9), "{errors:?}");
+}
+
 #[test]
 fn a_huge_number_where_a_whole_one_belongs_is_written_short() {
     let bad = GOOD.replace("status: 201", "status: 201\n      max_latency_ms: 1e300");
