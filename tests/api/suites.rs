@@ -409,3 +409,46 @@ async fn a_new_suite_starts_from_a_template_that_runs_green_against_this_server(
     let (status, _) = app.call("not-a-token", "suite_template", &[]).await;
     assert_eq!(status, 401);
 }
+
+/// A capture that finds nothing fails its own step, saying which capture and why; the step that
+/// would have used it is never reached with an "unknown variable".
+#[tokio::test]
+async fn a_capture_that_finds_nothing_fails_its_step_with_the_reason() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let target = spawn_target().await;
+    for (capture, reason) in [
+        (
+            r#"{ json: "$.nope" }"#,
+            "capture `cap`: $.nope found nothing in the response body",
+        ),
+        (
+            "{ header: x-nope }",
+            "capture `cap`: the response has no header `x-nope`",
+        ),
+        (
+            r#"{ regex: "(zzz)" }"#,
+            "capture `cap`: /(zzz)/ does not match the response body",
+        ),
+    ] {
+        let suite = format!(
+            r#"
+name: Capture nothing
+steps:
+  - url: http://{target}/things
+    capture:
+      cap: {capture}
+  - url: http://{target}/things/${{cap}}
+"#
+        );
+        let done = run(&app, &token, &suite).await;
+        assert_eq!(done.status, RunStatus::Failed, "{done:?}");
+        assert!(!done.steps[0].passed, "{done:?}");
+        assert_eq!(done.steps[0].error.as_deref(), Some(reason), "{done:?}");
+        assert_eq!(
+            done.steps.len(),
+            1,
+            "the run stops at the failed step: {done:?}"
+        );
+    }
+}

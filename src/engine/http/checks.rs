@@ -343,9 +343,9 @@ fn json_mismatch(check: &JsonCheck, json: &Value, patterns: &Patterns) -> Option
     None
 }
 
-/// Sets the step's captured variables from the response. A capture that finds nothing leaves the
-/// variable unset, so a later step using it fails with "unknown variable"; a value too large to be a
-/// variable fails the step.
+/// Sets the step's captured variables from the response. A capture that finds nothing, or a value
+/// too large to be a variable, fails the step, saying which capture and why (not a later step with
+/// "unknown variable").
 pub fn capture(
     captures: &BTreeMap<String, CaptureDef>,
     patterns: &Patterns,
@@ -390,6 +390,16 @@ pub fn capture(
             }
             None => {
                 vars.remove(name);
+                let source = if let Some(path) = &def.json {
+                    format!("{path} found nothing in the response body")
+                } else if let Some(header) = &def.header {
+                    format!("the response has no header `{header}`")
+                } else if let Some(pattern) = &def.regex {
+                    format!("/{pattern}/ does not match the response body")
+                } else {
+                    "nothing to capture from".to_owned()
+                };
+                return Err(format!("capture `{name}`: {source}"));
             }
         }
     }
