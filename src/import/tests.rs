@@ -234,6 +234,36 @@ fn openapi_30_nullable_is_written_as_json_schema() {
     assert!(noted(&imported, "server URL is relative (/api)"));
 }
 
+/// `trace` (and any method a suite does not send) is noted as not imported, in both versions, and
+/// every other operation is one step, once: the suite stays valid.
+#[test]
+fn operations_a_suite_cannot_send_are_noted_and_the_rest_imported_once() {
+    for version in ["3.0.3", "3.1.0"] {
+        let doc = format!(
+            r#"{{"openapi": "{version}", "info": {{"title": "T", "version": "1"}},
+            "servers": [{{"url": "http://127.0.0.1:3000"}}],
+            "paths": {{"/a": {{
+              "get": {{"operationId": "getA", "responses": {{"200": {{"description": "ok"}}}}}},
+              "post": {{"operationId": "postA", "responses": {{"201": {{"description": "ok"}}}}}},
+              "trace": {{"operationId": "traceA", "responses": {{"200": {{"description": "ok"}}}}}}}}}}}}"#
+        );
+        let imported = import(&doc).unwrap();
+        let names: Vec<_> = imported
+            .suite
+            .steps
+            .iter()
+            .map(|s| s.name.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(names, ["getA", "postA"], "{version}");
+        assert!(
+            noted(&imported, "TRACE /a: method TRACE not imported"),
+            "{version}: {:?}",
+            imported.notes
+        );
+        assert!(parse_suite(&to_yaml(&imported.suite)).is_ok(), "{version}");
+    }
+}
+
 #[test]
 fn other_documents_get_a_clear_refusal() {
     assert!(matches!(import("{ not json"), Err(ImportError::NotJson(_))));

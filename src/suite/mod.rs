@@ -27,6 +27,7 @@ pub use template::{
     json_strings, render, render_json, resolve_variables, template_vars, TemplateError,
     MAX_RENDERED_BYTES, MAX_VALUE_BYTES, MAX_VARIABLES_BYTES,
 };
+pub use validate::METHODS;
 
 /// A whole suite.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use self::schema::{inline, sample, MAX_NODES};
 use super::{ImportError, Imported};
-use crate::suite::{BodyDef, Checks, StatusCheck, StepDef};
+use crate::suite::{BodyDef, Checks, StatusCheck, StepDef, METHODS};
 
 /// Inlined response schemas larger than this are left out (and noted).
 const MAX_SCHEMA_BYTES: usize = 64 * 1024;
@@ -81,7 +81,19 @@ pub(super) fn import(doc: Value) -> Result<Imported, ImportError> {
         ..Default::default()
     };
     cx.base_url();
+    let mut seen = std::collections::HashSet::new();
     for (method, path, id, summary) in operations {
+        // One step per operation (a parser may list one twice), and only methods a suite sends.
+        if !seen.insert((method.clone(), path.clone())) {
+            continue;
+        }
+        if !METHODS.contains(&method.as_str()) {
+            cx.notes.push(format!(
+                "{method} {path}: method {method} not imported (a suite sends {})",
+                METHODS.join(", ")
+            ));
+            continue;
+        }
         cx.operation(&method, &path, id, summary);
     }
     if let Some(schemes) = doc

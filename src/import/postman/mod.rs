@@ -18,9 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use postman_collection::{v2_1_0 as pm, PostmanCollection};
 
 use super::{ImportError, Imported};
-use crate::suite::{template_vars, Checks, StatusCheck, StepDef};
-
-const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+use crate::suite::{template_vars, Checks, StatusCheck, StepDef, METHODS};
 
 pub(super) fn import(text: &str) -> Result<Imported, ImportError> {
     let spec = match postman_collection::from_str(text) {

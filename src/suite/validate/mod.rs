@@ -14,7 +14,8 @@ const MAX_STEPS: usize = 500;
 const MAX_TIMEOUT_MS: u64 = 120_000;
 /// A data-driven run without `load` reports every step of every row: this many at most.
 const MAX_DATA_STEPS: usize = 10_000;
-const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+/// The HTTP methods a step may send.
+pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 fn error(path: impl Into<String>, message: impl Into<String>) -> SuiteProblem {
     SuiteProblem::new(path, message)
