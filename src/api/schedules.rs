@@ -16,8 +16,8 @@ pub async fn schedules() -> Result<Vec<ScheduleInfo>, ApiError> {
 
 /// Creates a schedule (`id` unset) or changes one of the caller's. `cron` has 5 fields (minute hour
 /// day month weekday) or 6 with seconds first; `timezone` is an IANA name. `webhook_url` is called
-/// when a run fails or recovers: unset keeps a schedule's webhook, empty removes it. `enabled`
-/// defaults to on.
+/// when a run fails or recovers; saving without one (unset or empty) leaves the schedule without a
+/// webhook, as it does `environment`. `enabled` defaults to on.
 #[server(endpoint = "save_schedule")]
 pub async fn save_schedule(
     id: Option<i64>,

@@ -151,14 +151,14 @@ impl Store {
     ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE schedules SET suite_id = $1, cron = $2, timezone = $3, environment = $4, \
-             webhook_url = CASE WHEN $5 IS NULL THEN webhook_url WHEN $5 = '' THEN NULL ELSE $5 END, \
+             webhook_url = $5, \
              enabled = $6, next_at = $7, last_error = NULL WHERE id = $8 AND user_id = $9",
         )
         .bind(row.suite_id)
         .bind(row.cron)
         .bind(row.timezone)
         .bind(row.environment)
-        .bind(row.webhook_url)
+        .bind(row.webhook_url.filter(|u| !u.is_empty()))
         .bind(i64::from(row.enabled))
         .bind(row.next_at as i64)
         .bind(id)

@@ -354,3 +354,36 @@ async fn a_webhook_the_target_policy_refuses_is_refused_when_saved() {
     let (_, body) = app.call(&token, "schedules", &[]).await;
     assert_eq!(body, "[]", "nothing refused was saved");
 }
+
+/// Saving a schedule again with an empty `webhook_url` (what an emptied form field sends) removes its
+/// webhook; with an address, sets it. The page never shows the address's credentials or path.
+#[tokio::test]
+async fn saving_a_schedule_with_an_empty_webhook_removes_it() {
+    let app = spawn_app_with(every_second).await;
+    let token = app.login_demo().await;
+    let (_outside, addr) = Outside::spawn().await;
+    let suite = save_suite(&app, &token, addr).await.to_string();
+    let hook = format!("http://user:secret@{addr}/hook/secret-path");
+    let save = |id: Option<String>, webhook: String| {
+        let (app, token, suite) = (&app, &token, suite.clone());
+        async move {
+            let mut form = vec![
+                ("suite_id", suite),
+                ("cron", "0 9 * * *".to_owned()),
+                ("timezone", "UTC".to_owned()),
+                ("webhook_url", webhook),
+            ];
+            if let Some(id) = id {
+                form.push(("id", id));
+            }
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (status, body) = schedule(app, token, &form).await;
+            assert_eq!(status, 200, "{body}");
+            serde_json::from_str::<ScheduleInfo>(&body).unwrap()
+        }
+    };
+    let info = save(None, hook).await;
+    assert_eq!(info.webhook.as_deref(), Some(&*format!("http://{addr}/…")));
+    let info = save(Some(info.id.to_string()), String::new()).await;
+    assert_eq!(info.webhook, None, "{info:?}");
+}
