@@ -26,17 +26,7 @@ pub fn main(args: ImportArgs) -> ExitCode {
         eprintln!("livecheck import: {message}");
         ExitCode::from(2)
     };
-    let size = match std::fs::metadata(&args.file) {
-        Ok(m) => m.len(),
-        Err(e) => return refuse(format!("{}: {e}", args.file.display())),
-    };
-    if size > MAX_IMPORT_BYTES as u64 {
-        return refuse(format!(
-            "{}: larger than {MAX_IMPORT_BYTES} bytes",
-            args.file.display()
-        ));
-    }
-    let text = match std::fs::read_to_string(&args.file) {
+    let text = match crate::suite::read_text_at_most(&args.file, MAX_IMPORT_BYTES as u64) {
         Ok(text) => text,
         Err(e) => return refuse(format!("{}: {e}", args.file.display())),
     };

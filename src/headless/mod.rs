@@ -155,7 +155,8 @@ pub async fn run(
         let token = args.token.clone().unwrap_or_default();
         return remote::run(args, &server, &token, cancel, out).await;
     }
-    let text = std::fs::read_to_string(&args.suite).map_err(|source| HeadlessError::Read {
+    let text = crate::suite::read_text_at_most(&args.suite, crate::suite::MAX_SUITE_BYTES as u64)
+        .map_err(|source| HeadlessError::Read {
         path: args.suite.clone(),
         source,
     })?;

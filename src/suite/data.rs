@@ -107,16 +107,7 @@ impl DataDef {
             return Ok(());
         };
         let path = dir.join(&name);
-        let size = std::fs::metadata(&path)
-            .map_err(|e| format!("data.file: cannot read {}: {e}", path.display()))?
-            .len();
-        if size > MAX_FILE_BYTES {
-            return Err(format!(
-                "data.file: {} is {size} bytes; at most {MAX_FILE_BYTES}",
-                path.display()
-            ));
-        }
-        let text = std::fs::read_to_string(&path)
+        let text = read_text_at_most(&path, MAX_FILE_BYTES)
             .map_err(|e| format!("data.file: cannot read {}: {e}", path.display()))?;
         if name.to_ascii_lowercase().ends_with(".json") {
             let value = serde_json::from_str(&text)
@@ -285,4 +276,21 @@ mod tests {
         };
         assert_eq!(file.rows().unwrap_err().0, "data.file");
     }
+}
+
+/// Reads a UTF-8 file of at most `max` bytes. A larger one is refused after `max + 1` bytes, never
+/// read whole: its size on disk is not trusted (a device such as `/dev/zero`, or a pipe, has none).
+pub fn read_text_at_most(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {max} bytes"),
+        ));
+    }
+    Ok(text)
 }

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use data::{DataDef, DataRows, RowsPer, MAX_ROWS};
+pub use data::{read_text_at_most, DataDef, DataRows, RowsPer, MAX_ROWS};
 pub use expansion::check as check_yaml_expansion;
 pub use load_spec::{parse_duration, Figures, LoadDef, Metric, Shape, Stage, Threshold};
 pub use parse::{parse_suite, parse_suite_file, MAX_SUITE_BYTES};

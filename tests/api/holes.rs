@@ -861,3 +861,31 @@ async fn a_run_row_that_does_not_read_back_is_left_out_of_the_list() {
     let (status, _) = app.page(&token, "/runs").await;
     assert_eq!(status, 200);
 }
+
+/// `livecheck run` and `livecheck import` read a file with no size on disk (a device, a pipe) only
+/// up to their limit: `/dev/zero` is refused within seconds, in a 1 GiB address space.
+#[tokio::test]
+async fn the_cli_reads_an_endless_file_only_up_to_its_limit() {
+    for (command, limit) in [("run", "262144"), ("import", "524288")] {
+        let script = format!(
+            "ulimit -v 1048576; exec {} {command} /dev/zero",
+            env!("CARGO_BIN_EXE_livecheck")
+        );
+        let output = tokio::time::timeout(
+            Duration::from_secs(20),
+            tokio::process::Command::new("sh")
+                .args(["-c", &script])
+                .kill_on_drop(true)
+                .output(),
+        )
+        .await
+        .expect("finished within seconds")
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains(&format!("larger than {limit} bytes")),
+            "{command}: {stderr}"
+        );
+    }
+}
