@@ -264,6 +264,22 @@ fn operations_a_suite_cannot_send_are_noted_and_the_rest_imported_once() {
     }
 }
 
+/// An API key sent in the query has its key and its value encoded (a template stays a template).
+#[test]
+fn an_api_key_in_the_query_is_url_encoded() {
+    let doc = r#"{"info": {"name": "Keys", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+      "item": [{"name": "x", "request": {"method": "GET", "url": "http://127.0.0.1:3000/x",
+        "auth": {"type": "apikey", "apikey": [
+          {"key": "key", "value": "k k&", "type": "string"},
+          {"key": "value", "value": "v=& {{token}}", "type": "string"},
+          {"key": "in", "value": "query", "type": "string"}]}}}]}"#;
+    let imported = import(doc).unwrap();
+    assert_eq!(
+        imported.suite.steps[0].url,
+        "http://127.0.0.1:3000/x?k+k%26=v%3D%26+${token}"
+    );
+}
+
 #[test]
 fn other_documents_get_a_clear_refusal() {
     assert!(matches!(import("{ not json"), Err(ImportError::NotJson(_))));

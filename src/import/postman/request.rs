@@ -173,7 +173,12 @@ impl Converter {
                 }
                 if attr(&auth.api_key, "in").as_deref() == Some("query") {
                     let sep = if step.url.contains('?') { '&' } else { '?' };
-                    step.url = format!("{}{sep}{}={value}", step.url, form_encode(&key));
+                    step.url = format!(
+                        "{}{sep}{}={}",
+                        step.url,
+                        form_encode(&key),
+                        form_encode(&value)
+                    );
                 } else {
                     step.headers.insert(key, value);
                 }
