@@ -122,6 +122,11 @@ fn parse_list(list: &str) -> Result<Vec<IpNet>, String> {
 )]
 pub struct Denied;
 
+/// The error of a target name that resolves to no address (a typo, a name that does not exist).
+#[derive(Debug, thiserror::Error)]
+#[error("the target's name does not resolve to an address")]
+pub struct Unresolved;
+
 /// A DNS resolver that drops denied addresses, failing when none is left.
 pub struct GuardedResolver(pub Arc<TargetPolicy>);
 
@@ -129,8 +134,10 @@ impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let policy = self.0.clone();
         Box::pin(async move {
-            let found: Vec<SocketAddr> =
-                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
+                .await
+                .map_err(|_| Box::new(Unresolved) as Box<dyn std::error::Error + Send + Sync>)?
+                .collect();
             let allowed: Vec<SocketAddr> = found
                 .into_iter()
                 .filter(|a| policy.permits(a.ip()))
@@ -145,9 +152,18 @@ impl Resolve for GuardedResolver {
 
 /// Whether an error (anywhere in its source chain) is a refusal by the guard.
 pub fn is_denied(e: &(dyn std::error::Error + 'static)) -> bool {
+    in_chain::<Denied>(e)
+}
+
+/// Whether an error (anywhere in its source chain) is a name that did not resolve.
+pub fn is_unresolved(e: &(dyn std::error::Error + 'static)) -> bool {
+    in_chain::<Unresolved>(e)
+}
+
+fn in_chain<E: std::error::Error + 'static>(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
-        if err.is::<Denied>() {
+        if err.is::<E>() {
             return true;
         }
         cur = err.source();

@@ -10,6 +10,10 @@ use super::{template, Lang};
 const ZH: &[(&str, &str)] = &[
     // Why a request got no response (engine::http).
     ("could not connect to the target", "无法连接到目标"),
+    (
+        "the target's name does not resolve to an address",
+        "目标的主机名无法解析为地址",
+    ),
     ("no response within {} ms", "{} ms 内没有响应"),
     (
         "the target address is not allowed (loopback, link-local, cloud metadata or denied by configuration)",

@@ -452,3 +452,23 @@ steps:
         );
     }
 }
+
+/// A host name that does not resolve says so (not "could not connect", which sends people looking
+/// for a server that is down), in the step and in a load run's error kinds.
+#[tokio::test]
+async fn a_name_that_does_not_resolve_says_so() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let suite = "name: Typo\nsteps:\n  - url: http://no-such-host.invalid/x\n";
+    let done = run(&app, &token, suite).await;
+    assert_eq!(done.status, RunStatus::Failed, "{done:?}");
+    assert_eq!(
+        done.steps[0].error.as_deref(),
+        Some("the target's name does not resolve to an address"),
+        "{done:?}"
+    );
+    let load = "name: Typo load\nload: { users: 1, iterations: 2 }\nsteps:\n  - url: http://no-such-host.invalid/x\n";
+    let done = run(&app, &token, load).await;
+    let summary = done.load_summary.expect("a load summary");
+    assert_eq!(summary.errors_by_kind.get("dns"), Some(&2), "{summary:?}");
+}

@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::guard::{is_denied, GuardedResolver, TargetPolicy};
+use super::guard::{is_denied, is_unresolved, GuardedResolver, TargetPolicy, Unresolved};
 use crate::suite::{render, render_json, StepDef};
 pub use checks::Response;
 
@@ -235,6 +235,8 @@ fn describe(e: &reqwest::Error, timeout: Duration) -> SendError {
             "timeout",
             format!("no response within {} ms", timeout.as_millis()),
         )
+    } else if is_unresolved(e) {
+        ("dns", Unresolved.to_string())
     } else if e.is_connect() {
         ("connect", "could not connect to the target".into())
     } else if e.is_builder() {

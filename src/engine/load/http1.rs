@@ -198,7 +198,10 @@ async fn connect(
         Some(ip) => vec![SocketAddr::new(ip, port)],
         None => tokio::net::lookup_host((host, port))
             .await
-            .map_err(|_| connect_error())?
+            .map_err(|_| SendError {
+                kind: "dns",
+                message: crate::engine::guard::Unresolved.to_string(),
+            })?
             .collect(),
     };
     let allowed: Vec<SocketAddr> = addrs
