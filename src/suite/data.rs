@@ -215,6 +215,23 @@ fn check_columns(columns: &[String]) -> Result<(), (&'static str, String)> {
     Ok(())
 }
 
+/// Reads a UTF-8 file of at most `max` bytes. A larger one is refused after `max + 1` bytes, never
+/// read whole: its size on disk is not trusted (a device such as `/dev/zero`, or a pipe, has none).
+pub fn read_text_at_most(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {max} bytes"),
+        ));
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,21 +293,4 @@ mod tests {
         };
         assert_eq!(file.rows().unwrap_err().0, "data.file");
     }
-}
-
-/// Reads a UTF-8 file of at most `max` bytes. A larger one is refused after `max + 1` bytes, never
-/// read whole: its size on disk is not trusted (a device such as `/dev/zero`, or a pipe, has none).
-pub fn read_text_at_most(path: &Path, max: u64) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut text = String::new();
-    std::fs::File::open(path)?
-        .take(max + 1)
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > max {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!("larger than {max} bytes"),
-        ));
-    }
-    Ok(text)
 }
