@@ -53,14 +53,7 @@ pub async fn prepare(config: &Config) -> Result<(Store, Vec<u8>), StartError> {
     let store = open_store(config).await?;
     // Alive before it starts any run, so no other node takes its runs for orphans.
     store.heartbeat().await?;
-    // An SQLite database has one server (a cluster needs PostgreSQL): every unfinished run in it was
-    // left by a process that stopped, however recently it was seen (a crash leaves its heartbeat
-    // fresh), so it is marked now, before any socket can resume it, not when the lease runs out.
-    let lease = match store.backend() {
-        Backend::Sqlite => std::time::Duration::ZERO,
-        Backend::Postgres => config.node_lease,
-    };
-    let stale = store.interrupt_orphaned_runs(lease).await?;
+    let stale = store.interrupt_orphaned_runs(config.node_lease).await?;
     if stale > 0 {
         warn!(
             runs = stale,
