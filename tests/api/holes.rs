@@ -79,23 +79,8 @@ async fn hole_01_the_headless_runner_refuses_the_bomb_within_an_address_space_of
     let path = dir.path().join("bomb.yaml");
     std::fs::write(&path, doubling_bomb()).unwrap();
     // With the address space capped the way the report probed it: an unbounded expansion aborts.
-    let script = format!(
-        "ulimit -v 1048576; exec {} run {}",
-        env!("CARGO_BIN_EXE_livecheck"),
-        path.display()
-    );
-    let output = tokio::time::timeout(
-        Duration::from_secs(20),
-        tokio::process::Command::new("sh")
-            .args(["-c", &script])
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("finished within seconds")
-    .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = cli_in_1_gib(&format!("run {}", path.display())).await;
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("variables.a14"), "{stderr}");
 }
 
@@ -867,25 +852,34 @@ async fn a_run_row_that_does_not_read_back_is_left_out_of_the_list() {
 #[tokio::test]
 async fn the_cli_reads_an_endless_file_only_up_to_its_limit() {
     for (command, limit) in [("run", "262144"), ("import", "524288")] {
-        let script = format!(
-            "ulimit -v 1048576; exec {} {command} /dev/zero",
-            env!("CARGO_BIN_EXE_livecheck")
-        );
-        let output = tokio::time::timeout(
-            Duration::from_secs(20),
-            tokio::process::Command::new("sh")
-                .args(["-c", &script])
-                .kill_on_drop(true)
-                .output(),
-        )
-        .await
-        .expect("finished within seconds")
-        .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{command}: {stderr}");
+        let (code, stderr) = cli_in_1_gib(&format!("{command} /dev/zero")).await;
+        assert_eq!(code, Some(2), "{command}: {stderr}");
         assert!(
             stderr.contains(&format!("larger than {limit} bytes")),
             "{command}: {stderr}"
         );
     }
+}
+
+/// Runs `livecheck ARGS` with its address space capped at 1 GiB (as the reports probed it), within
+/// 20 s; returns its exit code and standard error.
+async fn cli_in_1_gib(args: &str) -> (Option<i32>, String) {
+    let script = format!(
+        "ulimit -v 1048576; exec {} {args}",
+        env!("CARGO_BIN_EXE_livecheck")
+    );
+    let output = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::process::Command::new("sh")
+            .args(["-c", &script])
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("finished within seconds")
+    .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
