@@ -208,6 +208,21 @@ impl Connection {
                     too_big = true;
                     break;
                 }
+                // A frame that breaks the protocol fails the connection (RFC 6455 7.1.7); the
+                // client is told why with a close frame rather than left with a bare hang-up.
+                Some(Err(tungstenite::Error::Utf8(_))) => {
+                    info!("a text message was not UTF-8; closing with 1007");
+                    let _ = close_reason.set((
+                        close_code::INVALID_PAYLOAD,
+                        "a text message must be UTF-8",
+                    ));
+                    break;
+                }
+                Some(Err(tungstenite::Error::Protocol(e))) => {
+                    info!("WebSocket protocol error ({e}); closing with 1002");
+                    let _ = close_reason.set((close_code::PROTOCOL_ERROR, "WebSocket protocol error"));
+                    break;
+                }
                 Some(Err(_)) => {
                     client_gone = true;
                     break;

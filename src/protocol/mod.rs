@@ -270,6 +270,12 @@ fn truncate(s: &str, max: usize) -> &str {
 pub mod close_code {
     /// The server is shutting down or restarting: reconnect with backoff.
     pub const GOING_AWAY: u16 = 1001;
+    /// A frame broke the WebSocket protocol (RFC 6455 "Protocol Error"), e.g. an unmasked frame
+    /// from a client: a bug in the client's WebSocket library; reconnect.
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// A text message was not valid UTF-8 (RFC 6455 "Invalid frame payload data"): reconnect, and
+    /// send text as UTF-8 (JSON always is).
+    pub const INVALID_PAYLOAD: u16 = 1007;
     /// A message was larger than the server accepts (RFC 6455): reconnect, and send smaller messages.
     pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// The server is draining before it stops (RFC 6455 "Service Restart"): reconnect after a short

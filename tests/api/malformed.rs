@@ -126,3 +126,57 @@ async fn a_closed_connection_leaves_no_subscription_or_room_behind() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// Reads until the server's close frame and returns its code (10 s at most).
+async fn close_code_of(ws: &mut Ws) -> Option<CloseCode> {
+    loop {
+        match tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            futures::StreamExt::next(&mut ws.raw),
+        )
+        .await
+        .expect("the server should close the socket")
+        {
+            Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_text_frame_that_is_not_utf8_closes_with_1007_and_says_why() {
+    use tokio_tungstenite::tungstenite::protocol::frame::{coding::Data, coding::OpCode, Frame};
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let mut ws = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut ws).await;
+    let bad = Frame::message(vec![b'{', 0xff, 0xfe, b'}'], OpCode::Data(Data::Text), true);
+    ws.send(Message::Frame(bad)).await.unwrap();
+    assert_eq!(close_code_of(&mut ws).await, Some(CloseCode::Invalid));
+
+    // Others are not affected.
+    let mut other = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut other).await;
+    send_json(&mut other, json!({ "type": "ping" })).await;
+    assert!(matches!(
+        next_msg(&mut other).await,
+        ServerMessage::Pong { .. }
+    ));
+}
+
+#[tokio::test]
+async fn an_unmasked_frame_from_a_client_closes_with_1002() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let mut ws = app.ws_with_cookie(&token).await.unwrap();
+    expect_hello(&mut ws).await;
+    // A text frame `hi` without the mask a client must set (RFC 6455 5.1), written under the
+    // client library, which always masks.
+    let tokio_tungstenite::MaybeTlsStream::Plain(tcp) = ws.raw.get_mut() else {
+        panic!("a plain TCP socket");
+    };
+    tcp.write_all(&[0x81, 0x02, b'h', b'i']).await.unwrap();
+    assert_eq!(close_code_of(&mut ws).await, Some(CloseCode::Protocol));
+}
