@@ -472,3 +472,67 @@ async fn a_name_that_does_not_resolve_says_so() {
     let summary = done.load_summary.expect("a load summary");
     assert_eq!(summary.errors_by_kind.get("dns"), Some(&2), "{summary:?}");
 }
+
+/// A target that answers the first request on each connection and then, like a server whose
+/// keep-alive timer fires just as the next request arrives, reads that request and hangs up
+/// without an answer. Returns its address and how many requests it answered.
+async fn spawn_target_that_drops_kept_alive_connections(
+) -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    };
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let answered = Arc::new(AtomicUsize::new(0));
+    let count = answered.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let count = count.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                // The first request (small, so one read holds it), answered with keep-alive.
+                if socket.read(&mut buf).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                count.fetch_add(1, Ordering::SeqCst);
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                    .await;
+                // The next one is read and dropped with the connection.
+                let _ = socket.read(&mut buf).await;
+            });
+        }
+    });
+    (addr, answered)
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_the_target_closed_does_not_fail_an_idempotent_step() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let (target, answered) = spawn_target_that_drops_kept_alive_connections().await;
+    let steps: String = (0..5)
+        .map(|i| {
+            format!(
+                "  - name: get {i}\n    url: http://{target}/x\n    checks: {{ status: 200 }}\n"
+            )
+        })
+        .collect();
+    let done = run(&app, &token, &format!("name: Reuse\nsteps:\n{steps}")).await;
+    assert_eq!(done.status, RunStatus::Completed, "{done:?}");
+    assert_eq!(answered.load(std::sync::atomic::Ordering::SeqCst), 5);
+
+    // A POST is not sent twice: the request may have been acted on; the step says what happened.
+    let post = format!(
+        "name: Post twice\nsteps:\n  - url: http://{target}/x\n  - method: POST\n    url: http://{target}/x\n    body: {{ text: hi }}\n"
+    );
+    let done = run(&app, &token, &post).await;
+    assert_eq!(done.status, RunStatus::Failed, "{done:?}");
+    assert_eq!(
+        done.steps[1].error.as_deref(),
+        Some("the request failed before a complete response arrived"),
+        "{done:?}"
+    );
+}

@@ -79,6 +79,7 @@ impl HttpClient {
     /// Sends a prepared request with the shared client.
     pub async fn send_prepared(&self, prepared: Prepared) -> Result<Response, SendError> {
         let timeout = prepared.timeout;
+        let idempotent = prepared.method.is_idempotent();
         let mut request = self
             .client
             .request(prepared.method, prepared.url)
@@ -89,8 +90,27 @@ impl HttpClient {
         if let Some(body) = prepared.body {
             request = request.body(body);
         }
+        // A pooled keep-alive connection may have been closed by the target just as it was taken
+        // for this request (a server's idle timeout, or one that closes after each response without
+        // saying so). The request then dies with no answer though the target never saw it, so
+        // an idempotent request is sent once more, on a new connection, within the same timeout,
+        // as browsers do (RFC 9110 9.2.2). Other methods are not sent twice.
+        let again = idempotent.then(|| request.try_clone()).flatten();
         let started = Instant::now();
-        let mut response = request.send().await.map_err(|e| describe(&e, timeout))?;
+        let mut response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => match again {
+                Some(again) if closed_before_answer(&e) => {
+                    let left = timeout.saturating_sub(started.elapsed());
+                    again
+                        .timeout(left)
+                        .send()
+                        .await
+                        .map_err(|e| describe(&e, timeout))?
+                }
+                _ => return Err(describe(&e, timeout)),
+            },
+        };
         let status = response.status().as_u16();
         let headers = std::mem::take(response.headers_mut());
         let bytes = read_limited(response)
@@ -225,6 +245,34 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, reqwes
 pub struct SendError {
     pub kind: &'static str,
     pub message: String,
+}
+
+/// Whether a request failed because its connection closed before any answer came, and not for
+/// a reason a new connection would meet again (no connection at all, a timeout, the guard).
+fn closed_before_answer(e: &reqwest::Error) -> bool {
+    if e.is_timeout() || e.is_connect() || is_denied(e) {
+        return false;
+    }
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(h) = err.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() {
+                return true;
+            }
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::ConnectionAborted
+            ) {
+                return true;
+            }
+        }
+        cur = err.source();
+    }
+    false
 }
 
 fn describe(e: &reqwest::Error, timeout: Duration) -> SendError {
