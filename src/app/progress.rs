@@ -68,7 +68,7 @@ fn Bar(
     view! {
         <section class="card progress" data-status=move || status.get().as_str() data-test-id=test_id>
             <div class="progress-head">
-                <h2>{move || run.run.with(|r| r.as_ref().map(|r| r.name.clone()).unwrap_or_default())}</h2>
+                <h2>{move || run.run.with(|r| r.as_ref().map(|r| lang.run_name(&r.name)).unwrap_or_default())}</h2>
                 <StatusBadge status=status.into()/>
                 // Screen readers hear the status change politely, not every percent.
                 <span class="visually-hidden" role="status" aria-live="polite" data-testid="announce">
@@ -182,8 +182,11 @@ pub fn MiniBar(
     let test_id = snapshot.test_id.clone();
     let run = use_test_progress(&snapshot.test_id.clone(), Some(snapshot));
     let name = move || {
-        run.run
-            .with(|r| r.as_ref().map(|r| r.name.clone()).unwrap_or_default())
+        run.run.with(|r| {
+            r.as_ref()
+                .map(|r| lang.run_name(&r.name))
+                .unwrap_or_default()
+        })
     };
     view! {
         <tr data-testid="run-row">
@@ -219,7 +222,7 @@ fn StepList(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
                 <For each=steps key=|s| s.index let:step>
                     <tr class=if step.passed { "pass" } else { "fail" }>
                         <td>{step.index}</td>
-                        <td><code>{step.name.clone()}</code></td>
+                        <td><code>{lang.step_name(&step.name)}</code></td>
                         <td>{step.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into())}</td>
                         <td>{format!("{} ms", step.duration_ms)}</td>
                         <td>
@@ -336,7 +339,11 @@ fn step_message(lang: Lang, run: &RunSnapshot) -> String {
             return lang.queued(ahead);
         }
     }
-    run.message.clone()
+    // "3/8 — row 2 · create widget": the row is said in the page's language.
+    match run.message.split_once(" — ") {
+        Some((count, step)) if count.contains('/') => format!("{count} — {}", lang.step_name(step)),
+        _ => run.message.clone(),
+    }
 }
 
 /// The connection's state in words.

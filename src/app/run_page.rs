@@ -242,7 +242,7 @@ fn CompareTable(a: RunSummary, b: RunSummary) -> impl IntoView {
         format!("/runs/{}", a.test_id),
         format!("/runs/{}", b.test_id),
     );
-    let (a_name, b_name) = (a.name.clone(), b.name.clone());
+    let (a_name, b_name) = (lang.run_name(&a.name), lang.run_name(&b.name));
     let report = format!("/compare/{}/{}/report.html", a.test_id, b.test_id);
     let a_line = format!("{} · {}", lang.status(a.status), show(duration(&a)));
     let b_line = format!("{} · {}", lang.status(b.status), show(duration(&b)));

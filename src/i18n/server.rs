@@ -85,6 +85,40 @@ const ZH: &[(&str, &str)] = &[
     ("invalid JSON schema: {}", "无效的 JSON Schema：{}"),
     ("must be at least 1", "至少为 1"),
     ("invalid JSONPath: {}", "无效的 JSONPath：{}"),
+    ("a suite may be at most {} bytes", "套件至多 {} 字节"),
+    // serde's words about a suite's shape (the values in them are said by `serde_words`).
+    ("unknown field `{}`, expected one of {}", "未知字段 `{}`，应为以下之一：{}"),
+    ("unknown field `{}`, expected {}", "未知字段 `{}`，应为 {}"),
+    ("unknown field `{}`, there are no fields", "未知字段 `{}`，此处不接受字段"),
+    ("unknown variant `{}`, expected one of {}", "未知取值 `{}`，应为以下之一：{}"),
+    ("unknown variant `{}`, expected {}", "未知取值 `{}`，应为 {}"),
+    ("missing field `{}`", "缺少字段 `{}`"),
+    ("duplicate field `{}`", "字段 `{}` 重复"),
+    ("invalid type: {}, expected {}", "类型不对：这里是{}，应为{}"),
+    ("invalid value: {}, expected {}", "取值无效：这里是{}，应为{}"),
+    ("invalid length {}, expected {}", "长度无效：{}，应为{}"),
+    ("expected value", "此处应有一个值"),
+    ("EOF while parsing a value", "文本在一个值中途结束"),
+    ("EOF while parsing {}", "文本在解析中途结束"),
+    ("trailing characters", "值后面还有多余的字符"),
+    ("key must be a string", "键必须是字符串"),
+    ("expected `{}` or `{}`", "此处应为 `{}` 或 `{}`"),
+    ("expected `{}`", "此处应为 `{}`"),
+    (
+        "did not find expected key",
+        "YAML 格式有误：没有找到应有的键（检查缩进）",
+    ),
+    (
+        "mapping values are not allowed in this context",
+        "YAML 格式有误：此处不能有映射值（检查缩进或给含冒号的文本加引号）",
+    ),
+    (
+        "found character that cannot start any token",
+        "YAML 格式有误：有不能作为开头的字符（如制表符；给文本加引号）",
+    ),
+    ("did not find expected node content", "YAML 格式有误：没有找到应有的内容"),
+    ("found unexpected end of stream", "YAML 格式有误：文本意外结束"),
+    ("could not find expected ':'", "YAML 格式有误：没有找到应有的 ':'"),
     // Accounts, tokens, rooms.
     (
         "a password is 8 to 1024 characters",
@@ -156,7 +190,19 @@ const ZH: &[(&str, &str)] = &[
         "cron: fires more often than every {} s, the shortest interval this server allows",
         "cron：触发间隔短于 {} 秒（本服务器允许的最短间隔）",
     ),
-    // The cron library's own words follow the colon.
+    (
+        "cron: a pattern has 5 fields (minute hour day month weekday), or 6 with seconds first",
+        "cron 表达式：应有 5 个字段（分 时 日 月 星期），或以秒开头的 6 个字段",
+    ),
+    (
+        "cron: a field holds characters a pattern does not use (digits, names such as MON or JAN, and * , - / ? L W #)",
+        "cron 表达式：某个字段含有不能使用的字符（可用数字、MON 或 JAN 这样的名称，以及 * , - / ? L W #）",
+    ),
+    (
+        "cron: a field is out of its range (seconds and minutes 0–59, hours 0–23, days 1–31, months 1–12, weekdays 0–7)",
+        "cron 表达式：某个字段超出范围（秒和分 0–59，时 0–23，日 1–31，月 1–12，星期 0–7）",
+    ),
+    ("cron: at most {} characters", "cron 表达式：至多 {} 个字符"),
     ("cron: {}", "cron 表达式：{}"),
     (
         "time zone: unknown zone {} (an IANA name such as Europe/Berlin, Asia/Shanghai or UTC)",
@@ -168,6 +214,13 @@ const ZH: &[(&str, &str)] = &[
         "环境：套件中没有名为 `{}` 的环境",
     ),
     ("webhook: at most {} characters", "Webhook：至多 {} 个字符"),
+    (
+        "webhook: the target address is not allowed (loopback, link-local, cloud metadata or denied by configuration)",
+        "Webhook：目标地址不允许访问（回环、链路本地、云元数据地址或被配置拒绝）",
+    ),
+    ("webhook: could not connect", "Webhook：无法连接"),
+    ("webhook: no answer within {} s", "Webhook：{} 秒内没有应答"),
+    ("webhook answered {}", "Webhook 应答了 {}"),
     (
         "webhook: give an http:// or https:// address",
         "Webhook：请填写 http:// 或 https:// 地址",
@@ -195,17 +248,168 @@ const ZH: &[(&str, &str)] = &[
     ),
 ];
 
+/// What the importers note about a document (import::openapi, import::postman). The first value
+/// says whose note it is (`request "Login"`, `folder "Auth"`, `the collection`, `GET /pets`):
+/// [`WHOSE`] says it again.
+const NOTES: &[(&str, &str)] = &[
+    ("{}: method {} not imported (a suite sends {})", "{}：未导入方法 {}（套件支持 {}）"),
+    (
+        "security schemes not imported: {}; add their headers (e.g. Authorization) to the steps",
+        "未导入安全方案：{}；请在步骤中加上它们的请求头（例如 Authorization）",
+    ),
+    (
+        "the document's server URL is missing: set `baseUrl` to the API's address before running",
+        "文档没有服务器 URL：运行前请把 `baseUrl` 设为 API 的地址",
+    ),
+    (
+        "the document's server URL is relative ({}): set `baseUrl` to the API's address before running",
+        "文档的服务器 URL 是相对地址（{}）：运行前请把 `baseUrl` 设为 API 的地址",
+    ),
+    (
+        "the document has no operations that could be imported",
+        "文档中没有可以导入的操作",
+    ),
+    (
+        "{}: the response schema is too large once its references are inlined, not imported",
+        "{}：响应模式展开引用后过大，未导入",
+    ),
+    ("{}: cookie parameter `{}` not imported", "{}：未导入 cookie 参数 `{}`"),
+    ("{}: request body of type {} not imported", "{}：未导入类型为 {} 的请求体"),
+    (
+        "used but not defined in the collection, so added empty (give them values, e.g. in an environment): {}",
+        "在集合中使用但未定义，已添加为空值（请给它们赋值，例如在环境中）：{}",
+    ),
+    (
+        "{} sets variable `{}` to another value; the first one is kept",
+        "{} 把变量 `{}` 设为另一个值；保留第一个值",
+    ),
+    (
+        "{}: pre-request script not imported ({} line); set what it computes as variables",
+        "{}：未导入预请求脚本（{} 行）；请把它计算的值设为变量",
+    ),
+    (
+        "{}: pre-request script not imported ({} lines); set what it computes as variables",
+        "{}：未导入预请求脚本（{} 行）；请把它计算的值设为变量",
+    ),
+    (
+        "{}: test script not imported ({} line); write its assertions as suite checks",
+        "{}：未导入测试脚本（{} 行）；请把其中的断言写成套件的检查",
+    ),
+    (
+        "{}: test script not imported ({} lines); write its assertions as suite checks",
+        "{}：未导入测试脚本（{} 行）；请把其中的断言写成套件的检查",
+    ),
+    (
+        "{}: script not imported ({} line); a suite has no scripts",
+        "{}：未导入脚本（{} 行）；套件没有脚本",
+    ),
+    (
+        "{}: script not imported ({} lines); a suite has no scripts",
+        "{}：未导入脚本（{} 行）；套件没有脚本",
+    ),
+    ("{}: no URL, not imported", "{}：没有 URL，未导入"),
+    (
+        "dynamic variable {} not imported: it is sent as written",
+        "未导入动态变量 {}：按原样发送",
+    ),
+    (
+        "variable `{}` renamed `{}` (a suite's variable names are letters, digits, `_`, `-` and `.`)",
+        "变量 `{}` 改名为 `{}`（套件的变量名只能包含字母、数字、`_`、`-` 和 `.`）",
+    ),
+    ("{}: multipart form-data body not imported", "{}：未导入 multipart form-data 请求体"),
+    ("{}: file body not imported", "{}：未导入文件请求体"),
+    (
+        "{}: basic auth built from variables not imported; set an Authorization header",
+        "{}：未导入由变量构成的 basic 认证；请设置 Authorization 请求头",
+    ),
+    ("{}: {} auth not imported", "{}：未导入 {} 认证"),
+];
+
+/// Whose an import note is.
+const WHOSE: &[(&str, &str)] = &[
+    ("the collection", "集合"),
+    ("request {}", "请求 {}"),
+    ("folder {}", "文件夹 {}"),
+];
+
+/// serde's names for what it found and expected (`invalid type: sequence, expected a string`).
+const SERDE_WORDS: &[(&str, &str)] = &[
+    ("a string", "字符串"),
+    ("string {}", "字符串 {}"),
+    ("a sequence", "列表"),
+    ("sequence", "列表"),
+    ("a map", "映射"),
+    ("map", "映射"),
+    ("a boolean", "布尔值（true 或 false）"),
+    ("boolean {}", "布尔值 {}"),
+    ("integer {}", "整数 {}"),
+    ("floating point {}", "小数 {}"),
+    ("a whole number (0 or more)", "非负整数"),
+    ("unit value", "空值"),
+    ("null", "空值"),
+    ("struct {}", "映射"),
+    ("a number", "数字"),
+    ("a duration like 30s", "30s 这样的时长"),
+];
+
 impl Lang {
     /// One of the server's messages in this language: translated when the catalogue knows it,
     /// as it is otherwise.
     pub fn say(self, english: &str) -> String {
         match self {
             Lang::En => english.to_owned(),
-            Lang::Zh => {
-                super::template::translate(ZH, english).unwrap_or_else(|| english.to_owned())
-            }
+            Lang::Zh => super::template::translate(ZH, english)
+                .map(|said| serde_words(english, said))
+                .unwrap_or_else(|| english.to_owned()),
         }
     }
+
+    /// An importer's note in this language, as it is when the catalogue does not know it.
+    pub fn say_note(self, english: &str) -> String {
+        if self == Lang::En {
+            return english.to_owned();
+        }
+        NOTES
+            .iter()
+            .find_map(|(en, zh)| {
+                let values = super::template::values_in(en, english)?;
+                let mut said: Vec<String> = values.iter().map(|v| (*v).to_owned()).collect();
+                if en.starts_with("{}") {
+                    if let Some(whose) = super::template::translate(WHOSE, values[0]) {
+                        said[0] = whose;
+                    }
+                }
+                let said: Vec<&str> = said.iter().map(String::as_str).collect();
+                Some(super::template::fill(zh, &said))
+            })
+            .unwrap_or_else(|| english.to_owned())
+    }
+}
+
+/// A translated serde message with the kinds in it (`sequence`, `a string`) said in Chinese too.
+fn serde_words(english: &str, said: String) -> String {
+    for (en, zh) in [
+        (
+            "invalid type: {}, expected {}",
+            "类型不对：这里是{}，应为{}",
+        ),
+        (
+            "invalid value: {}, expected {}",
+            "取值无效：这里是{}，应为{}",
+        ),
+    ] {
+        if let Some(values) = super::template::values_in(en, english) {
+            let words: Vec<String> = values
+                .iter()
+                .map(|v| {
+                    super::template::translate(SERDE_WORDS, v).unwrap_or_else(|| (*v).to_owned())
+                })
+                .collect();
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
+            return super::template::fill(zh, &words);
+        }
+    }
+    said
 }
 
 #[cfg(test)]
@@ -273,6 +477,108 @@ load: { users: 0, duration: 0s, ramp_up: 2h }
                 "{}: {} is left in English",
                 p.path,
                 p.message
+            );
+        }
+    }
+
+    /// What serde and the YAML and JSON readers say about a suite of the wrong shape.
+    #[test]
+    fn a_suite_of_the_wrong_shape_is_explained_in_chinese() {
+        for text in [
+            "name: x\nsteps:\n  - url: http://a/\n    checks: { colour: blue }\n",
+            "name: x\nsteps:\n  - url: http://a/\n    body: hi\n",
+            "name: [1]\nsteps: []\n",
+            "steps:\n  - url: http://a/\n",
+            "name: x\nsteps:\n  - url: http://a/\n    method: 5\n    method: 6\n",
+            "name: x\nsteps:\n  - url: http://a/\n    checks: { status: true }\n",
+            "name: x\nsteps:\n  - url: http://a/\n    timeout_ms: -1\n",
+            "name: x\nsteps:\n- url: a: b\n",
+            "name: x\n  steps: 1\n",
+            "name: x\nsteps:\n  - url: \"http://a/\n",
+            "name: x\nsteps:\n\t- url: http://a/\n",
+            "{\"name\": \"x\", \"steps\": [}",
+            "{\"name\": \"x\", \"steps\": []",
+            "{\"name\": \"x\"} extra",
+            "{\"name\" \"x\"}",
+            "",
+        ] {
+            let problems = crate::suite::parse_suite(text).expect_err(text);
+            for p in problems {
+                let said = Lang::Zh.say(&p.message);
+                assert!(
+                    said.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                    "{text:?}: {} is left in English",
+                    p.message
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn serde_words_and_import_notes_are_said_in_chinese() {
+        assert_eq!(
+            Lang::Zh.say("invalid type: sequence, expected a string"),
+            "类型不对：这里是列表，应为字符串"
+        );
+        assert_eq!(
+            Lang::Zh.say("unknown field `colour`, expected one of `status`, `json`"),
+            "未知字段 `colour`，应为以下之一：`status`, `json`"
+        );
+        assert_eq!(Lang::Zh.say("missing field `name`"), "缺少字段 `name`");
+        assert_eq!(
+            Lang::Zh.say_note("request \"Login\": test script not imported (3 lines); write its assertions as suite checks"),
+            "请求 \"Login\"：未导入测试脚本（3 行）；请把其中的断言写成套件的检查"
+        );
+        assert_eq!(
+            Lang::Zh.say_note("the collection: pre-request script not imported (1 line); set what it computes as variables"),
+            "集合：未导入预请求脚本（1 行）；请把它计算的值设为变量"
+        );
+        assert_eq!(
+            Lang::Zh.say_note("TRACE /pets: method TRACE not imported (a suite sends GET, POST)"),
+            "TRACE /pets：未导入方法 TRACE（套件支持 GET, POST）"
+        );
+        assert_eq!(Lang::En.say_note("whatever"), "whatever");
+    }
+
+    /// Every note the importers write about the shipped fixtures and a collection made to have
+    /// each kind of note is said in Chinese.
+    #[test]
+    fn the_importers_notes_are_said_in_chinese() {
+        let mut notes = Vec::new();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+        for entry in std::fs::read_dir(&dir).expect("the import fixtures") {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            if let Ok(imported) = crate::import::import(&text) {
+                notes.extend(imported.notes);
+            }
+        }
+        let collection = serde_json::json!({
+            "info": { "name": "c", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json" },
+            "event": [{ "listen": "prerequest", "script": { "exec": ["pm.variables.set('a', 1)"] } }],
+            "item": [
+                { "name": "multi", "request": { "method": "POST", "url": "http://x/{{undefined var}}",
+                  "body": { "mode": "formdata", "formdata": [] } },
+                  "event": [{ "listen": "test", "script": { "exec": ["a", "b"] } }] },
+                { "name": "file", "request": { "method": "PUT", "url": "http://x/{{$guid}}", "body": { "mode": "file" } } },
+                { "name": "copy", "request": { "method": "COPY", "url": "http://x/" } },
+                { "name": "nourl", "request": { "method": "GET" } },
+                { "name": "oauth", "request": { "method": "GET", "url": "http://x/",
+                  "auth": { "type": "oauth2", "oauth2": [] } } },
+                { "name": "basic", "request": { "method": "GET", "url": "http://x/",
+                  "auth": { "type": "basic", "basic": [{ "key": "username", "value": "{{u}}" }] } } }
+            ]
+        });
+        notes.extend(
+            crate::import::import(&collection.to_string())
+                .unwrap()
+                .notes,
+        );
+        assert!(notes.len() >= 8, "{notes:?}");
+        for note in notes {
+            let said = Lang::Zh.say_note(&note);
+            assert!(
+                said.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{note} is left in English"
             );
         }
     }

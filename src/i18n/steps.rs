@@ -4,7 +4,7 @@
 //! server and the wasm client, so it is kept to the engines' own sentences; the values in them (a
 //! status, a path, an excerpt of a body) stay as they are.
 
-use super::{template, Lang};
+use super::{template, Lang, Msg};
 
 /// English template → Chinese template; `{}` stands for one value. More specific first.
 const ZH: &[(&str, &str)] = &[
@@ -40,18 +40,99 @@ const ZH: &[(&str, &str)] = &[
     ("expected a value, found none", "期望有值，但没有找到"),
     ("expected nothing, found {}", "期望没有值，但找到 {}"),
     ("no value at this path", "此路径上没有值"),
+    ("{}: expected a string, got {}", "{}：期望字符串，实际为 {}"),
+    ("{}: expected a number, got {}", "{}：期望数字，实际为 {}"),
+    ("{}: expected an integer, got {}", "{}：期望整数，实际为 {}"),
+    ("{}: expected a integer, got {}", "{}：期望整数，实际为 {}"),
+    ("{}: expected a boolean, got {}", "{}：期望布尔值，实际为 {}"),
+    ("{}: expected an array, got {}", "{}：期望数组，实际为 {}"),
+    ("{}: expected a array, got {}", "{}：期望数组，实际为 {}"),
+    ("{}: expected an object, got {}", "{}：期望对象，实际为 {}"),
+    ("{}: expected a object, got {}", "{}：期望对象，实际为 {}"),
+    ("{}: expected a null, got {}", "{}：期望 null，实际为 {}"),
     ("{}: missing", "{}：缺失"),
     ("{}: expected a value, found none", "{}：期望有值，但没有找到"),
     ("{}: expected nothing, found {}", "{}：期望没有值，但找到 {}"),
     ("{}: no value at this path", "{}：此路径上没有值"),
     ("{}: expected {}, got {}", "{}：期望 {}，实际为 {}"),
     ("{} does not match {}", "{} 不匹配 {}"),
+    ("took {} ms, more than the allowed {} ms", "耗时 {} ms，超过允许的 {} ms"),
+    ("header {}: missing", "响应头 {}：缺失"),
+    ("header {}: expected {}, got {}", "响应头 {}：期望 {}，实际为 {}"),
+    ("header {}: {} does not match {}", "响应头 {}：{} 不匹配 {}"),
+    ("body does not match {}: {}", "响应体不匹配 {}：{}"),
+    ("{}: invalid regex {}: {}", "{}：无效的正则表达式 {}：{}"),
+    ("invalid regex {}: {}", "无效的正则表达式 {}：{}"),
+    ("{}: invalid JSONPath: {}", "{}：无效的 JSONPath：{}"),
+    ("invalid JSON schema: {}", "无效的 JSON Schema：{}"),
+    // Captures (engine::http::checks::capture).
+    (
+        "capture `{}`: {} found nothing in the response body",
+        "捕获 `{}`：{} 在响应体中没有找到值",
+    ),
+    (
+        "capture `{}`: the response has no header `{}`",
+        "捕获 `{}`：响应中没有 `{}` 响应头",
+    ),
+    (
+        "capture `{}`: {} does not match the response body",
+        "捕获 `{}`：{} 与响应体不匹配",
+    ),
+    (
+        "capture `{}`: the value is {} bytes, over the {} a variable may hold",
+        "捕获 `{}`：值有 {} 字节，超过变量可容纳的 {} 字节",
+    ),
+    ("capture `{}`: nothing to capture from", "捕获 `{}`：没有可捕获的来源"),
     // What each check was.
+    ("status in [{}]", "状态属于 [{}]"),
     ("status {}", "状态 {}"),
     ("latency ≤ {} ms", "延迟 ≤ {} ms"),
     ("body contains {}", "响应体包含 {}"),
+    ("body matches the JSON schema", "响应体符合 JSON Schema"),
     ("body matches {}", "响应体匹配 {}"),
 ];
+
+/// What a check of a header or a JSON value expects, after its subject (`header x-id …`,
+/// `$.id …`); a check may join several with ` and `.
+const PREDICATES: &[(&str, &str)] = &[
+    ("exists", "存在"),
+    ("is present", "存在"),
+    ("is absent", "不存在"),
+    ("equals {}", "等于 {}"),
+    ("matches {}", "匹配 {}"),
+    ("is a string", "是字符串"),
+    ("is a number", "是数字"),
+    ("is an integer", "是整数"),
+    ("is a integer", "是整数"),
+    ("is a boolean", "是布尔值"),
+    ("is an array", "是数组"),
+    ("is a array", "是数组"),
+    ("is an object", "是对象"),
+    ("is a object", "是对象"),
+    ("is a null", "是 null"),
+];
+
+/// A header or JSON check's label (`$.id exists and is an integer`, `header etag equals "v7"`) in
+/// Chinese, if it is one: the subject as it is, each predicate translated.
+fn check_label_zh(english: &str) -> Option<String> {
+    let (prefix, rest) = match english.strip_prefix("header ") {
+        Some(rest) => ("响应头 ", rest),
+        None => ("", english),
+    };
+    let mut parts = rest.split(" and ");
+    let first = parts.next()?;
+    // The subject ends at the space before the first predicate (a JSONPath or header name has none).
+    let (subject, predicate) = first.split_once(' ')?;
+    let mut out = format!(
+        "{prefix}{subject} {}",
+        template::translate(PREDICATES, predicate)?
+    );
+    for predicate in parts {
+        out.push_str("，且");
+        out.push_str(&template::translate(PREDICATES, predicate)?);
+    }
+    Some(out)
+}
 
 impl Lang {
     /// An engine's sentence about a step in this language: translated when it is one of the
@@ -59,8 +140,31 @@ impl Lang {
     pub fn say_step(self, english: &str) -> String {
         match self {
             Lang::En => english.to_owned(),
-            Lang::Zh => template::translate(ZH, english).unwrap_or_else(|| english.to_owned()),
+            Lang::Zh => template::translate(ZH, english)
+                .or_else(|| check_label_zh(english))
+                .unwrap_or_else(|| english.to_owned()),
         }
+    }
+
+    /// A step's name: a data-driven run's `row 2 · create widget` says its row in this language; the
+    /// name the suite gave stays as it is.
+    pub fn step_name(self, name: &str) -> String {
+        match self {
+            Lang::En => name.to_owned(),
+            Lang::Zh => template::translate(&[("row {} · {}", "第 {} 行 · {}")], name)
+                .unwrap_or_else(|| name.to_owned()),
+        }
+    }
+
+    /// A run's name: a built-in test's (which the server names in English) in this language, any
+    /// other as it is.
+    pub fn run_name(self, name: &str) -> String {
+        let msg = match name {
+            "Demo API (one failing check)" => Msg::NameDemoFailing,
+            "Synthetic events" => Msg::NameSynthetic,
+            _ => return name.to_owned(),
+        };
+        self.t(msg).to_owned()
     }
 }
 
@@ -90,6 +194,52 @@ mod tests {
         // Not an engine's sentence: as it is, whatever characters it holds.
         assert_eq!(Lang::Zh.say_step("≤≤ does not match ≥"), "≤≤ 不匹配 ≥");
         assert_eq!(Lang::Zh.say_step("状态"), "状态");
+        // Check labels, one predicate or several.
+        assert_eq!(
+            Lang::Zh.say_step("$.status equals \"ok\""),
+            "$.status 等于 \"ok\""
+        );
+        assert_eq!(
+            Lang::Zh.say_step("$.id exists and is an integer"),
+            "$.id 存在，且是整数"
+        );
+        assert_eq!(
+            Lang::Zh.say_step("header content-type matches /^application/json/"),
+            "响应头 content-type 匹配 /^application/json/"
+        );
+        assert_eq!(
+            Lang::Zh.say_step("status in [200, 204]"),
+            "状态属于 [200, 204]"
+        );
+        assert_eq!(
+            Lang::Zh.say_step("body matches the JSON schema"),
+            "响应体符合 JSON Schema"
+        );
+        assert_eq!(
+            Lang::Zh.say_step("took 61 ms, more than the allowed 5 ms"),
+            "耗时 61 ms，超过允许的 5 ms"
+        );
+        assert_eq!(
+            Lang::Zh.say_step("capture `token`: $.token found nothing in the response body"),
+            "捕获 `token`：$.token 在响应体中没有找到值"
+        );
+        assert_eq!(
+            Lang::Zh.say_step("$[0].id: expected a string, got 1"),
+            "$[0].id：期望字符串，实际为 1"
+        );
+        assert_eq!(
+            Lang::Zh.step_name("row 1 · create widget"),
+            "第 1 行 · create widget"
+        );
+        assert_eq!(Lang::Zh.step_name("status 200"), "status 200");
+        // A label with a predicate it does not know stays whole in English.
+        assert_eq!(
+            Lang::Zh.say_step("$.id exists and glows"),
+            "$.id exists and glows"
+        );
+        assert_eq!(Lang::Zh.run_name("Synthetic events"), "合成事件");
+        assert_eq!(Lang::Zh.run_name("My suite"), "My suite");
+        assert_eq!(Lang::En.run_name("Synthetic events"), "Synthetic events");
         assert_eq!(Lang::Zh.say_step("something else"), "something else");
         assert_eq!(
             Lang::En.say_step("could not connect to the target"),

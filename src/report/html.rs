@@ -54,11 +54,12 @@ fn duration_ms(run: &RunSnapshot) -> Option<u64> {
 /// The report of one run, in `lang`.
 pub fn html_report(run: &RunSnapshot, lang: Lang) -> String {
     let t = |m| lang.t(m);
-    let mut out = page_start(lang, &format!("{}: {}", t(Msg::ReportTitle), run.name));
+    let name = lang.run_name(&run.name);
+    let mut out = page_start(lang, &format!("{}: {}", t(Msg::ReportTitle), name));
     let _ = write!(
         out,
         "<h1>{}</h1><p><strong class=\"{}\">{}</strong> · {} <code>{}</code>{}</p>",
-        escape(&run.name),
+        escape(&name),
         status_class(run.status),
         lang.status(run.status),
         t(Msg::ReportRun),
@@ -180,12 +181,16 @@ fn step_section(out: &mut String, step: &StepResult, lang: Lang) {
         "<h3 class=\"{}\">{}. {} — {}{} ms</h3>",
         if step.passed { "pass" } else { "fail" },
         step.index,
-        escape(&step.name),
+        escape(&lang.step_name(&step.name)),
         step.status.map(|s| format!("{s}, ")).unwrap_or_default(),
         step.duration_ms
     );
     if let Some(error) = &step.error {
-        let _ = write!(out, "<p class=\"fail\">{}</p>", escape(error));
+        let _ = write!(
+            out,
+            "<p class=\"fail\">{}</p>",
+            escape(&lang.say_step(error))
+        );
     }
     if !step.checks.is_empty() {
         let _ = write!(
@@ -308,9 +313,19 @@ pub fn html_comparison(a: &RunSnapshot, b: &RunSnapshot, lang: Lang) -> String {
     let t = |m| lang.t(m);
     let mut out = page_start(
         lang,
-        &format!("{}: {} / {}", t(Msg::ReportComparison), a.name, b.name),
+        &format!(
+            "{}: {} / {}",
+            t(Msg::ReportComparison),
+            lang.run_name(&a.name),
+            lang.run_name(&b.name)
+        ),
     );
-    let _ = write!(out, "<h1>{} → {}</h1>", escape(&a.name), escape(&b.name));
+    let _ = write!(
+        out,
+        "<h1>{} → {}</h1>",
+        escape(&lang.run_name(&a.name)),
+        escape(&lang.run_name(&b.name))
+    );
     let ms = |r: &RunSnapshot| duration_ms(r).map_or("—".into(), |ms| format!("{ms} ms"));
     let _ = write!(
         out,

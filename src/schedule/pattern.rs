@@ -32,6 +32,24 @@ pub enum PatternError {
     TooOften(u64),
 }
 
+/// What is wrong with a pattern, in the words of a person writing one (croner's own messages
+/// name its internals: "Component error: Number out of bounds.").
+fn cron_problem(e: &croner::errors::CronError) -> String {
+    use croner::errors::CronError;
+    match e {
+        CronError::EmptyPattern | CronError::InvalidPattern(_) => {
+            "a pattern has 5 fields (minute hour day month weekday), or 6 with seconds first".into()
+        }
+        CronError::IllegalCharacters(_) => {
+            "a field holds characters a pattern does not use (digits, names such as MON or JAN, and * , - / ? L W #)".into()
+        }
+        CronError::ComponentError(_) => {
+            "a field is out of its range (seconds and minutes 0–59, hours 0–23, days 1–31, months 1–12, weekdays 0–7)".into()
+        }
+        other => other.to_string(),
+    }
+}
+
 /// A parsed pattern in its zone.
 #[derive(Debug, Clone)]
 pub struct Pattern {
@@ -52,7 +70,7 @@ impl Pattern {
             .year(Year::Disallowed)
             .build()
             .parse(cron)
-            .map_err(|e| PatternError::Cron(e.to_string()))?;
+            .map_err(|e| PatternError::Cron(cron_problem(&e)))?;
         let zone_name = zone.trim();
         let zone = (zone_name.len() <= MAX_PATTERN_CHARS)
             .then(|| Tz::from_str(zone_name).ok())

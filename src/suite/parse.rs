@@ -171,10 +171,19 @@ fn path_segments(path: &str) -> Vec<Segment<'_>> {
 /// Serde messages may start with the field path and end with " at line L column C"; both are
 /// reported separately.
 fn strip_position(path: &str, message: &str) -> String {
-    let message = message
-        .strip_prefix(path)
-        .and_then(|m| m.strip_prefix(": "))
-        .unwrap_or(message);
+    // The path the message starts with may be the parent of the reported one (`steps[0].checks:
+    // unknown field …` for `steps[0].checks.colour`).
+    let message = match message.split_once(": ") {
+        Some((head, rest))
+            if !head.contains(' ')
+                && path
+                    .strip_prefix(head)
+                    .is_some_and(|r| r.is_empty() || r.starts_with(['.', '['])) =>
+        {
+            rest
+        }
+        _ => message,
+    };
     let message = match message.find(" at line ") {
         Some(i) => &message[..i],
         None => message,

@@ -28,7 +28,10 @@ fn info(record: ScheduleRecord) -> ScheduleInfo {
         next_at,
         next_local,
         enabled: record.enabled,
-        last_error: record.last_error,
+        // Written in English when it happened; said in the reader's language.
+        last_error: record
+            .last_error
+            .map(|e| crate::i18n::request_lang().say(&e)),
         last_run: record.last_run,
     }
 }

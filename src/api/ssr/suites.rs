@@ -107,16 +107,14 @@ pub async fn import_suite(text: String) -> Result<ImportPreview, ApiError> {
         })
     })?;
     let yaml = to_yaml(&imported.suite);
-    let problems = super::said(
-        crate::i18n::request_lang(),
-        parse_suite(&yaml).err().unwrap_or_default(),
-    );
+    let lang = crate::i18n::request_lang();
+    let problems = super::said(lang, parse_suite(&yaml).err().unwrap_or_default());
     Ok(ImportPreview {
         format: imported.format.to_owned(),
         name: imported.suite.name,
         steps: imported.suite.steps.len(),
         yaml,
-        notes: imported.notes,
+        notes: imported.notes.iter().map(|n| lang.say_note(n)).collect(),
         problems,
     })
 }

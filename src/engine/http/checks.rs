@@ -235,12 +235,25 @@ fn json_check_text(check: &JsonCheck) -> String {
         parts.push(format!("matches /{pattern}/"));
     }
     if let Some(kind) = check.kind {
-        parts.push(format!("is a {kind:?}").to_lowercase());
+        parts.push(format!("is {}", kind_with_article(kind)));
     }
     if parts.is_empty() {
         parts.push("exists".to_owned());
     }
     format!("{} {}", check.path, parts.join(" and "))
+}
+
+/// A JSON type as a noun: `a string`, `an integer`.
+fn kind_with_article(kind: JsonType) -> &'static str {
+    match kind {
+        JsonType::String => "a string",
+        JsonType::Number => "a number",
+        JsonType::Integer => "an integer",
+        JsonType::Boolean => "a boolean",
+        JsonType::Array => "an array",
+        JsonType::Object => "an object",
+        JsonType::Null => "a null",
+    }
 }
 
 /// The first way the body breaks the schema, with where (a JSON Pointer into the body).
@@ -333,9 +346,9 @@ fn json_mismatch(check: &JsonCheck, json: &Value, patterns: &Patterns) -> Option
             JsonType::Null => value.is_null(),
         };
         if !ok {
-            let kind = format!("{kind:?}").to_lowercase();
             return Some(format!(
-                "expected a {kind}, got {}",
+                "expected {}, got {}",
+                kind_with_article(kind),
                 excerpt(&value.to_string())
             ));
         }
