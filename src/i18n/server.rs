@@ -332,6 +332,62 @@ const WHOSE: &[(&str, &str)] = &[
     ("folder {}", "文件夹 {}"),
 ];
 
+/// The audit log's actions, as the page names them.
+const ACTIONS: &[(&str, &str)] = &[
+    ("login", "登录"),
+    ("login_failed", "登录失败"),
+    ("logout", "退出登录"),
+    ("register", "注册"),
+    ("password_change", "修改密码"),
+    ("token_create", "创建令牌"),
+    ("token_revoke", "吊销令牌"),
+    ("user_create", "创建用户"),
+    ("user_role", "设置用户角色"),
+    ("user_disable", "停用用户"),
+    ("user_enable", "启用用户"),
+    ("user_password_reset", "重置用户密码"),
+    ("room_create", "创建房间"),
+    ("room_member_add", "添加房间成员"),
+    ("room_member_remove", "移除房间成员"),
+    ("room_member_role", "设置房间成员角色"),
+    ("run_start", "开始运行"),
+    ("run_restart", "重新运行"),
+    ("run_cancel", "取消运行"),
+    ("suite_save", "保存套件"),
+    ("suite_share", "共享套件"),
+    ("suite_unshare", "取消共享套件"),
+    ("schedule_save", "保存定时任务"),
+    ("schedule_pause", "暂停定时任务"),
+    ("schedule_resume", "恢复定时任务"),
+    ("schedule_delete", "删除定时任务"),
+    ("settings", "修改设置"),
+];
+
+/// What an audit entry was done to, and the details it keeps.
+const AUDIT_WORDS: &[(&str, &str)] = &[
+    ("run {}", "运行 {}"),
+    ("restart of run {}", "重新运行 {}"),
+    ("suite {} (REST API)", "套件 {}（REST API）"),
+    ("suite {}: {} ({})", "套件 {}：{}（{}）"),
+    ("suite {}", "套件 {}"),
+    ("a sent suite", "直接提交的套件"),
+    ("schedule {}", "定时任务 {}"),
+    ("token {}", "令牌 {}"),
+    ("user {}", "用户 {}"),
+    ("test {}", "测试 {}"),
+    ("room {}", "房间 {}"),
+    ("added {}", "添加了 {}"),
+    ("removed {}", "移除了 {}"),
+    ("{} is {}", "{} 的角色改为 {}"),
+    ("registration_open = {}", "开放注册 = {}"),
+    ("{} ({}, {} days)", "{}（{}，{} 天）"),
+    ("wrong username or password", "用户名或密码错误"),
+    (
+        "too many sign-in attempts; try again in {} s",
+        "登录尝试次数过多；请在 {} 秒后重试",
+    ),
+];
+
 /// serde's names for what it found and expected (`invalid type: sequence, expected a string`).
 const SERDE_WORDS: &[(&str, &str)] = &[
     ("a string", "字符串"),
@@ -362,6 +418,25 @@ impl Lang {
                 .map(|said| serde_words(english, said))
                 .unwrap_or_else(|| english.to_owned()),
         }
+    }
+
+    /// An audit entry as the admin page shows it in this language: the action named (its code
+    /// kept after it, which the filter takes), what it was done to and its details said again.
+    /// The JSON Lines download keeps the entries as they are written.
+    pub fn say_audit(
+        self,
+        mut entry: crate::protocol::api::AuditRecord,
+    ) -> crate::protocol::api::AuditRecord {
+        if self == Lang::En {
+            return entry;
+        }
+        if let Some((_, zh)) = ACTIONS.iter().find(|(code, _)| *code == entry.action) {
+            entry.action = format!("{zh}（{}）", entry.action);
+        }
+        let say = |text: String| super::template::translate(AUDIT_WORDS, &text).unwrap_or(text);
+        entry.target = entry.target.map(say);
+        entry.detail = entry.detail.map(say);
+        entry
     }
 
     /// An importer's note in this language, as it is when the catalogue does not know it.
@@ -511,6 +586,28 @@ load: { users: 0, duration: 0s, ramp_up: 2h }
                     p.message
                 );
             }
+        }
+    }
+
+    #[test]
+    fn audit_entries_are_said_in_chinese_with_their_codes() {
+        let entry = crate::protocol::api::AuditRecord {
+            at: 1,
+            actor: "demo".into(),
+            ip: None,
+            action: "run_start".into(),
+            target: Some("run 6ee0".into()),
+            detail: Some("suite 2 (REST API)".into()),
+        };
+        let said = Lang::Zh.say_audit(entry.clone());
+        assert_eq!(said.action, "开始运行（run_start）");
+        assert_eq!(said.target.as_deref(), Some("运行 6ee0"));
+        assert_eq!(said.detail.as_deref(), Some("套件 2（REST API）"));
+        assert_eq!(Lang::En.say_audit(entry.clone()), entry);
+        for (code, _) in ACTIONS {
+            let mut e = entry.clone();
+            e.action = (*code).to_owned();
+            assert_ne!(Lang::Zh.say_audit(e).action, *code);
         }
     }
 

@@ -170,11 +170,13 @@ pub async fn audit_log(
 ) -> Result<Vec<AuditRecord>, ApiError> {
     admin().await?;
     let query = audit_query(actor, action, from, to)?;
-    state()?
+    let lang = crate::i18n::request_lang();
+    let entries = state()?
         .store
         .audit_entries(&query)
         .await
-        .map_err(|e| internal("reading the audit log failed", e))
+        .map_err(|e| internal("reading the audit log failed", e))?;
+    Ok(entries.into_iter().map(|e| lang.say_audit(e)).collect())
 }
 
 /// The audit page's filters as a store query (at most 500 entries).
