@@ -46,6 +46,9 @@ test('an admin creates a member and a viewer; the member shares a suite into a r
     const row = users.locator(`tr[data-user="${name}"]`);
     await expect(row).toContainText('active');
     await expect(row.getByLabel(`Role of ${name}`)).toHaveValue(role);
+    // Each row's buttons are named for their user, not just "Set".
+    await expect(row.getByRole('button', { name: `Set role: ${name}` })).toBeVisible();
+    await expect(row.getByRole('button', { name: `Disable: ${name}` })).toBeVisible();
   }
 
   // The member makes a room, adds the viewer, saves a suite and shares it into the room.
@@ -101,6 +104,10 @@ test('an admin creates a member and a viewer; the member shares a suite into a r
   await mia.getByRole('button', { name: 'Run v1' }).click();
   await expect(mia).toHaveURL(/\/runs\/[0-9a-f]{32}$/);
   const runPath = new URL(mia.url()).pathname;
+  // Hers to stop or repeat; the viewer below only watches.
+  await hydrated(mia);
+  await expect(mia.getByRole('button', { name: 'Cancel' })).toBeVisible();
+  await expect(mia.getByRole('button', { name: 'Restart' })).toBeVisible();
   await vera.goto(runPath);
   await hydrated(vera);
   await expect(vera.getByTestId('connection')).toHaveText('Live');

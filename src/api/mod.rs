@@ -163,6 +163,13 @@ pub async fn restart_test(test_id: String) -> Result<RunSnapshot, ApiError> {
     ssr::runs::restart_test(test_id).await
 }
 
+/// Whether the caller may cancel and restart a run: its owner, an admin of its room, or a site
+/// admin (room members and viewers watch).
+#[server(endpoint = "run_controls")]
+pub async fn run_controls(test_id: String) -> Result<bool, ApiError> {
+    ssr::runs::run_controls(test_id).await
+}
+
 /// Cancels one of the user's runs in progress.
 #[server(endpoint = "cancel_test")]
 pub async fn cancel_test(test_id: String) -> Result<(), ApiError> {

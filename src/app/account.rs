@@ -84,7 +84,9 @@ fn Tokens() -> impl IntoView {
                                     <th>{lang.t(Msg::Expires)}</th><th>{lang.t(Msg::LastUsed)}</th><th></th>
                                 </tr></thead>
                                 <tbody>
-                                    {list.into_iter().map(|t| view! {
+                                    {list.into_iter().map(|t| {
+                                        let revoke_name = lang.row_action(lang.t(Msg::Revoke), &t.name);
+                                        view! {
                                         <tr>
                                             <td>{t.name}</td>
                                             <td>{t.scopes}</td>
@@ -96,11 +98,12 @@ fn Tokens() -> impl IntoView {
                                                 view! {
                                                     <ActionForm action=revoke attr:class="inline">
                                                         <input type="hidden" name="id" value=t.id.to_string()/>
-                                                        <button type="submit">{lang.t(Msg::Revoke)}</button>
+                                                        <button type="submit" aria-label=revoke_name>{lang.t(Msg::Revoke)}</button>
                                                     </ActionForm>
                                                 }.into_any()
                                             }}</td>
                                         </tr>
+                                        }
                                     }).collect_view()}
                                 </tbody>
                             </table>

@@ -100,6 +100,10 @@ fn Users() -> impl IntoView {
                                         let (id1, id2, id3) = (u.id.to_string(), u.id.to_string(), u.id.to_string());
                                         let role_label = lang.role_of(&u.username);
                                         let password_label = lang.new_password_for(&u.username);
+                                        let set_role_name = lang.row_action(lang.t(Msg::SetRole), &u.username);
+                                        let set_password_name = lang.row_action(lang.t(Msg::SetPassword), &u.username);
+                                        let toggle = if u.disabled { Msg::Enable } else { Msg::Disable };
+                                        let toggle_name = lang.row_action(lang.t(toggle), &u.username);
                                         let (role, disabled) = (u.role, u.disabled);
                                         let name = u.username.clone();
                                         view! {
@@ -109,7 +113,7 @@ fn Users() -> impl IntoView {
                                                     <ActionForm action=set_role attr:class="inline">
                                                         <input type="hidden" name="id" value=id1/>
                                                         <select name="role" aria-label=role_label>{role_options(lang, role)}</select>
-                                                        <button type="submit">{lang.t(Msg::Set)}</button>
+                                                        <button type="submit" aria-label=set_role_name>{lang.t(Msg::Set)}</button>
                                                     </ActionForm>
                                                 </td>
                                                 <td>
@@ -117,14 +121,14 @@ fn Users() -> impl IntoView {
                                                         <input type="hidden" name="id" value=id2/>
                                                         <input type="hidden" name="disabled" value=(!disabled).to_string()/>
                                                         {lang.t(if disabled { Msg::AccountDisabled } else { Msg::AccountActive })} " "
-                                                        <button type="submit">{lang.t(if disabled { Msg::Enable } else { Msg::Disable })}</button>
+                                                        <button type="submit" aria-label=toggle_name>{lang.t(toggle)}</button>
                                                     </ActionForm>
                                                 </td>
                                                 <td>
                                                     <ActionForm action=reset attr:class="inline">
                                                         <input type="hidden" name="id" value=id3/>
                                                         <input type="password" name="password" minlength="8" autocomplete="new-password" aria-label=password_label/>
-                                                        <button type="submit">{lang.t(Msg::Set)}</button>
+                                                        <button type="submit" aria-label=set_password_name>{lang.t(Msg::Set)}</button>
                                                     </ActionForm>
                                                 </td>
                                             </tr>

@@ -64,6 +64,12 @@ fn Bar(
     let signed_out = move || live.state.with(|s| matches!(s, ConnState::Closed { .. }));
     // `Copy`, so the re-rendering closures below can read it.
     let id = StoredValue::new(test_id.clone());
+    // Cancel and Restart are offered to who may use them (a room member watches).
+    let may_run = super::may_run();
+    let controls = Resource::new(
+        move || id.get_value(),
+        move |id| async move { may_run && api::run_controls(id).await.unwrap_or(false) },
+    );
 
     view! {
         <section class="card progress" data-status=move || status.get().as_str() data-test-id=test_id>
@@ -91,18 +97,25 @@ fn Bar(
             </div>
             {move || run.error.get().map(|e| view! { <p class="error" role="alert" data-testid="run-error">{e}</p> })}
             <div class="actions">
-                <Show when=move || super::may_run() && !status.get().is_finished()>
-                    <ActionForm action=cancel attr:class="inline">
-                        <input type="hidden" name="test_id" value=move || id.get_value()/>
-                        <button type="submit">{lang.t(Msg::Cancel)}</button>
-                    </ActionForm>
-                </Show>
-                <Show when=super::may_run>
-                    <ActionForm action=restart attr:class="inline">
-                        <input type="hidden" name="test_id" value=move || id.get_value()/>
-                        <button type="submit" disabled=move || restart.pending().get()>{lang.t(Msg::Restart)}</button>
-                    </ActionForm>
-                </Show>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let control = controls.await;
+                        view! {
+                            <Show when=move || control && !status.get().is_finished()>
+                                <ActionForm action=cancel attr:class="inline">
+                                    <input type="hidden" name="test_id" value=move || id.get_value()/>
+                                    <button type="submit">{lang.t(Msg::Cancel)}</button>
+                                </ActionForm>
+                            </Show>
+                            <Show when=move || control>
+                                <ActionForm action=restart attr:class="inline">
+                                    <input type="hidden" name="test_id" value=move || id.get_value()/>
+                                    <button type="submit" disabled=move || restart.pending().get()>{lang.t(Msg::Restart)}</button>
+                                </ActionForm>
+                            </Show>
+                        }
+                    })}
+                </Transition>
                 // Clear shows the test without a run: the same page, no `?run=` (a run's own page has
                 // nothing to clear).
                 <Show when=move || location.search.with(|q| q.contains("run="))>

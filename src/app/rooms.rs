@@ -105,17 +105,20 @@ fn Room() -> impl IntoView {
                                     let controls = admin.then(|| {
                                         let (room1, room2) = (room_name.clone(), room_name.clone());
                                         let (user1, user2) = (m.username.clone(), m.username.clone());
+                                        let make = lang.make_role(promote);
+                                        let make_name = lang.row_action(&make, &m.username);
+                                        let remove_name = lang.row_action(lang.t(Msg::Remove), &m.username);
                                         view! {
                                             <ActionForm action=set_role attr:class="inline">
                                                 <input type="hidden" name="room" value=room1/>
                                                 <input type="hidden" name="username" value=user1/>
                                                 <input type="hidden" name="role" value=promote/>
-                                                <button type="submit">{lang.make_role(promote)}</button>
+                                                <button type="submit" aria-label=make_name>{make}</button>
                                             </ActionForm>
                                             <ActionForm action=remove attr:class="inline">
                                                 <input type="hidden" name="room" value=room2/>
                                                 <input type="hidden" name="username" value=user2/>
-                                                <button type="submit">{lang.t(Msg::Remove)}</button>
+                                                <button type="submit" aria-label=remove_name>{lang.t(Msg::Remove)}</button>
                                             </ActionForm>
                                         }
                                     });

@@ -267,6 +267,8 @@ messages! {
     LoadingUsers => "Loading users…", "正在加载用户…";
     User => "User", "用户";
     Set => "Set", "设置";
+    SetRole => "Set role", "设置角色";
+    SetPassword => "Set password", "设置密码";
     AccountDisabled => "disabled", "已停用";
     AccountActive => "active", "正常";
     Enable => "Enable", "启用";

@@ -351,6 +351,15 @@ impl Lang {
         }
     }
 
+    /// A button in a table row, named with what it acts on so that each row's differs
+    /// (`Set: Role of mia`, `Remove: mia`); the name starts with the text the button shows.
+    pub fn row_action(self, action: &str, what: &str) -> String {
+        match self {
+            Lang::En => format!("{action}: {what}"),
+            Lang::Zh => format!("{action}：{what}"),
+        }
+    }
+
     /// A schedule's button's accessible name: `Pause Nightly schedule`.
     pub fn schedule_action(self, action: Msg, suite: &str) -> String {
         match self {

@@ -351,6 +351,20 @@ impl Runs {
 
     /// Cancels a run in progress (see [`Runs::may_control`] for who may), on whichever node of the
     /// cluster executes it.
+    /// Whether `user` may cancel and restart the run (see `may_control`); `UnknownRun` when the
+    /// run is not theirs to see.
+    pub async fn controls(&self, user: &AuthUser, test_id: &str) -> Result<bool, RunError> {
+        let (owner, room) = match self.find_visible(user, test_id).await? {
+            Some(Visible::Live) => {
+                let access = self.hub.access(test_id).ok_or(RunError::UnknownRun)?;
+                (access.owner, access.room)
+            }
+            Some(Visible::Stored(run)) => (run.user_id, run.room),
+            None => return Err(RunError::UnknownRun),
+        };
+        self.may_control(user, owner, room.as_deref()).await
+    }
+
     pub async fn cancel(&self, user: &AuthUser, test_id: &str) -> Result<(), RunError> {
         let (access, over) = match self.find_visible(user, test_id).await? {
             Some(Visible::Live) => (self.hub.access(test_id).ok_or(RunError::UnknownRun)?, false),

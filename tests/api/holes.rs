@@ -644,11 +644,26 @@ async fn hole_11_only_the_owner_and_room_admins_cancel_or_restart_a_room_run() {
             &[("key", "demo"), ("delay_ms", "500"), ("room", "demo-team")],
         )
         .await;
-    // Erin sees it (a member of the room) but may neither stop nor repeat it.
+    // Erin sees it (a member of the room) but may neither stop nor repeat it, and the page is
+    // told so (it offers her no Cancel or Restart).
     assert_eq!(
         app.call(&erin, "run", &[("test_id", &run.test_id)]).await.0,
         200
     );
+    let controls = |token: String| {
+        let (app, id) = (&app, run.test_id.clone());
+        async move { app.call(&token, "run_controls", &[("test_id", &id)]).await }
+    };
+    assert_eq!(controls(erin.clone()).await, (200, "false".to_owned()));
+    assert_eq!(controls(admin.clone()).await, (200, "true".to_owned()));
+    let (status, _) = app
+        .call(
+            &app.login_demo().await,
+            "run_controls",
+            &[("test_id", "no-such-run")],
+        )
+        .await;
+    assert_eq!(status, 404);
     assert_eq!(
         app.call(&erin, "cancel_test", &[("test_id", &run.test_id)])
             .await
@@ -686,6 +701,7 @@ async fn hole_11_only_the_owner_and_room_admins_cancel_or_restart_a_room_run() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
+    assert_eq!(controls(erin.clone()).await, (200, "true".to_owned()));
     assert_eq!(
         app.call(&erin, "cancel_test", &[("test_id", &run.test_id)])
             .await

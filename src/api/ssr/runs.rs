@@ -92,6 +92,15 @@ pub async fn restart_test(test_id: String) -> Result<RunSnapshot, ApiError> {
     Ok(snapshot)
 }
 
+pub async fn run_controls(test_id: String) -> Result<bool, ApiError> {
+    let user = current_user().await?;
+    state()?
+        .runs
+        .controls(&user, &test_id)
+        .await
+        .map_err(|e| fail(run_error(e)))
+}
+
 pub async fn cancel_test(test_id: String) -> Result<(), ApiError> {
     let user = current_user().await?;
     let state = state()?;
