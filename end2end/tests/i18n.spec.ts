@@ -115,6 +115,10 @@ test.describe('in Chinese', () => {
     }
     await page.goto(`/runs/${runs[0]}`);
     await hydrated(page);
+    // The engine writes each check in English once; the page says it in Chinese (the walk above
+    // leaves `code` out as data, so it is looked at here).
+    await expect(page.locator('code', { hasText: '$.status 等于 "ok"' }).first()).toBeAttached();
+    await expect(page.locator('code', { hasText: /\b(equals|matches|exists|is an?)\b/ })).toHaveCount(0);
     await screenshot(page, 'chinese');
   });
 

@@ -64,12 +64,19 @@ fn Bar(
     let signed_out = move || live.state.with(|s| matches!(s, ConnState::Closed { .. }));
     // `Copy`, so the re-rendering closures below can read it.
     let id = StoredValue::new(test_id.clone());
-    // Cancel and Restart are offered to who may use them (a room member watches).
-    let may_run = super::may_run();
-    let controls = Resource::new(
-        move || id.get_value(),
-        move |id| async move { may_run && api::run_controls(id).await.unwrap_or(false) },
-    );
+    // Cancel and Restart are offered to who may use them (a room member watches): the browser
+    // asks once the page has hydrated, so the server's render waits on nothing for them.
+    let control = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    if super::may_run() {
+        let test_id = test_id.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(true) = api::run_controls(test_id).await {
+                // The bar may be gone by now.
+                let _ = control.try_set(true);
+            }
+        });
+    }
 
     view! {
         <section class="card progress" data-status=move || status.get().as_str() data-test-id=test_id>
@@ -97,25 +104,18 @@ fn Bar(
             </div>
             {move || run.error.get().map(|e| view! { <p class="error" role="alert" data-testid="run-error">{e}</p> })}
             <div class="actions">
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let control = controls.await;
-                        view! {
-                            <Show when=move || control && !status.get().is_finished()>
-                                <ActionForm action=cancel attr:class="inline">
-                                    <input type="hidden" name="test_id" value=move || id.get_value()/>
-                                    <button type="submit">{lang.t(Msg::Cancel)}</button>
-                                </ActionForm>
-                            </Show>
-                            <Show when=move || control>
-                                <ActionForm action=restart attr:class="inline">
-                                    <input type="hidden" name="test_id" value=move || id.get_value()/>
-                                    <button type="submit" disabled=move || restart.pending().get()>{lang.t(Msg::Restart)}</button>
-                                </ActionForm>
-                            </Show>
-                        }
-                    })}
-                </Transition>
+                <Show when=move || control.get() && !status.get().is_finished()>
+                    <ActionForm action=cancel attr:class="inline">
+                        <input type="hidden" name="test_id" value=move || id.get_value()/>
+                        <button type="submit">{lang.t(Msg::Cancel)}</button>
+                    </ActionForm>
+                </Show>
+                <Show when=move || control.get()>
+                    <ActionForm action=restart attr:class="inline">
+                        <input type="hidden" name="test_id" value=move || id.get_value()/>
+                        <button type="submit" disabled=move || restart.pending().get()>{lang.t(Msg::Restart)}</button>
+                    </ActionForm>
+                </Show>
                 // Clear shows the test without a run: the same page, no `?run=` (a run's own page has
                 // nothing to clear).
                 <Show when=move || location.search.with(|q| q.contains("run="))>

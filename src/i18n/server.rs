@@ -492,6 +492,10 @@ mod tests {
     use super::*;
     use crate::i18n::template::{fill, values_in};
 
+    fn has_chinese(text: &str) -> bool {
+        text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
     #[test]
     fn templates_match_with_their_values_and_nothing_else() {
         assert_eq!(
@@ -548,7 +552,7 @@ load: { users: 0, duration: 0s, ramp_up: 2h }
         for p in problems {
             let said = Lang::Zh.say(&p.message);
             assert!(
-                said.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                has_chinese(&said),
                 "{}: {} is left in English",
                 p.path,
                 p.message
@@ -581,7 +585,7 @@ load: { users: 0, duration: 0s, ramp_up: 2h }
             for p in problems {
                 let said = Lang::Zh.say(&p.message);
                 assert!(
-                    said.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                    has_chinese(&said),
                     "{text:?}: {} is left in English",
                     p.message
                 );
@@ -673,10 +677,7 @@ load: { users: 0, duration: 0s, ramp_up: 2h }
         assert!(notes.len() >= 8, "{notes:?}");
         for note in notes {
             let said = Lang::Zh.say_note(&note);
-            assert!(
-                said.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
-                "{note} is left in English"
-            );
+            assert!(has_chinese(&said), "{note} is left in English");
         }
     }
 
@@ -706,10 +707,7 @@ load: { users: 0, duration: 0s, ramp_up: 2h }
         refusals.push(crate::suite::check_yaml_expansion(&"[".repeat(200)).unwrap_err());
         for english in refusals {
             let said = Lang::Zh.say(&english);
-            assert!(
-                said.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
-                "{english} is left in English"
-            );
+            assert!(has_chinese(&said), "{english} is left in English");
         }
     }
 }
