@@ -1,6 +1,5 @@
 //! The one error type of the server functions, and how it reads on the wire.
 
-use leptos::server_fn::codec::JsonEncoding;
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::api::SuiteProblem;
@@ -60,7 +59,7 @@ impl ApiError {
 }
 
 impl leptos::server_fn::error::FromServerFnError for ApiError {
-    type Encoder = JsonEncoding;
+    type Encoder = super::codec::JsonText;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;

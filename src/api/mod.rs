@@ -9,6 +9,7 @@
 
 use leptos::prelude::*;
 
+use self::codec::{Form, Json};
 use crate::protocol::{
     api::{
         ImportPreview, RunSummary, SuiteDetail, SuiteInfo, SuiteProblem, SuiteSaved, TestSummary,
@@ -19,6 +20,7 @@ use crate::protocol::{
 
 pub mod account;
 pub mod admin;
+mod codec;
 mod error;
 pub mod rooms;
 pub mod schedules;
@@ -35,7 +37,7 @@ pub use ssr::{page_user, ApiState, PageUser};
 
 /// Checks the password and sets the session cookie (HttpOnly, SameSite=Strict), then sends the browser
 /// to `next` (a local path) or the home page.
-#[server(endpoint = "login")]
+#[server(endpoint = "login", input = Form, output = Json)]
 pub async fn login(
     username: String,
     password: String,
@@ -46,13 +48,13 @@ pub async fn login(
 
 /// Signs out everywhere (every session of the user ends, their sockets close), clears the cookie and
 /// sends the browser to the login page.
-#[server(endpoint = "logout")]
+#[server(endpoint = "logout", input = Form, output = Json)]
 pub async fn logout() -> Result<(), ApiError> {
     ssr::session::logout().await
 }
 
 /// The signed-in user, or `None`.
-#[server(endpoint = "me")]
+#[server(endpoint = "me", input = Form, output = Json)]
 pub async fn me() -> Result<Option<UserInfo>, ApiError> {
     Ok(ssr::session::session_user().await?.map(|u| UserInfo {
         id: u.id,
@@ -62,14 +64,14 @@ pub async fn me() -> Result<Option<UserInfo>, ApiError> {
 }
 
 /// The tests the user can start.
-#[server(endpoint = "tests")]
+#[server(endpoint = "tests", input = Form, output = Json)]
 pub async fn list_tests() -> Result<Vec<TestSummary>, ApiError> {
     ssr::runs::list_tests().await
 }
 
 /// Starts a run of test `key` (in `room`, whose members will see it, if given). `delay_ms` slows the
 /// demo target; `events` and `rate` shape a synthetic run. The browser is sent to the run's page.
-#[server(endpoint = "start_test")]
+#[server(endpoint = "start_test", input = Form, output = Json)]
 pub async fn start_test(
     key: String,
     delay_ms: Option<u32>,
@@ -89,7 +91,7 @@ pub async fn start_test(
 
 /// Validates a suite (YAML or JSON, see docs/suites.md) and starts a run of it (in `room`, if given).
 /// An invalid suite is refused with every problem found; nothing is run.
-#[server(endpoint = "run_suite")]
+#[server(endpoint = "run_suite", input = Form, output = Json)]
 pub async fn run_suite(
     suite: String,
     room: Option<String>,
@@ -99,7 +101,7 @@ pub async fn run_suite(
 }
 
 /// Every problem in a suite text, without saving or running it (empty when it is valid).
-#[server(endpoint = "check_suite")]
+#[server(endpoint = "check_suite", input = Form, output = Json)]
 pub async fn check_suite(text: String) -> Result<Vec<SuiteProblem>, ApiError> {
     ssr::suites::check_suite(text).await
 }
@@ -107,47 +109,47 @@ pub async fn check_suite(text: String) -> Result<Vec<SuiteProblem>, ApiError> {
 /// Turns a Postman collection (v2.1, JSON) or an OpenAPI 3.0/3.1 document into a suite without
 /// saving it: the suite's YAML, what
 /// was not imported, and the problems it still has.
-#[server(endpoint = "import_suite")]
+#[server(endpoint = "import_suite", input = Form, output = Json)]
 pub async fn import_suite(text: String) -> Result<ImportPreview, ApiError> {
     ssr::suites::import_suite(text).await
 }
 
 /// Saves a suite: a new one (no `id`), or the next version of one of the caller's. Only a valid text
 /// is saved; an invalid one is refused whole with its problems.
-#[server(endpoint = "save_suite")]
+#[server(endpoint = "save_suite", input = Form, output = Json)]
 pub async fn save_suite(id: Option<i64>, text: String) -> Result<SuiteSaved, ApiError> {
     ssr::suites::save_suite(id, text).await
 }
 
 /// Shares one of the caller's suites into one of their rooms (`shared: false` stops sharing it):
 /// the room's members may run it and its viewers watch those runs; its admins may save new versions.
-#[server(endpoint = "share_suite")]
+#[server(endpoint = "share_suite", input = Form, output = Json)]
 pub async fn share_suite(id: i64, room: String, shared: Option<bool>) -> Result<(), ApiError> {
     ssr::suites::share_suite(id, room, shared.unwrap_or(true)).await
 }
 
 /// The suites the caller may see (theirs and those shared into their rooms), most recently saved
 /// first.
-#[server(endpoint = "suites")]
+#[server(endpoint = "suites", input = Form, output = Json)]
 pub async fn list_suites() -> Result<Vec<SuiteInfo>, ApiError> {
     ssr::suites::list_suites().await
 }
 
 /// What a new suite starts as: one step against this server's demo API, at the address this
 /// server's runs reach it.
-#[server(endpoint = "suite_template")]
+#[server(endpoint = "suite_template", input = Form, output = Json)]
 pub async fn suite_template() -> Result<String, ApiError> {
     ssr::suites::suite_template().await
 }
 
 /// One version of one of the caller's suites (the latest without `version`).
-#[server(endpoint = "suite")]
+#[server(endpoint = "suite", input = Form, output = Json)]
 pub async fn get_suite(id: i64, version: Option<i64>) -> Result<SuiteDetail, ApiError> {
     ssr::suites::get_suite(id, version).await
 }
 
 /// Runs a version of a stored suite (the latest without `version`), in one of its environments.
-#[server(endpoint = "run_saved_suite")]
+#[server(endpoint = "run_saved_suite", input = Form, output = Json)]
 pub async fn run_saved_suite(
     id: i64,
     version: Option<i64>,
@@ -158,39 +160,39 @@ pub async fn run_saved_suite(
 }
 
 /// Starts the same test again (same options, same room); the browser is sent to the new run.
-#[server(endpoint = "restart_test")]
+#[server(endpoint = "restart_test", input = Form, output = Json)]
 pub async fn restart_test(test_id: String) -> Result<RunSnapshot, ApiError> {
     ssr::runs::restart_test(test_id).await
 }
 
 /// Whether the caller may cancel and restart a run: its owner, an admin of its room, or a site
 /// admin (room members and viewers watch).
-#[server(endpoint = "run_controls")]
+#[server(endpoint = "run_controls", input = Form, output = Json)]
 pub async fn run_controls(test_id: String) -> Result<bool, ApiError> {
     ssr::runs::run_controls(test_id).await
 }
 
 /// Cancels one of the user's runs in progress.
-#[server(endpoint = "cancel_test")]
+#[server(endpoint = "cancel_test", input = Form, output = Json)]
 pub async fn cancel_test(test_id: String) -> Result<(), ApiError> {
     ssr::runs::cancel_test(test_id).await
 }
 
 /// A run's current state (live if running, stored otherwise).
-#[server(endpoint = "run")]
+#[server(endpoint = "run", input = Form, output = Json)]
 pub async fn get_run(test_id: String) -> Result<RunSnapshot, ApiError> {
     ssr::runs::get_run(test_id).await
 }
 
 /// One run the user may see, with the test or stored suite (and version, environment) it ran.
-#[server(endpoint = "run_summary")]
+#[server(endpoint = "run_summary", input = Form, output = Json)]
 pub async fn get_run_summary(test_id: String) -> Result<RunSummary, ApiError> {
     ssr::runs::get_run_summary(test_id).await
 }
 
 /// The runs the user may see, newest first (at most 100): optionally only those with a status, of a
 /// stored suite, or started between two dates (`YYYY-MM-DD`, UTC, both inclusive).
-#[server(endpoint = "runs")]
+#[server(endpoint = "runs", input = Form, output = Json)]
 pub async fn recent_runs(
     status: Option<String>,
     suite: Option<i64>,
@@ -208,7 +210,7 @@ pub async fn recent_runs(
 
 /// Usage over the last `days` days (1–365, default 30): runs per day and how they ended, and each
 /// stored suite's p95 per day, over the runs the user may see.
-#[server(endpoint = "usage")]
+#[server(endpoint = "usage", input = Form, output = Json)]
 pub async fn usage(days: Option<u32>) -> Result<crate::protocol::api::Usage, ApiError> {
     ssr::runs::usage(days).await
 }

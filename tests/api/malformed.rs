@@ -71,20 +71,11 @@ async fn an_oversized_message_closes_only_that_connection_with_1009() {
         let huge = format!(r#"{{"type":"ping","pad":"{}"}}"#, "x".repeat(size));
         let sent = big.send(Message::text(huge)).await;
         assert!(sent.is_ok(), "sending {size} B: {sent:?}");
-        let closed = loop {
-            match tokio::time::timeout(
-                std::time::Duration::from_secs(10),
-                futures::StreamExt::next(&mut big.raw),
-            )
-            .await
-            .expect("the server should close the socket")
-            {
-                Some(Ok(Message::Close(frame))) => break frame.map(|f| f.code),
-                Some(Ok(_)) => continue,
-                other => panic!("{size} B: expected a close frame, got {other:?}"),
-            }
-        };
-        assert_eq!(closed, Some(CloseCode::Size), "{size} B");
+        assert_eq!(
+            close_code_of(&mut big).await,
+            Some(CloseCode::Size),
+            "{size} B"
+        );
     }
 
     send_json(&mut other, json!({ "type": "ping" })).await;
