@@ -2,6 +2,10 @@
 //! password cannot be guessed quickly from one address nor for one account from many (successful
 //! sign-ins do not count; hashing is bounded separately). Over a limit, the caller answers 429 with the
 //! seconds until the window ends.
+//!
+//! A browser that signed in as the user before (it holds a device token, `auth::Keys::issue_device`)
+//! is not held by the username's lock, and its failures do not count towards it: strangers' wrong
+//! passwords cannot lock the owner out, and its own guesses stay under its address's limit.
 
 use std::{
     collections::HashMap,
@@ -93,26 +97,36 @@ impl Default for LoginLimiter {
 
 impl LoginLimiter {
     /// Whether an attempt from `ip` for `username` may be made; `Err(seconds)` when either is over
-    /// its limit.
-    pub fn attempt(&self, ip: Option<IpAddr>, username: &str) -> Result<(), u64> {
+    /// its limit. A `known_device` is held by its address's limit only.
+    pub fn attempt(
+        &self,
+        ip: Option<IpAddr>,
+        username: &str,
+        known_device: bool,
+    ) -> Result<(), u64> {
         let now = Instant::now();
         let key = username.to_lowercase();
         match ip
             .and_then(|ip| self.by_address.blocked(&ip, now))
-            .or_else(|| self.by_username.blocked(&key, now))
-        {
+            .or_else(|| {
+                (!known_device)
+                    .then(|| self.by_username.blocked(&key, now))
+                    .flatten()
+            }) {
             Some(wait) => Err(wait),
             None => Ok(()),
         }
     }
 
-    /// A wrong password for `username` from `ip`.
-    pub fn failed(&self, ip: Option<IpAddr>, username: &str) {
+    /// A wrong password for `username` from `ip` (from a `known_device`: counted for the address only).
+    pub fn failed(&self, ip: Option<IpAddr>, username: &str, known_device: bool) {
         let now = Instant::now();
         if let Some(ip) = ip {
             self.by_address.add(ip, now);
         }
-        self.by_username.add(username.to_lowercase(), now);
+        if !known_device {
+            self.by_username.add(username.to_lowercase(), now);
+        }
     }
 
     /// Something that counts against the address only (a registration).
@@ -138,25 +152,32 @@ mod tests {
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         // Successful sign-ins do not count.
         for _ in 0..100 {
-            assert!(l.attempt(Some(a), "someone").is_ok());
+            assert!(l.attempt(Some(a), "someone", false).is_ok());
         }
         for i in 0..ATTEMPTS_PER_ADDRESS {
-            assert!(l.attempt(Some(a), &format!("user{i}")).is_ok());
-            l.failed(Some(a), &format!("user{i}"));
+            assert!(l.attempt(Some(a), &format!("user{i}"), false).is_ok());
+            l.failed(Some(a), &format!("user{i}"), false);
         }
-        assert!(l.attempt(Some(a), "someone").unwrap_err() >= 1);
+        assert!(l.attempt(Some(a), "someone", false).unwrap_err() >= 1);
         // Failures for one name from many addresses reach the username's limit.
         for i in 0..FAILURES_PER_USERNAME {
             let from: IpAddr = format!("10.1.0.{i}").parse().unwrap();
-            assert!(l.attempt(Some(from), "Alice").is_ok());
-            l.failed(Some(from), "Alice");
+            assert!(l.attempt(Some(from), "Alice", false).is_ok());
+            l.failed(Some(from), "Alice", false);
         }
         let c: IpAddr = "10.0.0.3".parse().unwrap();
         assert!(
-            l.attempt(Some(c), "alice").is_err(),
+            l.attempt(Some(c), "alice", false).is_err(),
             "usernames are counted case-insensitively"
         );
+        // The owner's browser is not locked out by them, and its own failures do not add to the lock.
+        assert!(l.attempt(Some(c), "alice", true).is_ok());
+        l.failed(Some(c), "alice", true);
         l.succeeded("alice");
-        assert!(l.attempt(Some(c), "alice").is_ok());
+        assert!(l.attempt(Some(c), "alice", false).is_ok());
+        for _ in 0..FAILURES_PER_USERNAME {
+            l.failed(Some(c), "alice", true);
+        }
+        assert!(l.attempt(Some(c), "alice", false).is_ok());
     }
 }

@@ -143,13 +143,15 @@ impl Accounts {
         self.authenticate(&credential).await
     }
 
-    /// Checks a password and issues a session token. Throttled per address and per username; the
-    /// answer for an unknown user, a wrong password and a disabled account is the same.
+    /// Checks a password and issues a session token. Throttled per address and per username (a
+    /// `device` token from an earlier sign-in as this user lifts the username's lock, see
+    /// `limits`); the answer for an unknown user, a wrong password and a disabled account is the same.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
         ip: Option<IpAddr>,
+        device: Option<&str>,
     ) -> Result<(AuthUser, String), AccountError> {
         if username.is_empty()
             || password.is_empty()
@@ -159,8 +161,9 @@ impl Accounts {
             return Err(AccountError::BadCredentials);
         }
         let limiter = &self.inner.limiter;
+        let known_device = device.is_some_and(|t| self.inner.keys.device_holds(t, username));
         limiter
-            .attempt(ip, username)
+            .attempt(ip, username, known_device)
             .map_err(AccountError::RateLimited)?;
         let user = self.store().user_by_name(username).await?;
         // Verify against a real hash even for unknown users, so timing does not tell which exist.
@@ -174,7 +177,7 @@ impl Accounts {
         let user = match user {
             Some(user) if ok && !user.disabled => user,
             _ => {
-                limiter.failed(ip, username);
+                limiter.failed(ip, username, known_device);
                 return Err(AccountError::BadCredentials);
             }
         };
@@ -201,7 +204,7 @@ impl Accounts {
     pub fn throttle(&self, ip: Option<IpAddr>, username: &str) -> Result<(), AccountError> {
         let limiter = &self.inner.limiter;
         limiter
-            .attempt(ip, username)
+            .attempt(ip, username, false)
             .map_err(AccountError::RateLimited)?;
         limiter.counted(ip);
         Ok(())

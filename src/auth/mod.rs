@@ -24,6 +24,13 @@ pub const SESSION_COOKIE: &str = "livecheck_session";
 /// `Domain`, so no other host (a sibling subdomain) can set or shadow it.
 pub const SECURE_SESSION_COOKIE: &str = "__Host-livecheck_session";
 
+/// Name of the HttpOnly cookie that says this browser signed in as someone before (a device token,
+/// [`Keys::issue_device`]); over HTTPS the `__Host-` name, as for the session.
+pub const DEVICE_COOKIE: &str = "livecheck_device";
+pub const SECURE_DEVICE_COOKIE: &str = "__Host-livecheck_device";
+/// How long a browser stays known after its last sign-in: a year.
+pub const DEVICE_TTL_SECS: u64 = 365 * 24 * 3600;
+
 /// Why a request is not authenticated. The variants exist for logs; clients see one message.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -99,6 +106,19 @@ impl AuthUser {
     }
 }
 
+/// The claims inside a device token. `sub` is `device:` and the username in lower case: never a
+/// user id, so a session token is never taken for one (and a device token lacks a session's `name`).
+#[derive(Debug, Serialize, Deserialize)]
+struct DeviceClaims {
+    sub: String,
+    iat: u64,
+    exp: u64,
+}
+
+fn device_subject(username: &str) -> String {
+    format!("device:{}", username.to_lowercase())
+}
+
 /// Signs and verifies session tokens with one HS256 secret.
 #[derive(Clone)]
 pub struct Keys {
@@ -157,10 +177,44 @@ impl Keys {
             expires_at: data.claims.exp,
         })
     }
+
+    /// A device token: proof that this browser signed in as `username` (OWASP's "device cookie").
+    /// Failed sign-ins from anywhere lock a username for a while; a browser holding one of these for
+    /// it may still sign in (within its address's limit), so a stranger's wrong passwords cannot lock
+    /// the owner out.
+    pub fn issue_device(&self, username: &str) -> Result<String, AuthError> {
+        let now = now_secs();
+        let claims = DeviceClaims {
+            sub: device_subject(username),
+            iat: now,
+            exp: now + DEVICE_TTL_SECS,
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+
+    /// Whether `token` is a signed, unexpired device token for `username` (in any case).
+    pub fn device_holds(&self, token: &str, username: &str) -> bool {
+        jsonwebtoken::decode::<DeviceClaims>(token, &self.decoding, &self.validation)
+            .is_ok_and(|data| data.claims.sub == device_subject(username))
+    }
 }
 
 /// The session token in the request's cookies (either name), if any.
 pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, [SECURE_SESSION_COOKIE, SESSION_COOKIE])
+}
+
+/// The device token in the request's cookies (either name), if any.
+pub fn device_token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, [SECURE_DEVICE_COOKIE, DEVICE_COOKIE])
+}
+
+/// The value of the first of `names` the request has a cookie of.
+fn cookie_value(headers: &HeaderMap, names: [&str; 2]) -> Option<String> {
     let cookies: Vec<cookie::Cookie<'_>> = headers
         .get_all(header::COOKIE)
         .iter()
@@ -168,7 +222,7 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
         .flat_map(cookie::Cookie::split_parse)
         .filter_map(Result::ok)
         .collect();
-    [SECURE_SESSION_COOKIE, SESSION_COOKIE]
+    names
         .iter()
         .find_map(|name| cookies.iter().find(|c| c.name() == *name))
         .map(|c| c.value().to_owned())
@@ -197,6 +251,21 @@ pub fn session_cookie(token: &str, max_age_secs: u64, secure: bool) -> HeaderVal
     } else {
         SESSION_COOKIE
     };
+    set_cookie(name, token, max_age_secs, secure)
+}
+
+/// `Set-Cookie` value that stores a device token, with the session cookie's attributes. It stays
+/// after signing out: it says only that this browser once signed in as the user.
+pub fn device_cookie(token: &str, secure: bool) -> HeaderValue {
+    let name = if secure {
+        SECURE_DEVICE_COOKIE
+    } else {
+        DEVICE_COOKIE
+    };
+    set_cookie(name, token, DEVICE_TTL_SECS, secure)
+}
+
+fn set_cookie(name: &'static str, token: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
     let c = cookie::Cookie::build((name, token.to_owned()))
         .http_only(true)
         .same_site(cookie::SameSite::Strict)
@@ -255,6 +324,28 @@ mod tests {
         let other = Keys::new(b"another secret, another server!!", 60);
         assert!(other.verify(&token).is_err());
         assert!(keys.verify(&format!("{token}x")).is_err());
+    }
+
+    #[test]
+    fn a_device_token_names_one_user_and_is_no_session() {
+        let keys = Keys::new(b"0123456789abcdef0123456789abcdef", 60);
+        let device = keys.issue_device("Mia").unwrap();
+        assert!(keys.device_holds(&device, "mia") && keys.device_holds(&device, "MIA"));
+        assert!(!keys.device_holds(&device, "demo"));
+        assert!(
+            keys.verify(&device).is_err(),
+            "a device token is not a session"
+        );
+        let session = keys.issue(7, "mia", 0).unwrap();
+        assert!(
+            !keys.device_holds(&session, "mia"),
+            "a session is not a device token"
+        );
+        let other = Keys::new(b"another secret, another server!!", 60);
+        assert!(!other.device_holds(&device, "mia"));
+        let cookie = device_cookie(&device, true);
+        let cookie = cookie.to_str().unwrap();
+        assert!(cookie.starts_with("__Host-livecheck_device=") && cookie.contains("HttpOnly"));
     }
 
     #[test]

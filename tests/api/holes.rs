@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use livecheck::{
+    auth,
     engine::guard::TargetPolicy,
     protocol::{
         api::{Role, SiteInfo, SuiteProblem},
@@ -422,6 +423,54 @@ async fn hole_08_sign_ins_are_throttled_per_username_and_per_address() {
     }
     assert!(statuses[..20].iter().all(|s| *s == 401), "{statuses:?}");
     assert_eq!(statuses[20], 429);
+}
+
+/// The owner's browser (which signed in before, and so holds a device cookie) is not locked out by
+/// strangers' wrong passwords; a browser without one, or with another user's, still is.
+#[tokio::test]
+async fn hole_08b_wrong_passwords_from_strangers_do_not_lock_the_owners_browser_out() {
+    let app = spawn_app().await;
+    let res = app.post_login(DEMO_USER, DEMO_PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let device = cookie_named(&res, auth::DEVICE_COOKIE).expect("a device cookie with the session");
+    assert!(session_from(&res).is_some());
+    app.create_user("mia", "mia-password-1").await;
+    let mia = app.post_login("mia", "mia-password-1").await;
+    let mias_device = cookie_named(&mia, auth::DEVICE_COOKIE).expect("mia's device cookie");
+
+    for _ in 0..10 {
+        assert_eq!(
+            app.post_login(DEMO_USER, "wrong-password").await.status(),
+            401
+        );
+    }
+    let from = |device: &str| {
+        app.http
+            .post(app.url("/api/login"))
+            .header("cookie", format!("{}={device}", auth::DEVICE_COOKIE))
+            .form(&[("username", DEMO_USER), ("password", DEMO_PASSWORD)])
+            .send()
+    };
+    assert_eq!(app.post_login(DEMO_USER, DEMO_PASSWORD).await.status(), 429);
+    assert_eq!(
+        from(&mias_device).await.unwrap().status(),
+        429,
+        "mia's browser is not demo's"
+    );
+    assert_eq!(from("not.a.token").await.unwrap().status(), 429);
+    let owner = from(&device).await.unwrap();
+    assert_eq!(owner.status(), 200, "the owner's browser signs in");
+    assert!(session_from(&owner).is_some());
+}
+
+/// The value of the cookie `name` the response sets.
+fn cookie_named(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")))
+        .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
 }
 
 #[tokio::test]

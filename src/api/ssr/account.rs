@@ -55,10 +55,10 @@ pub async fn register(username: String, password: String) -> Result<UserInfo, Ap
         .map_err(account_error)?;
     let (user, token) = state
         .accounts
-        .login(&username, &password, ip)
+        .login(&username, &password, ip, None)
         .await
         .map_err(account_error)?;
-    start_session(&state, &token);
+    start_session(&state, &token, &username);
     audit(
         &state,
         Some(&user),
@@ -108,10 +108,10 @@ pub async fn change_password(current: String, new: String) -> Result<(), ApiErro
     let ip = client_ip(state.trust_proxy).await;
     let (_, token) = state
         .accounts
-        .login(&user.username, &new, ip)
+        .login(&user.username, &new, ip, None)
         .await
         .map_err(account_error)?;
-    start_session(&state, &token);
+    start_session(&state, &token, &user.username);
     Ok(())
 }
 

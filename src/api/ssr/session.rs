@@ -41,7 +41,15 @@ pub async fn login(
     let state = state()?;
     let username = username.trim().to_owned();
     let ip = client_ip(state.trust_proxy).await;
-    let (user, token) = match state.accounts.login(&username, &password, ip).await {
+    let headers: HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|_| ApiError::Internal)?;
+    let device = auth::device_token(&headers);
+    let signed_in = state
+        .accounts
+        .login(&username, &password, ip, device.as_deref())
+        .await;
+    let (user, token) = match signed_in {
         Ok(signed_in) => signed_in,
         Err(e) => {
             // The name as tried, escaped and cut short: a log line must not be forged through it.
@@ -59,7 +67,7 @@ pub async fn login(
             return Err(account_error(e));
         }
     };
-    start_session(&state, &token);
+    start_session(&state, &token, &user.username);
     info!(user = user.id, "logged in");
     audit(&state, Some(&user), &user.username, "login", None, None).await;
     if plain_form_post() {
@@ -72,8 +80,9 @@ pub async fn login(
     })
 }
 
-/// Sets the session cookie on the response.
-pub(super) fn start_session(state: &ApiState, token: &str) {
+/// Sets the session cookie on the response, and the device cookie that lets this browser sign in
+/// as `username` while strangers' failures lock the name (renewed at each sign-in).
+pub(super) fn start_session(state: &ApiState, token: &str, username: &str) {
     let response = expect_context::<ResponseOptions>();
     response.insert_header(
         header::SET_COOKIE,
@@ -83,6 +92,13 @@ pub(super) fn start_session(state: &ApiState, token: &str) {
             state.secure_cookies,
         ),
     );
+    match state.accounts.keys().issue_device(username) {
+        Ok(device) => response.append_header(
+            header::SET_COOKIE,
+            auth::device_cookie(&device, state.secure_cookies),
+        ),
+        Err(e) => error!(error = %e, "could not sign a device token"),
+    }
 }
 
 /// Only local paths are followed after login, never another site.
