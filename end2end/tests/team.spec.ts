@@ -49,6 +49,9 @@ test('an admin creates a member and a viewer; the member shares a suite into a r
     // Each row's buttons are named for their user, not just "Set".
     await expect(row.getByRole('button', { name: `Set role: ${name}` })).toBeVisible();
     await expect(row.getByRole('button', { name: `Disable: ${name}` })).toBeVisible();
+    // The form starts empty again: the password typed does not stay on screen.
+    await expect(users.getByLabel('Username', { exact: true })).toHaveValue('');
+    await expect(users.getByLabel('Password', { exact: true })).toHaveValue('');
   }
 
   // The member makes a room, adds the viewer, saves a suite and shares it into the room.
@@ -57,6 +60,8 @@ test('an admin creates a member and a viewer; the member shares a suite into a r
   await hydrated(mia);
   await mia.getByLabel('New room').fill(room);
   await mia.getByRole('button', { name: 'Create room' }).click();
+  await expect(mia.getByRole('link', { name: room })).toBeVisible();
+  await expect(mia.getByLabel('New room')).toHaveValue('');
   await mia.getByRole('link', { name: room }).click();
   await expect(mia).toHaveURL(new RegExp(`/rooms/${room}$`));
   await hydrated(mia);
@@ -136,6 +141,7 @@ test('a token created in the UI drives livecheck run --server to a pass', async 
   const secret = (await page.getByTestId('token-secret').textContent()) ?? '';
   expect(secret).toMatch(/^lc_[A-Za-z0-9_-]{43}$/);
   await expect(page.getByTestId('tokens')).toContainText('pipeline');
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue('');
 
   const { stdout } = await run('../target/release/livecheck', ['run', '--server', `http://127.0.0.1:${PORT}`, name], {
     env: { ...process.env, LIVECHECK_TOKEN: secret },

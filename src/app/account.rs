@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{error_text, may_run, RequireUser};
+use super::{cleared_on_success, error_text, may_run, RequireUser};
 use crate::{
     api::{self, ChangePassword, CreateToken, RevokeToken},
     i18n::{use_lang, Msg},
@@ -22,11 +22,12 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn PasswordForm() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
+    let form = cleared_on_success(change);
     let lang = use_lang();
     view! {
         <section class="card">
             <h1>{lang.t(Msg::Password)}</h1>
-            <ActionForm action=change>
+            <ActionForm action=change node_ref=form>
                 <label>{lang.t(Msg::CurrentPassword)} <input type="password" name="current" autocomplete="current-password" required/></label>
                 <label>{lang.t(Msg::NewPasswordMin)} <input type="password" name="new" autocomplete="new-password" minlength="8" required/></label>
                 <button type="submit" disabled=move || change.pending().get()>{lang.t(Msg::ChangePassword)}</button>
@@ -44,6 +45,7 @@ fn PasswordForm() -> impl IntoView {
 fn Tokens() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
+    let form = cleared_on_success(create);
     let lang = use_lang();
     let tokens = Resource::new(
         move || (create.version().get(), revoke.version().get()),
@@ -56,7 +58,7 @@ fn Tokens() -> impl IntoView {
                 {lang.t(Msg::TokensForCi)} <code>"livecheck run --server URL --token TOKEN SUITE"</code>
                 {lang.t(Msg::TokensUse)} <code>"run"</code> {lang.t(Msg::TokensRunScope)}
             </p>
-            <ActionForm action=create attr:class="start">
+            <ActionForm action=create node_ref=form attr:class="start">
                 <label>{lang.t(Msg::Name)} " " <input type="text" name="name" required maxlength="64"/></label>
                 <label>{lang.t(Msg::Days)} " " <input type="number" name="days" value="30" min="1" max="366"/></label>
                 <Show when=may_run>

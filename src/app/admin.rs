@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{error_text, runs::date, RequireUser};
+use super::{cleared_on_success, error_text, runs::date, RequireUser};
 use crate::{
     api::{
         self, AdminCreateUser, AdminResetPassword, AdminSetDisabled, AdminSetRegistration,
@@ -49,6 +49,7 @@ fn role_options(lang: Lang, current: Role) -> impl IntoView {
 #[component]
 fn Users() -> impl IntoView {
     let create = ServerAction::<AdminCreateUser>::new();
+    let form = cleared_on_success(create);
     let set_role = ServerAction::<AdminSetRole>::new();
     let set_disabled = ServerAction::<AdminSetDisabled>::new();
     let reset = ServerAction::<AdminResetPassword>::new();
@@ -78,7 +79,7 @@ fn Users() -> impl IntoView {
     view! {
         <section class="card" data-testid="users">
             <h1>{lang.t(Msg::UsersHeading)}</h1>
-            <ActionForm action=create attr:class="start">
+            <ActionForm action=create node_ref=form attr:class="start">
                 <label>{lang.t(Msg::Username)} " " <input type="text" name="username" required maxlength="64"/></label>
                 <label>{lang.t(Msg::Password)} " " <input type="password" name="password" required minlength="8" autocomplete="new-password"/></label>
                 <label>{lang.t(Msg::Role)} " " <select name="role" aria-label=lang.t(Msg::Role)>{role_options(lang, Role::Member)}</select></label>

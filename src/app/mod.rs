@@ -275,6 +275,26 @@ fn error_text(lang: Lang, error: &ApiError) -> String {
     }
 }
 
+/// A form that starts empty again once its action succeeded: what was typed (a password above all)
+/// does not stay on screen, and pressing once more does not make a twin. Give it to the
+/// `ActionForm` as its `node_ref`.
+fn cleared_on_success<S>(action: ServerAction<S>) -> NodeRef<leptos::html::Form>
+where
+    S: leptos::server_fn::ServerFn + Send + Sync + Clone + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if action.value().with(|v| matches!(v, Some(Ok(_)))) {
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
+    form
+}
+
 /// Whether hydration of the page has finished (provided by the wasm entry point, `hydrate`).
 #[derive(Clone)]
 pub struct Hydrated(pub ArcRwSignal<bool>);

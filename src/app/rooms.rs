@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 
-use super::{error_text, may_run, RequireUser};
+use super::{cleared_on_success, error_text, may_run, RequireUser};
 use crate::{
     api::{self, AddRoomMember, CreateRoom, RemoveRoomMember, SetRoomRole},
     i18n::{use_lang, Msg},
@@ -15,6 +15,7 @@ use crate::{
 pub fn RoomsPage() -> impl IntoView {
     let lang = use_lang();
     let create = ServerAction::<CreateRoom>::new();
+    let form = cleared_on_success(create);
     let rooms = Resource::new(move || create.version().get(), |_| api::my_rooms());
     view! {
         <RequireUser>
@@ -35,7 +36,7 @@ pub fn RoomsPage() -> impl IntoView {
                     })}
                 </Suspense>
                 <Show when=may_run>
-                    <ActionForm action=create attr:class="start">
+                    <ActionForm action=create node_ref=form attr:class="start">
                         <label>{lang.t(Msg::NewRoom)} " " <input type="text" name="name" required maxlength="64" pattern="[A-Za-z0-9_\\-]+"/></label>
                         <button type="submit">{lang.t(Msg::CreateRoom)}</button>
                     </ActionForm>

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{error_text, may_run, runs::date, RequireUser};
+use super::{cleared_on_success, error_text, may_run, runs::date, RequireUser};
 use crate::{
     api::{self, DeleteSchedule, SaveSchedule, SetScheduleEnabled},
     i18n::{use_lang, Lang, Msg},
@@ -29,15 +29,7 @@ pub fn SchedulesPage() -> impl IntoView {
         |_| api::schedules(),
     );
     let suites = Resource::new(|| (), |_| api::list_suites());
-    // A schedule made: the form starts empty again, so pressing once more does not make a twin.
-    let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if matches!(save.value().get(), Some(Ok(_))) {
-            if let Some(form) = form.get_untracked() {
-                form.reset();
-            }
-        }
-    });
+    let form = cleared_on_success(save);
     let problem = move || {
         [
             save.value().get().and_then(|r| r.err()),
