@@ -357,3 +357,48 @@ fn references_that_fan_out_are_bounded() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+/// JSON Schema 2020-12 lets `true` and `false` stand for a schema, and OpenAPI 3.1 with it: such a
+/// document imports, its checks keep the booleans, and a generated body leaves out what `false` forbids.
+#[test]
+fn openapi_31_boolean_schemas_import() {
+    let doc = serde_json::json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Booleans", "version": "1" },
+        "servers": [{ "url": "https://api.example.test" }],
+        "paths": { "/things": { "post": {
+            "operationId": "addThing",
+            "requestBody": { "content": { "application/json": { "schema": {
+                "type": "object",
+                "properties": { "name": { "type": "string" }, "legacy": false, "extra": true },
+                "additionalProperties": false
+            } } } },
+            "responses": { "201": { "description": "made", "content": { "application/json": {
+                "schema": { "$ref": "#/components/schemas/Thing" } } } } }
+        } } },
+        "components": { "schemas": {
+            "Thing": { "type": "object", "properties": { "id": { "type": "integer" }, "meta": true },
+                       "prefixItems": [true], "not": false },
+            "Anything": true
+        } }
+    });
+    let imported = import(&doc.to_string()).expect("boolean schemas are schemas");
+    let step = step(&imported, "addThing");
+    let body = step.body.as_ref().unwrap().json.as_ref().unwrap();
+    assert!(body.get("name").is_some(), "{body}");
+    assert!(body.get("legacy").is_none(), "false forbids it: {body}");
+    let schema = step
+        .checks
+        .json_schema
+        .as_ref()
+        .expect("the response schema");
+    assert_eq!(
+        schema["properties"]["meta"],
+        serde_json::json!(true),
+        "{schema}"
+    );
+    assert_eq!(schema["not"], serde_json::json!(false), "{schema}");
+    // The suite the import makes is a valid one.
+    let yaml = serde_yaml_ng::to_string(&imported.suite).unwrap();
+    assert!(parse_suite(&yaml).is_ok(), "{yaml}");
+}

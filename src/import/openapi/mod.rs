@@ -55,7 +55,10 @@ pub(super) fn import(doc: Value) -> Result<Imported, ImportError> {
         }
         ("OpenAPI 3.0", listed)
     } else if version.starts_with("3.1") {
-        let spec: oas3::Spec = serde_json::from_value(doc.clone())
+        // oas3 models a schema as an object only; JSON Schema 2020-12 (and so OpenAPI 3.1) also
+        // allows `true` and `false`. The typed parse reads a copy with those written as objects;
+        // the steps are made from the document as it is.
+        let spec: oas3::Spec = serde_json::from_value(schema::booleans_as_objects(doc.clone()))
             .map_err(|e| ImportError::InvalidDocument(format!("OpenAPI {version}: {e}")))?;
         let listed = spec
             .operations()

@@ -81,6 +81,50 @@ const SCHEMA_MAP_KEYWORDS: &[&str] = &[
     "$defs",
     "definitions",
 ];
+/// The document with every boolean schema written as an object: `true` as `{}` (anything) and
+/// `false` as `{"not": {}}` (nothing), which mean the same. A boolean counts as a schema where one
+/// stands: a media type's or parameter's `schema`, `components.schemas`, and the schema keywords
+/// above. (Used for the typed parser only, which reads schemas as objects; a boolean in an example
+/// that looks like one is rewritten too, which it never reads.)
+pub(super) fn booleans_as_objects(mut doc: Value) -> Value {
+    fn as_object(v: &mut Value) {
+        if let Value::Bool(b) = *v {
+            *v = if b {
+                Value::Object(Map::new())
+            } else {
+                serde_json::json!({ "not": {} })
+            };
+        }
+    }
+    // Iterative (a deep upload cannot overflow the stack); once over the document, which the
+    // upload limit bounds.
+    let mut stack = vec![&mut doc];
+    while let Some(node) = stack.pop() {
+        match node {
+            Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    let key = key.as_str();
+                    if key == "schema" || SCHEMA_KEYWORDS.contains(&key) {
+                        as_object(value);
+                    } else if key == "schemas" || SCHEMA_MAP_KEYWORDS.contains(&key) {
+                        if let Value::Object(schemas) = value {
+                            schemas.values_mut().for_each(as_object);
+                        }
+                    } else if SCHEMA_LIST_KEYWORDS.contains(&key) {
+                        if let Value::Array(schemas) = value {
+                            schemas.iter_mut().for_each(as_object);
+                        }
+                    }
+                    stack.push(value);
+                }
+            }
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            _ => {}
+        }
+    }
+    doc
+}
+
 /// Keywords that only describe; a validator ignores them, so an inlined schema leaves them out.
 const ANNOTATIONS: &[&str] = &[
     "example",
@@ -257,6 +301,9 @@ pub(super) fn sample(doc: &Value, schema: &Value, depth: usize, budget: &mut usi
                 for (name, prop) in props {
                     if *budget == 0 {
                         break; // the rest of the object is left out, not filled with nulls
+                    }
+                    if resolve(doc, prop) == &Value::Bool(false) {
+                        continue; // a property that must not be there
                     }
                     out.insert(name.clone(), sample(doc, prop, depth + 1, budget));
                 }
