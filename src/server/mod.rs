@@ -46,7 +46,7 @@ use axum::{
     Router,
 };
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
 use tracing::{info, warn};
@@ -209,9 +209,19 @@ pub async fn build_state(
     })
 }
 
+/// The app's pages, listed once per process. Leptos lists them by rendering the app with resource
+/// loading suppressed through a process-wide flag, and a resource first polled while that flag is
+/// up, on any thread, never loads (leptos-rs/leptos#4773): a page rendered by one server while
+/// another server of the same process was being built (the integration tests run many) never
+/// answered. Listed once, before any server of the process serves, nothing can overlap it.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Every route of the app: Leptos pages and server functions, the WebSocket, the demo target.
 pub fn router(mut state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let api = state.api();
     let site = assets::load::<AppState>(state.config.site_from_disk);
     let paths = Arc::new(site.paths);
