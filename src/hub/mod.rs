@@ -300,6 +300,14 @@ impl Hub {
             .map(|t| t.snapshot.clone())
     }
 
+    /// Whether a run this node knows has reached its end (its final event published), even if its
+    /// end is not stored yet.
+    pub fn has_ended(&self, test_id: &str) -> bool {
+        lock(&self.inner.runs)
+            .get(test_id)
+            .is_some_and(|t| t.snapshot.status.is_finished())
+    }
+
     /// Who may see a live run.
     pub fn access(&self, test_id: &str) -> Option<RunAccess> {
         lock(&self.inner.runs)

@@ -367,7 +367,11 @@ impl Runs {
 
     pub async fn cancel(&self, user: &AuthUser, test_id: &str) -> Result<(), RunError> {
         let (access, over) = match self.find_visible(user, test_id).await? {
-            Some(Visible::Live) => (self.hub.access(test_id).ok_or(RunError::UnknownRun)?, false),
+            // Ended but not yet stored: over too (the run's own page already says so).
+            Some(Visible::Live) => (
+                self.hub.access(test_id).ok_or(RunError::UnknownRun)?,
+                self.hub.has_ended(test_id),
+            ),
             // Over, or (unfinished with a cluster) another node's run this node does not follow.
             Some(Visible::Stored(run)) => (
                 RunAccess {
