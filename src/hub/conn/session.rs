@@ -71,7 +71,9 @@ impl Session<'_> {
             // A run that ended is no longer followed ("nothing follows the end"): a client that never
             // unsubscribes after `test_completed` keeps its room for new runs.
             let hub = &self.conn.hub;
-            self.subscriptions.retain(|id| hub.is_live(id));
+            // Its end is published before it is stored: ended counts as over.
+            self.subscriptions
+                .retain(|id| hub.is_live(id) && !hub.has_ended(id));
         }
         if !self.subscriptions.contains(&test_id) && self.subscriptions.len() >= max {
             return self.refuse(
