@@ -347,14 +347,17 @@ pub async fn next_or_end(ws: &mut Ws) -> Result<ServerMessage, Option<u16>> {
 }
 
 pub fn session_from(res: &reqwest::Response) -> Option<String> {
+    cookie_named(res, auth::SESSION_COOKIE)
+}
+
+/// The value of the cookie `name` the response sets.
+pub fn cookie_named(res: &reqwest::Response, name: &str) -> Option<String> {
     res.headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|v| {
-            v.strip_prefix(&format!("{}=", auth::SESSION_COOKIE))
-                .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
-        })
+        .find_map(|v| v.strip_prefix(&format!("{name}=")))
+        .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
 }
 
 /// The next server message, skipping pings; panics after 10 s of silence.

@@ -463,16 +463,6 @@ async fn hole_08b_wrong_passwords_from_strangers_do_not_lock_the_owners_browser_
     assert!(session_from(&owner).is_some());
 }
 
-/// The value of the cookie `name` the response sets.
-fn cookie_named(res: &reqwest::Response, name: &str) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix(&format!("{name}=")))
-        .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
-}
-
 #[tokio::test]
 async fn hole_09_foreign_hosts_and_origins_are_refused_and_https_cookies_are_host_bound() {
     let app = spawn_app_with(|c| {
