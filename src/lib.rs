@@ -69,7 +69,10 @@ pub mod suite;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    std::panic::set_hook(Box::new(on_panic));
+    // The release build keeps no panic machinery (a panic stops the module at once: `./run`), and
+    // the page's `RECOVER_SCRIPT` deals with a stopped module; a debug build says why it panicked.
+    #[cfg(debug_assertions)]
+    console_error_panic_hook::set_once();
     let Some(body) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.body())
@@ -92,44 +95,4 @@ pub fn hydrate() {
         // A marker the end-to-end tests wait for before they click anything.
         let _ = body.set_attribute("data-hydrated", "true");
     });
-}
-
-/// Logs a panic to the console. A lazily loaded page whose code cannot be fetched (the network
-/// dropped just then, or a new version was deployed and the old piece is gone) makes Leptos panic,
-/// and a panic aborts the wasm module: the page would be dead. So then the page the user was going
-/// to is loaded afresh from the server, at most once a minute (remembered for the tab), so a piece
-/// that is really missing cannot make it reload forever.
-#[cfg(feature = "hydrate")]
-fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
-    const LAST_RELOAD: &str = "livecheck.reloaded-for-missing-code";
-    console_error_panic_hook::hook(info);
-    // The message of wasm_split's loader (under Leptos's `#[lazy]`) when a piece fails to load.
-    let piece_missing = info
-        .payload_as_str()
-        .is_some_and(|m| m.contains("load callback should succeed"));
-    let Some(window) = web_sys::window().filter(|_| piece_missing) else {
-        return;
-    };
-    // Whole milliseconds: integers, because formatting and parsing floats would add kilobytes.
-    let now = js_sys::Date::now() as u64;
-    let storage = window.session_storage().ok().flatten();
-    let last = storage
-        .as_ref()
-        .and_then(|s| s.get_item(LAST_RELOAD).ok().flatten())
-        .and_then(|at| at.parse::<u64>().ok());
-    if last.is_some_and(|at| now.saturating_sub(at) < 60_000) {
-        return;
-    }
-    if let Some(storage) = &storage {
-        let _ = storage.set_item(LAST_RELOAD, &now.to_string());
-    }
-    // The page the router was going to, or else this one again.
-    let location = window.location();
-    let here = [location.pathname(), location.search(), location.hash()]
-        .map(Result::unwrap_or_default)
-        .concat();
-    let _ = match app::routes::router_url().filter(|url| *url != here) {
-        Some(url) => location.assign(&url),
-        None => location.reload(),
-    };
 }

@@ -78,6 +78,7 @@ pub fn shell(options: LeptosOptions, assets: &AssetPaths) -> impl IntoView {
                 <AutoReload options/>
                 // The theme chosen with the toggle, applied before the first paint (no light flash).
                 <script>{THEME_SCRIPT}</script>
+                <script>{routes::RECOVER_SCRIPT}</script>
                 <script type="module">{hydrate}</script>
                 <MetaTags/>
             </head>

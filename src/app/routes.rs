@@ -9,9 +9,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{lazy_route, LazyRoute};
 
-#[cfg(feature = "hydrate")]
-use std::cell::RefCell;
-
 use super::{account, admin, import, rooms, run_page, runs, schedules, suites, test_page, usage};
 use crate::i18n::{use_lang, Msg};
 
@@ -52,20 +49,30 @@ lazy_pages! {
     AdminRoute => admin::AdminPage, Msg::Admin,
 }
 
-#[cfg(feature = "hydrate")]
-thread_local! {
-    static ROUTER_URL: RefCell<Option<String>> = const { RefCell::new(None) };
-}
+/// The name under which [`TrackRouterUrl`] leaves the router's address for [`RECOVER_SCRIPT`].
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const ROUTER_URL_KEY: &str = "livecheckRouterUrl";
 
-/// Where the router is, or is going: the browser's address bar changes only once the next page's
-/// piece has loaded, so when that load fails (the entry in `lib.rs` then loads the page afresh),
-/// this is the page the user asked for.
-#[cfg(feature = "hydrate")]
-pub fn router_url() -> Option<String> {
-    ROUTER_URL.with_borrow(Clone::clone)
-}
+/// The page's script for a wasm module that stopped. A lazily loaded piece that cannot be fetched
+/// (the network dropped just then, or a new version was deployed and the old piece is gone) makes
+/// Leptos panic, and a panic stops the module at once (the release build keeps no panic machinery:
+/// `./run`), which surfaces in the page as a `WebAssembly.RuntimeError`: the page would be dead. So
+/// then the page the router was going to (else this one) is loaded afresh from the server, at most
+/// once a minute per tab (remembered in `sessionStorage`; without it, never), so a piece that is
+/// really missing, or a bug, cannot make it reload for ever. (No `<` in it: the page carries it as
+/// it is, and nothing in it may end the `<script>` element.)
+pub const RECOVER_SCRIPT: &str = "(function(){function r(e){var x=e.error||e.reason,s,n;\
+if(!(x instanceof WebAssembly.RuntimeError))return;\
+try{s=sessionStorage;n=Date.now();if(6e4>n-(+s.getItem('livecheck.reloaded-for-missing-code')||0))return;\
+s.setItem('livecheck.reloaded-for-missing-code',n)}catch(_){return}\
+var u=window.livecheckRouterUrl,h=location.pathname+location.search+location.hash;\
+if(u&&u!==h)location.assign(u);else location.reload()}\
+addEventListener('error',r);addEventListener('unhandledrejection',r)})()";
 
-/// Keeps [`router_url`] current (in the browser); it sits inside the `<Router>`.
+/// Where the router is, or is going, kept where the page's own script can read it
+/// (`window.livecheckRouterUrl`): the browser's address bar changes only once the next page's piece
+/// has loaded, so when that load fails and stops the wasm module, `RECOVER_SCRIPT` (in `app`) loads
+/// this page, the one the user asked for, afresh from the server. It sits inside the `<Router>`.
 #[component]
 pub fn TrackRouterUrl() -> impl IntoView {
     #[cfg(feature = "hydrate")]
@@ -79,7 +86,20 @@ pub fn TrackRouterUrl() -> impl IntoView {
                 location.pathname.get(),
                 location.hash.get()
             );
-            ROUTER_URL.set(Some(url));
+            if let Some(window) = web_sys::window() {
+                let _ = js_sys::Reflect::set(&window, &ROUTER_URL_KEY.into(), &url.into());
+            }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recover_script_reads_where_the_router_writes_and_cannot_end_its_element() {
+        assert!(RECOVER_SCRIPT.contains(&format!("window.{ROUTER_URL_KEY}")));
+        assert!(!RECOVER_SCRIPT.contains('<'));
     }
 }
