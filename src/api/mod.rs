@@ -12,8 +12,8 @@ use leptos::prelude::*;
 use self::codec::{Form, Json};
 use crate::protocol::{
     api::{
-        ImportPreview, RunSummary, SuiteDetail, SuiteInfo, SuiteProblem, SuiteSaved, TestSummary,
-        UserInfo,
+        ImportPreview, RunRow, RunSummary, SuiteDetail, SuiteInfo, SuiteProblem, SuiteSaved,
+        TestSummary, UserInfo,
     },
     RunSnapshot,
 };
@@ -191,14 +191,15 @@ pub async fn get_run_summary(test_id: String) -> Result<RunSummary, ApiError> {
 }
 
 /// The runs the user may see, newest first (at most 100): optionally only those with a status, of a
-/// stored suite, or started between two dates (`YYYY-MM-DD`, UTC, both inclusive).
+/// stored suite, or started between two dates (`YYYY-MM-DD`, UTC, both inclusive). Each as a row: the
+/// run without its steps and load figures (`get_run_summary` has them).
 #[server(endpoint = "runs", input = Form, output = Json)]
 pub async fn recent_runs(
     status: Option<String>,
     suite: Option<i64>,
     from: Option<String>,
     to: Option<String>,
-) -> Result<Vec<RunSummary>, ApiError> {
+) -> Result<Vec<RunRow>, ApiError> {
     ssr::runs::recent_runs(crate::protocol::api::RunFilter {
         status,
         suite,

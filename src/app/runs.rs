@@ -113,7 +113,7 @@ pub fn RunList(
                                     <tbody>
                                         {runs.into_iter().map(|r| {
                                             let href = r.href();
-                                            view! { <MiniBar snapshot=r.snapshot href created_at=r.created_at selectable=compare/> }
+                                            view! { <MiniBar snapshot=r.snapshot.into_snapshot() href created_at=r.created_at selectable=compare/> }
                                         }).collect_view()}
                                     </tbody>
                                 </table>

@@ -251,13 +251,97 @@ pub struct RunSummary {
     pub environment: Option<String>,
 }
 
-impl RunSummary {
+/// A run in a list of runs (`recent_runs`): a [`RunSummary`] whose snapshot is cut to its
+/// [`RunHead`]. The JSON has the same shape, less the steps and load figures a list never shows (a
+/// hundred load runs would otherwise bring every chart along).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRow {
+    /// The built-in test it ran, or [`SUITE_TEST_KEY`].
+    pub test_key: String,
+    pub created_at: u64,
+    pub snapshot: RunHead,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite_version: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+}
+
+impl RunRow {
     /// The page that shows the run.
     pub fn href(&self) -> String {
         if self.test_key == SUITE_TEST_KEY {
             format!("/runs/{}", self.snapshot.test_id)
         } else {
             format!("/tests/{}?run={}", self.test_key, self.snapshot.test_id)
+        }
+    }
+}
+
+impl From<RunSummary> for RunRow {
+    fn from(r: RunSummary) -> Self {
+        Self {
+            test_key: r.test_key,
+            created_at: r.created_at,
+            snapshot: RunHead::of(r.snapshot),
+            suite_id: r.suite_id,
+            suite_version: r.suite_version,
+            environment: r.environment,
+        }
+    }
+}
+
+/// What a [`RunSnapshot`] says of a run as a whole: where its stream is, its status, progress and
+/// times, its error; not its steps or load figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunHead {
+    pub test_id: String,
+    #[serde(default)]
+    pub epoch: String,
+    pub name: String,
+    pub status: RunStatus,
+    pub seq: u64,
+    pub progress: u8,
+    pub current_step: u32,
+    pub total_steps: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl RunHead {
+    pub fn of(s: RunSnapshot) -> Self {
+        Self {
+            test_id: s.test_id,
+            epoch: s.epoch,
+            name: s.name,
+            status: s.status,
+            seq: s.seq,
+            progress: s.progress,
+            current_step: s.current_step,
+            total_steps: s.total_steps,
+            started_at: s.started_at,
+            finished_at: s.finished_at,
+            error: s.error,
+        }
+    }
+
+    /// A snapshot with this head and no steps or load figures: enough to follow the run live from
+    /// here (its later events fold into it) and show it as a row.
+    pub fn into_snapshot(self) -> RunSnapshot {
+        RunSnapshot {
+            status: self.status,
+            seq: self.seq,
+            progress: self.progress,
+            current_step: self.current_step,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+            error: self.error,
+            ..RunSnapshot::queued(self.test_id, self.epoch, self.name, self.total_steps)
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::clock::day_start_ms;
 use crate::{
     api::ApiError,
     protocol::{
-        api::{RunFilter, RunOptions, RunSummary, TestSummary},
+        api::{RunFilter, RunOptions, RunRow, RunSummary, TestSummary},
         RunSnapshot, RunStatus,
     },
     runs::{RunError, Start},
@@ -144,7 +144,7 @@ pub async fn get_run_summary(test_id: String) -> Result<RunSummary, ApiError> {
     Ok(summary_of(run))
 }
 
-pub async fn recent_runs(filter: RunFilter) -> Result<Vec<RunSummary>, ApiError> {
+pub async fn recent_runs(filter: RunFilter) -> Result<Vec<RunRow>, ApiError> {
     let user = current_user().await?;
     let state = state()?;
     let bad = |m: String| fail(ApiError::BadRequest(m));
@@ -173,7 +173,10 @@ pub async fn recent_runs(filter: RunFilter) -> Result<Vec<RunSummary>, ApiError>
         .recent(&user, &query)
         .await
         .map_err(|e| internal("listing runs failed", e))?;
-    Ok(runs.into_iter().map(summary_of).collect())
+    Ok(runs
+        .into_iter()
+        .map(|r| RunRow::from(summary_of(r)))
+        .collect())
 }
 
 fn summary_of(r: RunRecord) -> RunSummary {
