@@ -117,13 +117,14 @@ impl Hub {
                     .and_then(|json| serde_json::from_str::<RunSnapshot>(&json).ok())
                     .filter(|s| s.epoch == history.epoch && s.epoch != topic.snapshot.epoch);
                 if let Some(snapshot) = restarted {
-                    let item = rebase(topic, snapshot);
-                    counts.push(fan_out(topic, &item, "subscribed"));
+                    for (item, kind) in rebase(topic, snapshot) {
+                        counts.push(fan_out(topic, &item, kind));
+                    }
                 }
                 events.extend(history.events.into_iter().map(|(_, bytes)| bytes));
             }
             for bytes in events.into_iter().chain(pending) {
-                if let Some((item, kind)) = apply(topic, self.inner.settings.replay_buffer, bytes) {
+                for (item, kind) in apply(topic, self.inner.settings.replay_buffer, bytes) {
                     counts.push(fan_out(topic, &item, kind));
                 }
             }
@@ -153,14 +154,14 @@ impl Hub {
                 }
                 Origin::Remote { joined: true, .. } => {}
             }
-            let Some((item, kind)) = apply(topic, self.inner.settings.replay_buffer, bytes) else {
-                return;
-            };
-            let delivered = fan_out(topic, &item, kind);
+            let delivered: Vec<Delivered> = apply(topic, self.inner.settings.replay_buffer, bytes)
+                .into_iter()
+                .map(|(item, kind)| fan_out(topic, &item, kind))
+                .collect();
             (delivered, topic.snapshot.status.is_finished())
         };
         let (delivered, finished) = finished;
-        delivered.record();
+        delivered.into_iter().for_each(Delivered::record);
         if finished {
             self.close_remote_later(run);
         }
@@ -207,13 +208,33 @@ impl Hub {
         }
         let mut snapshot = topic.snapshot.clone();
         snapshot.epoch = new_epoch();
-        let item = rebase(topic, snapshot);
-        let json = serde_json::to_string(&topic.snapshot).unwrap_or_default();
-        let at = (topic.snapshot.epoch.as_str(), topic.snapshot.seq);
-        broker.rebase(&topic.id, at, json, item.bytes.clone());
-        let delivered = fan_out(topic, &item, "subscribed");
+        broker.rebase(
+            &topic.id,
+            (snapshot.epoch.as_str(), snapshot.seq),
+            serde_json::to_string(&snapshot).unwrap_or_default(),
+            subscribed(&snapshot),
+        );
+        let delivered: Vec<Delivered> = rebase(topic, snapshot)
+            .into_iter()
+            .map(|(item, kind)| fan_out(topic, &item, kind))
+            .collect();
         drop(runs);
-        delivered.record();
+        delivered.into_iter().for_each(Delivered::record);
+    }
+
+    /// A run ended without its node (which died, or drained out of time), and the store marked it
+    /// `interrupted` (`snapshot`, in a new epoch). Every node that follows the run, this one too,
+    /// starts its topic over from it, as after [`Hub::rebase_lost`], so their clients hear that the
+    /// run ended, instead of watching it "running" until they reload.
+    pub fn announce_interrupted(&self, snapshot: &RunSnapshot) {
+        if let Some(broker) = &self.inner.broker {
+            broker.rebase(
+                &Arc::from(snapshot.test_id.as_str()),
+                (snapshot.epoch.as_str(), snapshot.seq),
+                serde_json::to_string(snapshot).unwrap_or_default(),
+                subscribed(snapshot),
+            );
+        }
     }
 
     /// Stops following a run (after its end, subscribers that come later read the store).
@@ -245,19 +266,27 @@ impl Hub {
 }
 
 /// Folds one event of a followed run into its topic: the next `seq`s only, each once. Returns the
-/// item to fan out and its kind.
-fn apply(topic: &mut Topic, keep: usize, bytes: Utf8Bytes) -> Option<(Item, &'static str)> {
-    let msg: ServerMessage = serde_json::from_str(&bytes).ok()?;
+/// items to fan out (none, one, or a snapshot and the event that ended the run) and their kinds.
+fn apply(topic: &mut Topic, keep: usize, bytes: Utf8Bytes) -> Vec<(Item, &'static str)> {
+    let Ok(msg) = serde_json::from_str::<ServerMessage>(&bytes) else {
+        return Vec::new();
+    };
     if let ServerMessage::Subscribed {
         snapshot: Some(snapshot),
         ..
     } = msg
     {
-        // The executing node started the run's history over (Redis lost it): a new epoch.
-        return (snapshot.epoch != topic.snapshot.epoch)
-            .then(|| (rebase(topic, snapshot), "subscribed"));
+        // The run's history started over (Redis lost it, or the run was marked interrupted after
+        // its node stopped): a new epoch.
+        return if snapshot.epoch != topic.snapshot.epoch {
+            rebase(topic, snapshot)
+        } else {
+            Vec::new()
+        };
     }
-    let (_, seq) = msg.run_event()?;
+    let Some((_, seq)) = msg.run_event() else {
+        return Vec::new();
+    };
     if seq <= topic.snapshot.seq {
         // Already in the stored snapshot the join started from: kept for replay only.
         if topic.recent.back().is_none_or(|(last, _)| seq > *last) {
@@ -266,7 +295,7 @@ fn apply(topic: &mut Topic, keep: usize, bytes: Utf8Bytes) -> Option<(Item, &'st
                 topic.recent.pop_front();
             }
         }
-        return None;
+        return Vec::new();
     }
     topic.snapshot.apply(&msg);
     topic.recent.push_back((seq, bytes.clone()));
@@ -285,25 +314,41 @@ fn apply(topic: &mut Topic, keep: usize, bytes: Utf8Bytes) -> Option<(Item, &'st
         coalescable,
         published_at: Instant::now(),
     };
-    Some((item, kind))
+    vec![(item, kind)]
 }
 
-/// Starts a topic over from `snapshot` (a new epoch: nothing before it can be replayed). Returns the
-/// `subscribed` answer that tells its subscribers.
-fn rebase(topic: &mut Topic, snapshot: RunSnapshot) -> Item {
-    topic.snapshot = snapshot;
-    topic.recent.clear();
-    let bytes = encode(&ServerMessage::Subscribed {
-        test_id: topic.snapshot.test_id.clone(),
-        epoch: topic.snapshot.epoch.clone(),
+/// The `subscribed` answer that starts a run's stream over from `snapshot`.
+fn subscribed(snapshot: &RunSnapshot) -> Utf8Bytes {
+    encode(&ServerMessage::Subscribed {
+        test_id: snapshot.test_id.clone(),
+        epoch: snapshot.epoch.clone(),
         recovered: None,
         replayed: None,
-        snapshot: Some(topic.snapshot.clone()),
-    });
-    Item {
+        snapshot: Some(snapshot.clone()),
+    })
+}
+
+/// Starts a topic over from `snapshot` (a new epoch: nothing before it can be replayed). Returns
+/// what tells its subscribers: the `subscribed` answer with the snapshot and, for a run that has
+/// ended, the event that ended it (as a subscription to a finished run has it, for clients that
+/// only wait for `test_completed` / `test_error`).
+fn rebase(topic: &mut Topic, snapshot: RunSnapshot) -> Vec<(Item, &'static str)> {
+    let item = |bytes| Item {
         bytes,
         run: Some(topic.id.clone()),
         coalescable: false,
         published_at: Instant::now(),
+    };
+    let mut items = vec![(item(subscribed(&snapshot)), "subscribed")];
+    if let Some(end) = snapshot.terminal_event() {
+        let kind = match end {
+            ServerMessage::TestCompleted { .. } => "test_completed",
+            ServerMessage::TestStatusUpdate { .. } => "test_status_update",
+            _ => "test_error",
+        };
+        items.push((item(encode(&end)), kind));
     }
+    topic.snapshot = snapshot;
+    topic.recent.clear();
+    items
 }

@@ -121,12 +121,15 @@ pub async fn build_state(
         Some((cert, key)) => Some(tls::config(cert, key).map_err(StartError::Tls)?),
         None => None,
     };
-    let (store, secret) = setup::prepare(&config).await?;
+    let setup::Prepared {
+        store,
+        secret,
+        interrupted,
+    } = setup::prepare(&config).await?;
     let keys = Arc::new(Keys::new(&secret, config.token_ttl_secs));
     let accounts = Accounts::new(store.clone(), keys);
     setup::accounts(&config, &accounts, &store).await?;
     setup::spawn_retention(&store, config.retention_days);
-    setup::spawn_node_lease(&store, config.node_lease);
     if config.metrics {
         metrics::install();
     }
@@ -151,6 +154,10 @@ pub async fn build_state(
         None => (None, None),
     };
     let hub = Hub::new(config.hub.clone(), Some(EventLog::spawn(&store)), broker);
+    interrupted
+        .iter()
+        .for_each(|run| hub.announce_interrupted(run));
+    setup::spawn_node_lease(&store, &hub, config.node_lease);
     // A wildcard bind address is not something to connect to; the demo target is always on loopback.
     let target = if addr.ip().is_unspecified() {
         SocketAddr::from(([127, 0, 0, 1], addr.port()))
@@ -382,11 +389,19 @@ async fn drain(state: &AppState) {
     info!(sockets = closed, "draining: closed the sockets");
     // Only this node's runs: other nodes of the cluster go on with theirs.
     match state.store.interrupt_own_runs().await {
-        Ok(0) => {}
-        Ok(n) => warn!(
-            runs = n,
-            "draining: marked the runs still in progress as interrupted"
-        ),
+        Ok(runs) if runs.is_empty() => {}
+        Ok(runs) => {
+            warn!(
+                runs = runs.len(),
+                "draining: marked the runs still in progress as interrupted"
+            );
+            // Clients on other nodes that follow them hear it (sent before the process exits).
+            runs.iter()
+                .for_each(|run| state.hub.announce_interrupted(run));
+            if let Some(broker) = state.hub.broker() {
+                broker.flush().await;
+            }
+        }
         Err(e) => warn!(error = %e, "draining: could not mark the runs in progress"),
     }
     if let Err(e) = state.store.leave().await {

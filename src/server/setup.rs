@@ -10,7 +10,8 @@ use super::config::{self, Config};
 use crate::{
     accounts::{AccountError, Accounts},
     clock::now_ms,
-    protocol::api::Role,
+    hub::Hub,
+    protocol::{api::Role, RunSnapshot},
     store::{Backend, Store},
 };
 
@@ -45,18 +46,27 @@ pub async fn open_store(config: &Config) -> Result<Store, StartError> {
     Ok(Store::open(&data_dir.join("livecheck.db")).await?)
 }
 
-/// Opens the store and returns it with the JWT secret.
-pub async fn prepare(config: &Config) -> Result<(Store, Vec<u8>), StartError> {
+/// What [`prepare`] made ready.
+pub struct Prepared {
+    pub store: Store,
+    pub secret: Vec<u8>,
+    /// The runs it marked `interrupted` (of this node before a restart, or of another that
+    /// stopped): the nodes that follow them are told once the hub is up.
+    pub interrupted: Vec<RunSnapshot>,
+}
+
+/// Opens the store, marks the runs of stopped nodes interrupted, and reads the JWT secret.
+pub async fn prepare(config: &Config) -> Result<Prepared, StartError> {
     let data_dir = &config.data_dir;
     let dir_error = |e| StartError::DataDir(data_dir.display().to_string(), e);
     std::fs::create_dir_all(data_dir).map_err(dir_error)?;
     let store = open_store(config).await?;
     // Alive before it starts any run, so no other node takes its runs for orphans.
     store.heartbeat().await?;
-    let stale = store.interrupt_orphaned_runs(config.node_lease).await?;
-    if stale > 0 {
+    let interrupted = store.interrupt_orphaned_runs(config.node_lease).await?;
+    if !interrupted.is_empty() {
         warn!(
-            runs = stale,
+            runs = interrupted.len(),
             "marked runs of a node that stopped (this one before a restart, or another) as interrupted"
         );
     }
@@ -69,7 +79,11 @@ pub async fn prepare(config: &Config) -> Result<(Store, Vec<u8>), StartError> {
             .into_bytes(),
         (None, Backend::Sqlite) => load_or_create_secret(data_dir).map_err(dir_error)?,
     };
-    Ok((store, secret))
+    Ok(Prepared {
+        store,
+        secret,
+        interrupted,
+    })
 }
 
 /// The first admin (`LIVECHECK_ADMIN_USER`) and the demo account (an admin too) with its room, when
@@ -96,9 +110,9 @@ pub async fn accounts(
 }
 
 /// Sends this node's heartbeat four times per lease, and marks the runs of nodes that stopped
-/// sending theirs as interrupted.
-pub fn spawn_node_lease(store: &Store, lease: std::time::Duration) {
-    let store = store.clone();
+/// sending theirs as interrupted (and tells the nodes that follow them, through `hub`).
+pub fn spawn_node_lease(store: &Store, hub: &Hub, lease: std::time::Duration) {
+    let (store, hub) = (store.clone(), hub.clone());
     tokio::spawn(async move {
         let mut every = tokio::time::interval(lease / 4);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -112,11 +126,14 @@ pub fn spawn_node_lease(store: &Store, lease: std::time::Duration) {
                 continue;
             }
             match store.interrupt_orphaned_runs(lease).await {
-                Ok(0) => {}
-                Ok(n) => warn!(
-                    runs = n,
-                    "marked the runs of a node that stopped as interrupted"
-                ),
+                Ok(runs) if runs.is_empty() => {}
+                Ok(runs) => {
+                    warn!(
+                        runs = runs.len(),
+                        "marked the runs of a node that stopped as interrupted"
+                    );
+                    runs.iter().for_each(|run| hub.announce_interrupted(run));
+                }
                 Err(e) => warn!(error = %e, "the sweep for runs of stopped nodes failed"),
             }
         }

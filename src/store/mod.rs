@@ -315,10 +315,10 @@ impl Store {
 
     /// Marks a run that was queued or running when its node stopped `interrupted`: its state is
     /// rebuilt from the event log, and it gets a new epoch, because events the old process sent but
-    /// did not store may have reached clients.
-    async fn interrupt_run(&self, id: &str) -> Result<()> {
+    /// did not store may have reached clients. Returns the run as marked (`None`: no such run).
+    async fn interrupt_run(&self, id: &str) -> Result<Option<RunSnapshot>> {
         let Some(run) = self.run(id).await? else {
-            return Ok(());
+            return Ok(None);
         };
         let mut snap = run.snapshot;
         for event in self
@@ -338,7 +338,8 @@ impl Store {
         });
         snap.status = RunStatus::Interrupted;
         snap.epoch = epoch;
-        self.save_snapshot(&snap).await
+        self.save_snapshot(&snap).await?;
+        Ok(Some(snap))
     }
 }
 

@@ -8,7 +8,7 @@ use std::{sync::atomic::Ordering, time::Duration};
 use sqlx::Row;
 
 use super::{Result, Store};
-use crate::clock::now_ms;
+use crate::{clock::now_ms, protocol::RunSnapshot};
 
 impl Store {
     /// This process's node id.
@@ -52,8 +52,8 @@ impl Store {
 
     /// Marks `interrupted` the unfinished runs of nodes not seen within `lease` (or of no known
     /// node). Each run is first claimed with a compare-and-set on its node, so when several nodes
-    /// sweep at once, one of them interrupts it, once. Returns how many runs this node marked.
-    pub async fn interrupt_orphaned_runs(&self, lease: Duration) -> Result<u64> {
+    /// sweep at once, one of them interrupts it, once. Returns the runs this node marked, as marked.
+    pub async fn interrupt_orphaned_runs(&self, lease: Duration) -> Result<Vec<RunSnapshot>> {
         let cutoff = now_ms().saturating_sub(lease.as_millis() as u64) as i64;
         let rows = sqlx::query(
             "SELECT id, COALESCE(node, '') AS node FROM runs \
@@ -64,7 +64,7 @@ impl Store {
         .bind(cutoff)
         .fetch_all(&self.pool)
         .await?;
-        let mut marked = 0;
+        let mut marked = Vec::new();
         for row in rows {
             let (id, node): (String, String) = (row.get("id"), row.get("node"));
             let claimed = sqlx::query(
@@ -77,24 +77,25 @@ impl Store {
             .execute(&self.pool)
             .await?;
             if claimed.rows_affected() == 1 {
-                self.interrupt_run(&id).await?;
-                marked += 1;
+                marked.extend(self.interrupt_run(&id).await?);
             }
         }
         Ok(marked)
     }
 
-    /// Marks this node's own unfinished runs `interrupted` (a drain that ran out of time).
-    pub async fn interrupt_own_runs(&self) -> Result<u64> {
+    /// Marks this node's own unfinished runs `interrupted` (a drain that ran out of time). Returns
+    /// them as marked.
+    pub async fn interrupt_own_runs(&self) -> Result<Vec<RunSnapshot>> {
         let ids: Vec<String> = sqlx::query_scalar(
             "SELECT id FROM runs WHERE status IN ('queued', 'running') AND node = $1",
         )
         .bind(&*self.node)
         .fetch_all(&self.pool)
         .await?;
+        let mut marked = Vec::new();
         for id in &ids {
-            self.interrupt_run(id).await?;
+            marked.extend(self.interrupt_run(id).await?);
         }
-        Ok(ids.len() as u64)
+        Ok(marked)
     }
 }

@@ -472,3 +472,56 @@ async fn when_redis_loses_a_live_run_it_gets_a_new_epoch_and_clients_a_snapshot(
     }
     assert_eq!(seen, 8, "every step once");
 }
+
+#[tokio::test]
+async fn watchers_on_other_nodes_hear_that_the_run_of_a_killed_node_was_interrupted() {
+    let prefix = new_prefix();
+    let p = prefix.clone();
+    let a = spawn_app_with(move |c| {
+        c.redis_url = Some(redis_url());
+        c.redis_prefix = p;
+        c.node_lease = crate::crash::LEASE;
+    })
+    .await;
+    // The run executes on B, a process of its own (8 steps, 1.5 s apart); a client on A watches it.
+    let mut b = process_node(&a, &prefix).await;
+    let token = a.login_demo().await;
+    let http = reqwest::Client::new();
+    let run = crate::crash::call(
+        &http,
+        b.addr,
+        &token,
+        "start_test",
+        &[("key", "demo"), ("delay_ms", "1500")],
+    )
+    .await;
+    let (mut ws, first) = watch_from_start(a.addr, &token, &run.test_id).await;
+
+    b.child.kill().unwrap(); // SIGKILL: B never says the run ended.
+    b.child.wait().unwrap();
+
+    // Once B's lease has run out, A marks the run interrupted and its watcher hears it: the run's
+    // snapshot in a new epoch, then the event that ended it (for clients that wait for that alone).
+    let mut last = first.seq;
+    let snapshot = loop {
+        match next_msg(&mut ws).await {
+            ServerMessage::Subscribed {
+                snapshot: Some(s), ..
+            } => break s,
+            msg => {
+                let seq = msg.run_event().expect("run events, then the snapshot").1;
+                assert_eq!(seq, last + 1, "the events B sent before it died, each once");
+                last = seq;
+            }
+        }
+    };
+    assert_eq!(snapshot.status, RunStatus::Interrupted);
+    assert_ne!(snapshot.epoch, first.epoch, "a new epoch");
+    match next_msg(&mut ws).await {
+        ServerMessage::TestError { test_id, error, .. } => {
+            assert_eq!(test_id, run.test_id);
+            assert!(error.contains("stopped"), "{error}");
+        }
+        other => panic!("expected test_error, got {other:?}"),
+    }
+}

@@ -17,7 +17,7 @@ use crate::helpers::{
 };
 
 /// The node lease of these tests' servers: a node not heard from for this long is taken for dead.
-const LEASE: Duration = Duration::from_secs(2);
+pub(crate) const LEASE: Duration = Duration::from_secs(2);
 
 pub struct Server {
     pub child: Child,
@@ -89,7 +89,7 @@ async fn login(http: &reqwest::Client, addr: SocketAddr) -> String {
     session_from(&res).expect("a session")
 }
 
-async fn call(
+pub(crate) async fn call(
     http: &reqwest::Client,
     addr: SocketAddr,
     token: &str,
