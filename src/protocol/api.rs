@@ -235,13 +235,13 @@ pub struct TestSummary {
 /// The `test_key` of a run that executed a user's suite (stored or sent) rather than a built-in test.
 pub const SUITE_TEST_KEY: &str = "suite";
 
-/// A run in the user's history.
+/// A run in the user's history: with its whole snapshot, or (as a [`RunRow`]) its [`RunHead`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunSummary {
+pub struct RunSummary<S = RunSnapshot> {
     /// The built-in test it ran, or [`SUITE_TEST_KEY`].
     pub test_key: String,
     pub created_at: u64,
-    pub snapshot: RunSnapshot,
+    pub snapshot: S,
     /// The stored suite (and version) the run ran, if it was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite_id: Option<i64>,
@@ -254,19 +254,7 @@ pub struct RunSummary {
 /// A run in a list of runs (`recent_runs`): a [`RunSummary`] whose snapshot is cut to its
 /// [`RunHead`]. The JSON has the same shape, less the steps and load figures a list never shows (a
 /// hundred load runs would otherwise bring every chart along).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunRow {
-    /// The built-in test it ran, or [`SUITE_TEST_KEY`].
-    pub test_key: String,
-    pub created_at: u64,
-    pub snapshot: RunHead,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suite_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suite_version: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub environment: Option<String>,
-}
+pub type RunRow = RunSummary<RunHead>;
 
 impl RunRow {
     /// The page that shows the run.
@@ -279,15 +267,16 @@ impl RunRow {
     }
 }
 
-impl From<RunSummary> for RunRow {
-    fn from(r: RunSummary) -> Self {
-        Self {
-            test_key: r.test_key,
-            created_at: r.created_at,
-            snapshot: RunHead::of(r.snapshot),
-            suite_id: r.suite_id,
-            suite_version: r.suite_version,
-            environment: r.environment,
+impl RunSummary {
+    /// The run as a list shows it.
+    pub fn row(self) -> RunRow {
+        RunSummary {
+            snapshot: RunHead::of(self.snapshot),
+            test_key: self.test_key,
+            created_at: self.created_at,
+            suite_id: self.suite_id,
+            suite_version: self.suite_version,
+            environment: self.environment,
         }
     }
 }

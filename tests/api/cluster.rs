@@ -70,6 +70,25 @@ async fn resume_at(addr: SocketAddr, token: &str, test_id: &str, last: u64, epoc
     }
 }
 
+/// The run events that come after `last`, each the next `seq`, until a `subscribed` with a snapshot
+/// starts the run's stream over; returns those events and the snapshot.
+async fn events_then_snapshot(ws: &mut Ws, mut last: u64) -> (Vec<ServerMessage>, RunSnapshot) {
+    let mut events = Vec::new();
+    loop {
+        match next_msg(ws).await {
+            ServerMessage::Subscribed {
+                snapshot: Some(s), ..
+            } => return (events, s),
+            msg => {
+                let seq = msg.run_event().expect("run events, then the snapshot").1;
+                assert_eq!(seq, last + 1, "each event once, in order");
+                last = seq;
+                events.push(msg);
+            }
+        }
+    }
+}
+
 /// Steps reported by run events.
 fn steps_in(events: &[ServerMessage]) -> usize {
     events
@@ -430,18 +449,11 @@ async fn when_redis_loses_a_live_run_it_gets_a_new_epoch_and_clients_a_snapshot(
 
     // A's next event finds the run gone: the run starts over in a new epoch, and the client on B
     // gets its snapshot, with every step so far, after the events it already had.
-    let rebased = loop {
-        match next_msg(&mut ws).await {
-            ServerMessage::Subscribed {
-                snapshot: Some(s), ..
-            } => break s,
-            msg => {
-                let seq = msg.run_event().expect("run events, then the snapshot").1;
-                assert_eq!(seq, last + 1);
-                (last, seen) = (seq, seen + steps(&msg));
-            }
-        }
-    };
+    let (events, rebased) = events_then_snapshot(&mut ws, last).await;
+    if let Some(msg) = events.last() {
+        last = msg.run_event().unwrap().1;
+    }
+    seen += events.iter().map(steps).sum::<usize>();
     assert_ne!(rebased.epoch, first.epoch, "a new epoch");
     assert_eq!(rebased.seq, last);
     assert_eq!(rebased.steps.len(), seen);
@@ -502,19 +514,8 @@ async fn watchers_on_other_nodes_hear_that_the_run_of_a_killed_node_was_interrup
 
     // Once B's lease has run out, A marks the run interrupted and its watcher hears it: the run's
     // snapshot in a new epoch, then the event that ended it (for clients that wait for that alone).
-    let mut last = first.seq;
-    let snapshot = loop {
-        match next_msg(&mut ws).await {
-            ServerMessage::Subscribed {
-                snapshot: Some(s), ..
-            } => break s,
-            msg => {
-                let seq = msg.run_event().expect("run events, then the snapshot").1;
-                assert_eq!(seq, last + 1, "the events B sent before it died, each once");
-                last = seq;
-            }
-        }
-    };
+    // (Before it, the events B sent before it died, each once.)
+    let (_, snapshot) = events_then_snapshot(&mut ws, first.seq).await;
     assert_eq!(snapshot.status, RunStatus::Interrupted);
     assert_ne!(snapshot.epoch, first.epoch, "a new epoch");
     match next_msg(&mut ws).await {

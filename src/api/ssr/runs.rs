@@ -173,10 +173,7 @@ pub async fn recent_runs(filter: RunFilter) -> Result<Vec<RunRow>, ApiError> {
         .recent(&user, &query)
         .await
         .map_err(|e| internal("listing runs failed", e))?;
-    Ok(runs
-        .into_iter()
-        .map(|r| RunRow::from(summary_of(r)))
-        .collect())
+    Ok(runs.into_iter().map(|r| summary_of(r).row()).collect())
 }
 
 fn summary_of(r: RunRecord) -> RunSummary {
