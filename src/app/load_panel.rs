@@ -90,7 +90,7 @@ pub fn LoadPanel(run: RwSignal<Option<RunSnapshot>>) -> impl IntoView {
             (!kinds.is_empty()).then(|| {
                 kinds
                     .iter()
-                    .map(|(k, n)| format!("{k}: {n}"))
+                    .map(|(k, n)| format!("{}: {n}", lang.error_kind(k)))
                     .collect::<Vec<_>>()
                     .join(", ")
             })

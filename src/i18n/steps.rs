@@ -156,6 +156,25 @@ impl Lang {
         }
     }
 
+    /// A load run's kind of error (`timeout`, `status 503`, …, the keys of `errors_by_kind`, which
+    /// stay as they are in the JSON) in this language.
+    pub fn error_kind(self, kind: &str) -> String {
+        const KINDS_ZH: &[(&str, &str)] = &[
+            ("connect", "连接失败"),
+            ("timeout", "超时"),
+            ("dns", "域名解析失败"),
+            ("transport", "传输错误"),
+            ("check", "检查未通过"),
+            ("capture", "提取失败"),
+            ("status {}", "状态码 {}"),
+            ("no answer before the run ended", "运行结束前没有响应"),
+        ];
+        match self {
+            Lang::En => kind.to_owned(),
+            Lang::Zh => template::translate(KINDS_ZH, kind).unwrap_or_else(|| kind.to_owned()),
+        }
+    }
+
     /// A run's name: a built-in test's (which the server names in English) in this language, any
     /// other as it is.
     pub fn run_name(self, name: &str) -> String {
@@ -171,6 +190,14 @@ impl Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn load_error_kinds_read_in_chinese_and_stay_as_they_are_in_english() {
+        assert_eq!(Lang::Zh.error_kind("timeout"), "超时");
+        assert_eq!(Lang::Zh.error_kind("status 503"), "状态码 503");
+        assert_eq!(Lang::Zh.error_kind("something new"), "something new");
+        assert_eq!(Lang::En.error_kind("status 503"), "status 503");
+    }
 
     #[test]
     fn the_engines_sentences_read_in_chinese_with_their_values() {

@@ -155,7 +155,11 @@ pub fn html_report(run: &RunSnapshot, lang: Lang) -> String {
         if !load.errors_by_kind.is_empty() {
             let _ = write!(out, "<h2>{}</h2><table>", t(Msg::ReportErrorsByKind));
             for (kind, n) in &load.errors_by_kind {
-                let _ = write!(out, "<tr><td>{}</td><td>{n}</td></tr>", escape(kind));
+                let _ = write!(
+                    out,
+                    "<tr><td>{}</td><td>{n}</td></tr>",
+                    escape(&lang.error_kind(kind))
+                );
             }
             out.push_str("</table>");
         }
