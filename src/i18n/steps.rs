@@ -6,6 +6,74 @@
 
 use super::{template, Lang, Msg};
 
+/// A failed JSON Schema check: where, and jsonschema's sentence for why.
+const SCHEMA_FAILURE: &str = "body does not match the JSON schema at {}: {}";
+
+/// jsonschema's sentences (the `why` of [`SCHEMA_FAILURE`]) that its checks give most, in Chinese; the
+/// values (a property, a type, a limit, an excerpt of the body) stay as they are.
+const SCHEMA_ZH: &[(&str, &str)] = &[
+    ("{} is a required property", "缺少必需的属性 {}"),
+    ("{} is not of type \"{}\"", "{} 的类型不是 \"{}\""),
+    ("{} is not of types {}", "{} 的类型不是 {} 中的任何一种"),
+    ("{} is not one of {}", "{} 不是 {} 之一"),
+    ("{} was expected", "期望的值是 {}"),
+    (
+        "{} is less than or equal to the minimum of {}",
+        "{} 小于或等于下限 {}",
+    ),
+    (
+        "{} is greater than or equal to the maximum of {}",
+        "{} 大于或等于上限 {}",
+    ),
+    ("{} is less than the minimum of {}", "{} 小于最小值 {}"),
+    ("{} is greater than the maximum of {}", "{} 大于最大值 {}"),
+    ("{} is longer than {} characters", "{} 超过 {} 个字符"),
+    ("{} is longer than {} character", "{} 超过 {} 个字符"),
+    ("{} is shorter than {} characters", "{} 不足 {} 个字符"),
+    ("{} is shorter than {} character", "{} 不足 {} 个字符"),
+    ("{} has more than {} items", "{} 的元素多于 {} 个"),
+    ("{} has more than {} item", "{} 的元素多于 {} 个"),
+    ("{} has less than {} items", "{} 的元素少于 {} 个"),
+    ("{} has less than {} item", "{} 的元素少于 {} 个"),
+    ("{} has more than {} properties", "{} 的属性多于 {} 个"),
+    ("{} has more than {} property", "{} 的属性多于 {} 个"),
+    ("{} has less than {} properties", "{} 的属性少于 {} 个"),
+    ("{} has less than {} property", "{} 的属性少于 {} 个"),
+    ("{} does not match \"{}\"", "{} 不匹配 \"{}\""),
+    ("{} is not a multiple of {}", "{} 不是 {} 的倍数"),
+    ("{} has non-unique elements", "{} 含有重复的元素"),
+    (
+        "Additional properties are not allowed ({} was unexpected)",
+        "不允许额外的属性（多出了 {}）",
+    ),
+    (
+        "Additional properties are not allowed ({} were unexpected)",
+        "不允许额外的属性（多出了 {}）",
+    ),
+    (
+        "{} is not valid under any of the schemas listed in the 'anyOf' keyword",
+        "{} 不符合 'anyOf' 所列的任何一个模式",
+    ),
+    (
+        "{} is not valid under any of the schemas listed in the 'oneOf' keyword",
+        "{} 不符合 'oneOf' 所列的任何一个模式",
+    ),
+    (
+        "{} is valid under more than one of the schemas listed in the 'oneOf' keyword",
+        "{} 同时符合 'oneOf' 所列的多个模式",
+    ),
+    ("False schema does not allow {}", "模式为 false，不允许 {}"),
+];
+
+/// [`SCHEMA_FAILURE`] in Chinese, with jsonschema's sentence too when it is one of [`SCHEMA_ZH`].
+fn schema_failure_zh(english: &str) -> Option<String> {
+    let [at, why] = template::values_in(SCHEMA_FAILURE, english)?[..] else {
+        return None;
+    };
+    let why = template::translate(SCHEMA_ZH, why).unwrap_or_else(|| why.to_owned());
+    Some(format!("响应体在 {at} 处不符合 JSON Schema：{why}"))
+}
+
 /// English template → Chinese template; `{}` stands for one value. More specific first.
 const ZH: &[(&str, &str)] = &[
     // Why a request got no response (engine::http).
@@ -33,10 +101,6 @@ const ZH: &[(&str, &str)] = &[
     ("expected status {}, got {}", "期望状态 {}，实际为 {}"),
     ("body does not contain {}: {}", "响应体不包含 {}：{}"),
     ("body is not JSON: {}", "响应体不是 JSON：{}"),
-    (
-        "body does not match the JSON schema at {}: {}",
-        "响应体在 {} 处不符合 JSON Schema：{}",
-    ),
     ("expected a value, found none", "期望有值，但没有找到"),
     ("expected nothing, found {}", "期望没有值，但找到 {}"),
     ("no value at this path", "此路径上没有值"),
@@ -140,7 +204,8 @@ impl Lang {
     pub fn say_step(self, english: &str) -> String {
         match self {
             Lang::En => english.to_owned(),
-            Lang::Zh => template::translate(ZH, english)
+            Lang::Zh => schema_failure_zh(english)
+                .or_else(|| template::translate(ZH, english))
                 .or_else(|| check_label_zh(english))
                 .unwrap_or_else(|| english.to_owned()),
         }
@@ -190,6 +255,32 @@ impl Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_schema_check_reads_in_chinese_with_jsonschemas_sentence() {
+        let said = |why: &str| {
+            Lang::Zh.say_step(&format!(
+                "body does not match the JSON schema at /items/0: {why}"
+            ))
+        };
+        assert_eq!(
+            said(r#""name" is a required property"#),
+            r#"响应体在 /items/0 处不符合 JSON Schema：缺少必需的属性 "name""#
+        );
+        assert_eq!(
+            said(r#""x" is not of type "integer""#),
+            r#"响应体在 /items/0 处不符合 JSON Schema："x" 的类型不是 "integer""#
+        );
+        assert_eq!(
+            said(r#""abcd" is longer than 3 characters"#),
+            r#"响应体在 /items/0 处不符合 JSON Schema："abcd" 超过 3 个字符"#
+        );
+        // A sentence it does not know keeps its English, inside the Chinese.
+        assert_eq!(
+            said("something else"),
+            "响应体在 /items/0 处不符合 JSON Schema：something else"
+        );
+    }
 
     #[test]
     fn load_error_kinds_read_in_chinese_and_stay_as_they_are_in_english() {

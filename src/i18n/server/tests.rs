@@ -219,3 +219,55 @@ fn refused_schedules_imports_and_yaml_bounds_are_said_in_chinese() {
         assert!(has_chinese(&said), "{english} is left in English");
     }
 }
+
+/// jsonschema's own sentences, as its validator writes them, read in Chinese inside a failed schema
+/// check's message.
+#[test]
+fn jsonschemas_sentences_are_said_in_chinese() {
+    use serde_json::json;
+    for (schema, body) in [
+        (json!({"required": ["name"]}), json!({})),
+        (json!({"type": "integer"}), json!("x")),
+        (json!({"type": ["integer", "null"]}), json!("x")),
+        (json!({"enum": ["a", "b"]}), json!("c")),
+        (json!({"const": 1}), json!(2)),
+        (json!({"minimum": 5}), json!(1)),
+        (json!({"maximum": 5}), json!(9)),
+        (json!({"exclusiveMinimum": 5}), json!(5)),
+        (json!({"maxLength": 3}), json!("abcd")),
+        (json!({"minLength": 1}), json!("")),
+        (json!({"maxItems": 1}), json!([1, 2])),
+        (json!({"minItems": 2}), json!([1])),
+        (json!({"minProperties": 1}), json!({})),
+        (json!({"pattern": "^a"}), json!("b")),
+        (json!({"multipleOf": 2}), json!(3)),
+        (json!({"uniqueItems": true}), json!([1, 1])),
+        (json!({"additionalProperties": false}), json!({"x": 1})),
+        (
+            json!({"additionalProperties": false}),
+            json!({"x": 1, "y": 2}),
+        ),
+        (
+            json!({"anyOf": [{"type": "string"}, {"type": "null"}]}),
+            json!(1),
+        ),
+        (
+            json!({"oneOf": [{"type": "string"}, {"type": "null"}]}),
+            json!(1),
+        ),
+        (
+            json!({"oneOf": [{"type": "integer"}, {"minimum": 0}]}),
+            json!(1),
+        ),
+    ] {
+        let validator = crate::suite::compile_json_schema(&schema).unwrap();
+        let why = validator
+            .iter_errors(&body)
+            .next()
+            .unwrap_or_else(|| panic!("{schema} accepts {body}"))
+            .to_string();
+        let said = Lang::Zh.say_step(&format!("body does not match the JSON schema at /: {why}"));
+        let (_, said_why) = said.split_once('：').unwrap();
+        assert!(has_chinese(said_why), "{schema}: {why} is left in English");
+    }
+}
