@@ -5,19 +5,20 @@
 //!
 //! - [`catalog`]: the built-in tests, parsed once at start-up;
 //! - [`queue`]: admission under the global and per-user limits, FIFO;
-//! - [`live`]: the event target of a run in progress, and the task that drives it.
+//! - [`live`]: the event target of a run in progress, and the task that drives it;
+//! - [`visible`]: who may see a run, and the run as it is now (live, else stored).
 
 pub mod catalog;
 mod live;
 mod policy;
 pub mod queue;
+mod visible;
 
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, MutexGuard, OnceLock},
 };
 
-use futures::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -26,13 +27,13 @@ use crate::{
     clock::now_ms,
     engine::Engines,
     engine::{EventSink, RunContext, SuiteRun, Workload},
-    hub::{Hub, RunAccess, RunDirectory, Visible},
+    hub::{Hub, RunAccess, Visible},
     protocol::{
         api::{RunOptions, SuiteProblem, SUITE_TEST_KEY},
         event::new_epoch,
         RunSnapshot, ServerMessage,
     },
-    store::{FireClaim, NewRun, RunQuery, RunRecord, Store},
+    store::{FireClaim, NewRun, Store},
     suite::SuiteSource,
 };
 use catalog::Catalog;
@@ -416,82 +417,6 @@ impl Runs {
         }
     }
 
-    /// The one rule: the run `test_id` if it exists (live in the hub, else stored) and `user` owns it
-    /// or is a member of its room. `None` means "no such run" and "not yours" alike.
-    pub async fn find_visible(
-        &self,
-        user: &AuthUser,
-        test_id: &str,
-    ) -> Result<Option<Visible>, sqlx::Error> {
-        let (access, found) = match self.hub.access(test_id) {
-            Some(access) => (access, Visible::Live),
-            None => match self.store.run(test_id).await? {
-                Some(run) => {
-                    let access = RunAccess {
-                        owner: run.user_id,
-                        room: run.room.clone(),
-                    };
-                    (access, Visible::Stored(Box::new(run)))
-                }
-                None => return Ok(None),
-            },
-        };
-        let allowed = self
-            .store
-            .may_see_run(user.id, access.owner, access.room.as_deref())
-            .await?;
-        Ok(allowed.then_some(found))
-    }
-
-    /// A run the user may see, as it is now: live while it runs, stored after.
-    pub async fn visible_snapshot(
-        &self,
-        user: &AuthUser,
-        test_id: &str,
-    ) -> Result<Option<RunSnapshot>, sqlx::Error> {
-        match self.find_visible(user, test_id).await? {
-            None => Ok(None),
-            Some(Visible::Stored(run)) => Ok(Some(run.snapshot)),
-            Some(Visible::Live) => match self.hub.live_snapshot(test_id) {
-                Some(snapshot) => Ok(Some(snapshot)),
-                // It finished between the two looks.
-                None => Ok(self.store.run(test_id).await?.map(|r| r.snapshot)),
-            },
-        }
-    }
-
-    /// A run the user may see, with what it ran; its snapshot is the live one while it runs.
-    pub async fn visible_run(
-        &self,
-        user: &AuthUser,
-        test_id: &str,
-    ) -> Result<Option<RunRecord>, sqlx::Error> {
-        Ok(match self.find_visible(user, test_id).await? {
-            None => None,
-            Some(Visible::Stored(run)) => Some(*run),
-            Some(Visible::Live) => self.store.run(test_id).await?.map(|run| self.fresh(run)),
-        })
-    }
-
-    /// The runs the user may see (their own and their rooms'), newest first, filtered; runs in
-    /// progress with their live snapshots.
-    pub async fn recent(
-        &self,
-        user: &AuthUser,
-        query: &RunQuery,
-    ) -> Result<Vec<RunRecord>, sqlx::Error> {
-        let runs = self.store.recent_runs(user.id, query).await?;
-        Ok(runs.into_iter().map(|run| self.fresh(run)).collect())
-    }
-
-    /// A stored row with the hub's fresher snapshot while the run is live.
-    fn fresh(&self, mut run: RunRecord) -> RunRecord {
-        if let Some(live) = self.hub.live_snapshot(&run.id) {
-            run.snapshot = live;
-        }
-        run
-    }
-
     /// Runs started on this server that have not finished (queued or executing).
     pub fn in_progress(&self) -> usize {
         self.active_runs().len()
@@ -499,15 +424,5 @@ impl Runs {
 
     fn active_runs(&self) -> MutexGuard<'_, HashMap<String, CancellationToken>> {
         self.active.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl RunDirectory for Runs {
-    fn find_visible<'a>(
-        &'a self,
-        user: &'a AuthUser,
-        test_id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<Visible>, sqlx::Error>> {
-        Box::pin(Runs::find_visible(self, user, test_id))
     }
 }
