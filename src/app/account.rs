@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{cleared_on_success, error_text, may_run, RequireUser};
+use super::{cleared_on_success, error_text, form::ServerForm, may_run, RequireUser};
 use crate::{
     api::{self, ChangePassword, CreateToken, RevokeToken},
     i18n::{use_lang, Msg},
@@ -27,11 +27,11 @@ fn PasswordForm() -> impl IntoView {
     view! {
         <section class="card">
             <h1>{lang.t(Msg::Password)}</h1>
-            <ActionForm action=change node_ref=form>
+            <ServerForm action=change node_ref=form>
                 <label>{lang.t(Msg::CurrentPassword)} <input type="password" name="current" autocomplete="current-password" required/></label>
                 <label>{lang.t(Msg::NewPasswordMin)} <input type="password" name="new" autocomplete="new-password" minlength="8" required/></label>
                 <button type="submit" disabled=move || change.pending().get()>{lang.t(Msg::ChangePassword)}</button>
-            </ActionForm>
+            </ServerForm>
             <p class="hint">{lang.t(Msg::SignsOutElsewhere)}</p>
             {move || change.value().get().map(|r| match r {
                 Ok(()) => view! { <p class="ok" role="status">{lang.t(Msg::PasswordChanged)}</p> }.into_any(),
@@ -58,14 +58,14 @@ fn Tokens() -> impl IntoView {
                 {lang.t(Msg::TokensForCi)} <code>"livecheck run --server URL --token TOKEN SUITE"</code>
                 {lang.t(Msg::TokensUse)} <code>"run"</code> {lang.t(Msg::TokensRunScope)}
             </p>
-            <ActionForm action=create node_ref=form attr:class="start">
+            <ServerForm action=create node_ref=form attr:class="start">
                 <label>{lang.t(Msg::Name)} " " <input type="text" name="name" required maxlength="64"/></label>
                 <label>{lang.t(Msg::Days)} " " <input type="number" name="days" value="30" min="1" max="366"/></label>
                 <Show when=may_run>
                     <label><input type="checkbox" name="run" value="true"/>{lang.t(Msg::MayStartRuns)}</label>
                 </Show>
                 <button type="submit" class="primary" disabled=move || create.pending().get()>{lang.t(Msg::CreateToken)}</button>
-            </ActionForm>
+            </ServerForm>
             {move || create.value().get().map(|r| match r {
                 Ok(new) => view! {
                     <p class="notice" role="status">
@@ -98,10 +98,10 @@ fn Tokens() -> impl IntoView {
                                                 view! { <span class="muted">{lang.t(Msg::Revoked)}</span> }.into_any()
                                             } else {
                                                 view! {
-                                                    <ActionForm action=revoke attr:class="inline">
+                                                    <ServerForm action=revoke attr:class="inline">
                                                         <input type="hidden" name="id" value=t.id.to_string()/>
                                                         <button type="submit" aria-label=revoke_name>{lang.t(Msg::Revoke)}</button>
-                                                    </ActionForm>
+                                                    </ServerForm>
                                                 }.into_any()
                                             }}</td>
                                         </tr>

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{cleared_on_success, error_text, runs::date, RequireUser};
+use super::{cleared_on_success, error_text, form::ServerForm, runs::date, RequireUser};
 use crate::{
     api::{
         self, AdminCreateUser, AdminResetPassword, AdminSetDisabled, AdminSetRegistration,
@@ -79,12 +79,12 @@ fn Users() -> impl IntoView {
     view! {
         <section class="card" data-testid="users">
             <h1>{lang.t(Msg::UsersHeading)}</h1>
-            <ActionForm action=create node_ref=form attr:class="start">
+            <ServerForm action=create node_ref=form attr:class="start">
                 <label>{lang.t(Msg::Username)} " " <input type="text" name="username" required maxlength="64"/></label>
                 <label>{lang.t(Msg::Password)} " " <input type="password" name="password" required minlength="8" autocomplete="new-password"/></label>
                 <label>{lang.t(Msg::Role)} " " <select name="role" aria-label=lang.t(Msg::Role)>{role_options(lang, Role::Member)}</select></label>
                 <button type="submit" class="primary" disabled=move || create.pending().get()>{lang.t(Msg::CreateUser)}</button>
-            </ActionForm>
+            </ServerForm>
             {problem}
             {move || reset.value().get().and_then(|r| r.ok()).map(|()| view! { <p class="ok" role="status">{lang.t(Msg::PasswordSet)}</p> })}
             <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingUsers)}</p> }>
@@ -111,26 +111,26 @@ fn Users() -> impl IntoView {
                                             <tr data-user=name>
                                                 <td>{u.username}</td>
                                                 <td>
-                                                    <ActionForm action=set_role attr:class="inline">
+                                                    <ServerForm action=set_role attr:class="inline">
                                                         <input type="hidden" name="id" value=id1/>
                                                         <select name="role" aria-label=role_label>{role_options(lang, role)}</select>
                                                         <button type="submit" aria-label=set_role_name>{lang.t(Msg::Set)}</button>
-                                                    </ActionForm>
+                                                    </ServerForm>
                                                 </td>
                                                 <td>
-                                                    <ActionForm action=set_disabled attr:class="inline">
+                                                    <ServerForm action=set_disabled attr:class="inline">
                                                         <input type="hidden" name="id" value=id2/>
                                                         <input type="hidden" name="disabled" value=(!disabled).to_string()/>
                                                         {lang.t(if disabled { Msg::AccountDisabled } else { Msg::AccountActive })} " "
                                                         <button type="submit" aria-label=toggle_name>{lang.t(toggle)}</button>
-                                                    </ActionForm>
+                                                    </ServerForm>
                                                 </td>
                                                 <td>
-                                                    <ActionForm action=reset attr:class="inline">
+                                                    <ServerForm action=reset attr:class="inline">
                                                         <input type="hidden" name="id" value=id3/>
                                                         <input type="password" name="password" minlength="8" autocomplete="new-password" aria-label=password_label/>
                                                         <button type="submit" aria-label=set_password_name>{lang.t(Msg::Set)}</button>
-                                                    </ActionForm>
+                                                    </ServerForm>
                                                 </td>
                                             </tr>
                                         }
@@ -161,11 +161,11 @@ fn Settings() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match settings.await {
                         Ok(s) => view! {
-                            <ActionForm action=registration attr:class="start">
+                            <ServerForm action=registration attr:class="start">
                                 <input type="hidden" name="open" value=(!s.registration_open).to_string()/>
                                 <span>{lang.t(if s.registration_open { Msg::AnyoneMayRegister } else { Msg::OnlyAdminsRegister })}</span>
                                 <button type="submit">{lang.t(if s.registration_open { Msg::CloseRegistration } else { Msg::OpenRegistration })}</button>
-                            </ActionForm>
+                            </ServerForm>
                             <p>
                                 {if s.retention_days == 0 {
                                     lang.t(Msg::RunsKeptForever).to_owned()

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::{error_text, files::read_file, RequireUser};
+use super::{error_text, files::read_file, form::ServerForm, RequireUser};
 use crate::{
     api::{ImportSuite, SaveSuite},
     i18n::{use_lang, Msg},
@@ -45,7 +45,7 @@ fn Importer() -> impl IntoView {
         <section class="card">
             <h1>{lang.t(Msg::ImportSuite)}</h1>
             <p class="hint">{lang.t(Msg::ImportHint)}</p>
-            <ActionForm action=preview>
+            <ServerForm action=preview>
                 <label>
                     {lang.t(Msg::ImportFile)}
                     <input type="file" accept=".json,.yaml,.yml,application/json" on:change=on_file/>
@@ -65,7 +65,7 @@ fn Importer() -> impl IntoView {
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || preview.pending().get()>{lang.t(Msg::Preview)}</button>
                 </div>
-            </ActionForm>
+            </ServerForm>
             {move || preview.value().get().map(|result| match result {
                 Ok(p) => view! { <Preview preview=p/> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{error_text(lang, &e)}</p> }.into_any(),

@@ -9,7 +9,7 @@ use leptos_router::{
     hooks::{use_navigate, use_query_map},
 };
 
-use super::{error_text, Session};
+use super::{error_text, form::ServerForm, Session};
 use crate::{
     api::{self, Login, Register},
     i18n::{use_lang, Msg},
@@ -52,11 +52,11 @@ pub fn LoginPage() -> impl IntoView {
         {already.then(|| view! { <Redirect path="/"/> })}
         <section class="card login">
             <h1>{lang.t(Msg::SignIn)}</h1>
-            <ActionForm action=login>
+            <ServerForm action=login>
                 <label>{lang.t(Msg::Username)} <input type="text" name="username" autocomplete="username" required/></label>
                 <label>{lang.t(Msg::Password)} <input type="password" name="password" autocomplete="current-password" required/></label>
                 <button type="submit" class="primary">{lang.t(Msg::SignIn)}</button>
-            </ActionForm>
+            </ServerForm>
             {error}
             <SiteNotes/>
         </section>
@@ -87,11 +87,11 @@ fn SiteNotes() -> impl IntoView {
                     })}
                     {site.registration_open.then(|| view! {
                         <h2>{lang.t(Msg::NewHere)}</h2>
-                        <ActionForm action=register>
+                        <ServerForm action=register>
                             <label>{lang.t(Msg::NewUsername)} <input type="text" name="username" autocomplete="username" required maxlength="64"/></label>
                             <label>{lang.t(Msg::NewPassword)} <input type="password" name="password" autocomplete="new-password" required minlength="8"/></label>
                             <button type="submit">{lang.t(Msg::CreateAccount)}</button>
-                        </ActionForm>
+                        </ServerForm>
                     })}
                 }
             })}

@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod files;
+mod form;
 mod home;
 mod import;
 mod lang_switch;
@@ -33,6 +34,7 @@ use crate::{
     i18n::{use_lang, Lang, Msg},
     protocol::api::{Role, UserInfo},
 };
+use form::ServerForm;
 pub use progress::RealTimeProgressBar;
 
 /// Where a page loads the site's files from. The embedded site serves each under a name with its
@@ -278,7 +280,7 @@ fn error_text(lang: Lang, error: &ApiError) -> String {
 
 /// A form that starts empty again once its action succeeded: what was typed (a password above all)
 /// does not stay on screen, and pressing once more does not make a twin. Give it to the
-/// `ActionForm` as its `node_ref`.
+/// `ServerForm` as its `node_ref`.
 fn cleared_on_success<S>(action: ServerAction<S>) -> NodeRef<leptos::html::Form>
 where
     S: leptos::server_fn::ServerFn + Send + Sync + Clone + 'static,
@@ -397,9 +399,9 @@ fn UserMenu() -> impl IntoView {
                     <span class="username">{me.username}</span>
                     <span class="role">{lang.role(me.role)}</span>
                     <A href="/account">{lang.t(Msg::Account)}</A>
-                    <ActionForm action=actions.logout>
+                    <ServerForm action=actions.logout>
                         <button type="submit" class="link">{lang.t(Msg::SignOut)}</button>
-                    </ActionForm>
+                    </ServerForm>
                 </div>
             }
         })

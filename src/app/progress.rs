@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
-use super::{error_text, load_panel::LoadPanel};
+use super::{error_text, form::ServerForm, load_panel::LoadPanel};
 use crate::{
     api::{self, CancelTest, RestartTest},
     client::{hooks::use_test_progress, reason, ConnState, Live},
@@ -105,16 +105,16 @@ fn Bar(
             {move || run.error.get().map(|e| view! { <p class="error" role="alert" data-testid="run-error">{e}</p> })}
             <div class="actions">
                 <Show when=move || control.get() && !status.get().is_finished()>
-                    <ActionForm action=cancel attr:class="inline">
+                    <ServerForm action=cancel attr:class="inline">
                         <input type="hidden" name="test_id" value=move || id.get_value()/>
                         <button type="submit">{lang.t(Msg::Cancel)}</button>
-                    </ActionForm>
+                    </ServerForm>
                 </Show>
                 <Show when=move || control.get()>
-                    <ActionForm action=restart attr:class="inline">
+                    <ServerForm action=restart attr:class="inline">
                         <input type="hidden" name="test_id" value=move || id.get_value()/>
                         <button type="submit" disabled=move || restart.pending().get()>{lang.t(Msg::Restart)}</button>
-                    </ActionForm>
+                    </ServerForm>
                 </Show>
                 // Clear shows the test without a run: the same page, no `?run=` (a run's own page has
                 // nothing to clear).

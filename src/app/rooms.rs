@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 
-use super::{cleared_on_success, error_text, may_run, RequireUser};
+use super::{cleared_on_success, error_text, form::ServerForm, may_run, RequireUser};
 use crate::{
     api::{self, AddRoomMember, CreateRoom, RemoveRoomMember, SetRoomRole},
     i18n::{use_lang, Msg},
@@ -36,10 +36,10 @@ pub fn RoomsPage() -> impl IntoView {
                     })}
                 </Suspense>
                 <Show when=may_run>
-                    <ActionForm action=create node_ref=form attr:class="start">
+                    <ServerForm action=create node_ref=form attr:class="start">
                         <label>{lang.t(Msg::NewRoom)} " " <input type="text" name="name" required maxlength="64" pattern="[A-Za-z0-9_\\-]+"/></label>
                         <button type="submit">{lang.t(Msg::CreateRoom)}</button>
-                    </ActionForm>
+                    </ServerForm>
                 </Show>
                 {move || create.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })}
             </section>
@@ -110,17 +110,17 @@ fn Room() -> impl IntoView {
                                         let make_name = lang.row_action(&make, &m.username);
                                         let remove_name = lang.row_action(lang.t(Msg::Remove), &m.username);
                                         view! {
-                                            <ActionForm action=set_role attr:class="inline">
+                                            <ServerForm action=set_role attr:class="inline">
                                                 <input type="hidden" name="room" value=room1/>
                                                 <input type="hidden" name="username" value=user1/>
                                                 <input type="hidden" name="role" value=promote/>
                                                 <button type="submit" aria-label=make_name>{make}</button>
-                                            </ActionForm>
-                                            <ActionForm action=remove attr:class="inline">
+                                            </ServerForm>
+                                            <ServerForm action=remove attr:class="inline">
                                                 <input type="hidden" name="room" value=room2/>
                                                 <input type="hidden" name="username" value=user2/>
                                                 <button type="submit" aria-label=remove_name>{lang.t(Msg::Remove)}</button>
-                                            </ActionForm>
+                                            </ServerForm>
                                         }
                                     });
                                     view! {
@@ -136,11 +136,11 @@ fn Room() -> impl IntoView {
                         {admin.then(|| {
                             let room = room.name.clone();
                             view! {
-                            <ActionForm action=add attr:class="start">
+                            <ServerForm action=add attr:class="start">
                                 <input type="hidden" name="room" value=room/>
                                 <label>{lang.t(Msg::AddMember)} " " <input type="text" name="username" required maxlength="64"/></label>
                                 <button type="submit">{lang.t(Msg::Add)}</button>
-                            </ActionForm>
+                            </ServerForm>
                         }})}
                         {problem}
                         <h2>{lang.t(Msg::SharedSuites)}</h2>

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{cleared_on_success, error_text, may_run, runs::date, RequireUser};
+use super::{cleared_on_success, error_text, form::ServerForm, may_run, runs::date, RequireUser};
 use crate::{
     api::{self, DeleteSchedule, SaveSchedule, SetScheduleEnabled},
     i18n::{use_lang, Lang, Msg},
@@ -79,7 +79,7 @@ pub fn SchedulesPage() -> impl IntoView {
                                 }.into_any();
                             }
                             view! {
-                                <ActionForm action=save node_ref=form attr:data-testid="new-schedule">
+                                <ServerForm action=save node_ref=form attr:data-testid="new-schedule">
                                     <label>{lang.t(Msg::Suite)}" "
                                         <select name="suite_id" required>
                                             {suites.into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()}
@@ -106,7 +106,7 @@ pub fn SchedulesPage() -> impl IntoView {
                                         <input type="url" name="webhook_url" maxlength="2048" placeholder="https://hooks.slack.com/services/…"/>
                                     </label>
                                     <button type="submit" class="primary">{lang.t(Msg::CreateSchedule)}</button>
-                                </ActionForm>
+                                </ServerForm>
                             }.into_any()
                         })}
                     </Suspense>
@@ -181,15 +181,15 @@ fn ScheduleRow(
             </td>
             <td>{s.webhook.map_or_else(|| view! { "—" }.into_any(), |w| view! { <code>{w}</code> }.into_any())}</td>
             <td>
-                <ActionForm action=toggle attr:class="inline">
+                <ServerForm action=toggle attr:class="inline">
                     <input type="hidden" name="id" value=id.clone()/>
                     <input type="hidden" name="enabled" value=enabled_value/>
                     <button type="submit" aria-label=pause_aria.clone()>{pause_label}</button>
-                </ActionForm>
-                <ActionForm action=delete attr:class="inline">
+                </ServerForm>
+                <ServerForm action=delete attr:class="inline">
                     <input type="hidden" name="id" value=id2.clone()/>
                     <button type="submit" aria-label=delete_aria.clone()>{lang.t(Msg::Delete)}</button>
-                </ActionForm>
+                </ServerForm>
             </td>
         </tr>
     }

@@ -10,6 +10,7 @@ use leptos_router::{
 use super::{
     error_text,
     files::{attach_data, read_file},
+    form::ServerForm,
     may_run, RequireUser,
 };
 
@@ -264,7 +265,7 @@ fn Editor(
             {(version.is_some() && version != latest).then(|| view! {
                 <p class="notice">{lang.t(Msg::OlderVersion)}</p>
             })}
-            <ActionForm action=save>
+            <ServerForm action=save>
                 {id.map(|id| view! { <input type="hidden" name="id" value=id.to_string()/> })}
                 <div class="code" data-testid="code">
                     <div class="gutter" aria-hidden="true">
@@ -315,7 +316,7 @@ fn Editor(
                         <span class="ok" data-testid="suite-valid">{lang.t(Msg::NoProblems)}</span>
                     })}
                 </div>
-            </ActionForm>
+            </ServerForm>
             {move || other_error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <Show when=move || problems.with(|p| !p.is_empty())>
                 // The alert around the list, not on it: a list keeps its items' role.
@@ -331,7 +332,7 @@ fn Editor(
                 </div>
             </Show>
             {id.filter(|_| may_run()).map(|id| view! {
-                <ActionForm action=run attr:class="start">
+                <ServerForm action=run attr:class="start">
                     <input type="hidden" name="id" value=id.to_string()/>
                     {version.map(|v| view! { <input type="hidden" name="version" value=v.to_string()/> })}
                     {(!environments.is_empty()).then(|| view! {
@@ -347,7 +348,7 @@ fn Editor(
                         {move || lang.run_version(version.unwrap_or_default())}
                     </button>
                     <A href=format!("/runs?suite={id}")>{lang.t(Msg::RunHistory)}</A>
-                </ActionForm>
+                </ServerForm>
             })}
             {move || run.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })}
             // Only the owner shares a suite into a room.
@@ -366,7 +367,7 @@ fn Share(id: i64, rooms: Resource<Result<Vec<String>, ApiError>>) -> impl IntoVi
             {move || Suspend::new(async move {
                 let rooms = rooms.await.unwrap_or_default();
                 (!rooms.is_empty()).then(|| view! {
-                    <ActionForm action=share attr:class="start">
+                    <ServerForm action=share attr:class="start">
                         <input type="hidden" name="id" value=id.to_string()/>
                         <label>
                             {lang.t(Msg::ShareIntoRoom)} " "
@@ -375,7 +376,7 @@ fn Share(id: i64, rooms: Resource<Result<Vec<String>, ApiError>>) -> impl IntoVi
                             </select>
                         </label>
                         <button type="submit">{lang.t(Msg::Share)}</button>
-                    </ActionForm>
+                    </ServerForm>
                 })
             })}
         </Suspense>

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{error_text, may_run, progress::RealTimeProgressBar, RequireUser};
+use super::{error_text, form::ServerForm, may_run, progress::RealTimeProgressBar, RequireUser};
 use crate::{
     api::{self, StartTest},
     i18n::{use_lang, Msg},
@@ -79,7 +79,7 @@ fn TestDetail() -> impl IntoView {
 fn StartForm(key: String, synthetic: bool, start: ServerAction<StartTest>) -> impl IntoView {
     let lang = use_lang();
     view! {
-                        <ActionForm action=start attr:class="start">
+                        <ServerForm action=start attr:class="start">
                             <input type="hidden" name="key" value=key/>
                             {if synthetic {
                                 view! {
@@ -97,6 +97,6 @@ fn StartForm(key: String, synthetic: bool, start: ServerAction<StartTest>) -> im
                             <button type="submit" class="primary" disabled=move || start.pending().get()>
                                 {lang.t(Msg::Start)}
                             </button>
-                        </ActionForm>
+                        </ServerForm>
     }
 }
