@@ -28,6 +28,9 @@ test('sign out ends the session', async ({ page }) => {
   await hydrated(page);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login$/);
+  // The sign-in page was reached in the browser, not rendered by the server for someone signed
+  // out: it asks for the demo hint itself.
+  await expect(page.getByText('Demo account')).toContainText(DEMO.password);
   await page.goto('/');
   await expect(page).toHaveURL(/\/login$/);
 });

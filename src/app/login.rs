@@ -11,9 +11,9 @@ use leptos_router::{
 
 use super::{error_text, form::ServerForm, Session};
 use crate::{
-    api::{self, Login, Register},
+    api::{Login, Register},
     i18n::{use_lang, Msg},
-    protocol::api::UserInfo,
+    protocol::api::{SiteInfo, UserInfo},
 };
 
 /// After signing in or registering in the browser: the session starts here, then the page asked for
@@ -63,11 +63,21 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// The demo hint and the registration form, as this server has them.
+/// The demo hint and the registration form, as this server has them. The server finds these facts
+/// before it renders a page for someone signed out and hands them over with the page; a sign-in page
+/// reached in the browser (after signing out) asks for them.
 #[component]
 fn SiteNotes() -> impl IntoView {
     let lang = use_lang();
-    let site = Resource::new(|| (), |_| api::get_site_info());
+    let site = RwSignal::new(SharedValue::new(request_site).into_inner());
+    #[cfg(feature = "hydrate")]
+    if site.with_untracked(Option::is_none) {
+        leptos::task::spawn_local(async move {
+            if let Ok(info) = crate::api::get_site_info().await {
+                site.set(Some(info));
+            }
+        });
+    }
     let register = ServerAction::<Register>::new();
     let session = expect_context::<Session>();
     Effect::new(move |_| {
@@ -75,27 +85,39 @@ fn SiteNotes() -> impl IntoView {
             signed_in(session, user, None);
         }
     });
+    let notes = move || {
+        site.get().map(|site| {
+            view! {
+                {site.demo_account.then(|| view! {
+                    <p class="hint">
+                        {lang.t(Msg::DemoAccountUser)} <code>"demo"</code> {lang.t(Msg::DemoAccountPassword)} <code>"demo-password"</code> {lang.t(Msg::FullStop)}
+                    </p>
+                })}
+                {site.registration_open.then(|| view! {
+                    <h2>{lang.t(Msg::NewHere)}</h2>
+                    <ServerForm action=register>
+                        <label>{lang.t(Msg::NewUsername)} <input type="text" name="username" autocomplete="username" required maxlength="64"/></label>
+                        <label>{lang.t(Msg::NewPassword)} <input type="password" name="password" autocomplete="new-password" required minlength="8"/></label>
+                        <button type="submit">{lang.t(Msg::CreateAccount)}</button>
+                    </ServerForm>
+                })}
+            }
+        })
+    };
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let site = site.await.unwrap_or_default();
-                view! {
-                    {site.demo_account.then(|| view! {
-                        <p class="hint">
-                            {lang.t(Msg::DemoAccountUser)} <code>"demo"</code> {lang.t(Msg::DemoAccountPassword)} <code>"demo-password"</code> {lang.t(Msg::FullStop)}
-                        </p>
-                    })}
-                    {site.registration_open.then(|| view! {
-                        <h2>{lang.t(Msg::NewHere)}</h2>
-                        <ServerForm action=register>
-                            <label>{lang.t(Msg::NewUsername)} <input type="text" name="username" autocomplete="username" required maxlength="64"/></label>
-                            <label>{lang.t(Msg::NewPassword)} <input type="password" name="password" autocomplete="new-password" required minlength="8"/></label>
-                            <button type="submit">{lang.t(Msg::CreateAccount)}</button>
-                        </ServerForm>
-                    })}
-                }
-            })}
-        </Suspense>
+        {notes}
         {move || register.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })}
+    }
+}
+
+/// The sign-in page's facts the server found for this request (see `SiteNotes`).
+fn request_site() -> Option<SiteInfo> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::api::page_site()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
     }
 }

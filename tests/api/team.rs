@@ -277,6 +277,12 @@ async fn registration_is_closed_until_an_admin_opens_it() {
     let app = spawn_app().await;
     let form = [("username", "newbie"), ("password", "newbie-password")];
     assert_eq!(app.call("", "register", &form).await.0, 403);
+    // The sign-in page, as the server renders it for someone signed out, offers no form to register.
+    let login_page = || async {
+        let res = app.http.get(app.url("/login")).send().await.unwrap();
+        res.text().await.unwrap()
+    };
+    assert!(!login_page().await.contains("Create an account"));
     let admin = app.login_demo().await;
     assert_eq!(
         app.call(&admin, "admin/set_registration", &[("open", "true")])
@@ -284,6 +290,9 @@ async fn registration_is_closed_until_an_admin_opens_it() {
             .0,
         200
     );
+    let html = login_page().await;
+    assert!(html.contains("Create an account"), "{html}");
+    assert!(html.contains(r#"action="/api/register""#), "{html}");
     let (status, body) = app.call("", "register", &form).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"role\":\"member\""), "{body}");

@@ -12,7 +12,11 @@ use crate::{
 };
 
 pub async fn site_info() -> Result<SiteInfo, ApiError> {
-    let state = state()?;
+    site_info_of(&state()?).await
+}
+
+/// The sign-in page's facts, for a page the server is about to render (no server function context).
+pub async fn site_info_of(state: &super::ApiState) -> Result<SiteInfo, ApiError> {
     let demo_account = state.demo
         && state
             .store

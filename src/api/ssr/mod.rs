@@ -195,6 +195,19 @@ pub fn page_user() -> Option<crate::protocol::api::UserInfo> {
         .and_then(|user| user.0)
 }
 
+/// The sign-in page's facts, found by the server before it renders a page for someone signed out
+/// (the only pages that show them), so the sign-in page hands them over with the page.
+#[derive(Debug, Clone)]
+pub struct PageSite(pub crate::protocol::api::SiteInfo);
+
+/// For the app while the server renders a page: the sign-in page's facts, when the request came
+/// from someone signed out.
+pub fn page_site() -> Option<crate::protocol::api::SiteInfo> {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageSite>().cloned())
+        .map(|site| site.0)
+}
+
 /// Whether the call is a form posted by a browser without the app's script (it wants a page back,
 /// so the server redirects it); the hydrated app navigates by itself.
 fn plain_form_post() -> bool {
