@@ -8,7 +8,10 @@ use leptos_router::{components::A, hooks::use_location};
 use super::{error_text, form::ServerForm, load_panel::LoadPanel};
 use crate::{
     api::{self, CancelTest, RestartTest},
-    client::{hooks::use_test_progress, reason, ConnState, Live},
+    client::{
+        hooks::{use_run, use_test_progress},
+        reason, ConnState, Live,
+    },
     i18n::{use_lang, Lang, Msg},
     protocol::{RunResults, RunSnapshot, RunStatus, StepResult},
 };
@@ -193,9 +196,12 @@ pub fn MiniBar(
 ) -> impl IntoView {
     let lang = use_lang();
     let test_id = snapshot.test_id.clone();
-    let run = use_test_progress(&snapshot.test_id.clone(), Some(snapshot));
+    let run = use_run(&snapshot.test_id.clone(), Some(snapshot));
+    let progress = Signal::derive(move || run.with(|r| r.as_ref().map_or(0, |r| r.progress)));
+    let status =
+        Signal::derive(move || run.with(|r| r.as_ref().map_or(RunStatus::Queued, |r| r.status)));
     let name = move || {
-        run.run.with(|r| {
+        run.with(|r| {
             r.as_ref()
                 .map(|r| lang.run_name(&r.name))
                 .unwrap_or_default()
@@ -208,15 +214,15 @@ pub fn MiniBar(
             })}
             <td><A href=href>{name}</A></td>
             <td class="when">{super::runs::date(created_at)}</td>
-            <td class="took" data-testid="took">{move || run.run.with(|r| {
+            <td class="took" data-testid="took">{move || run.with(|r| {
                 r.as_ref()
                     .and_then(|r| r.finished_at.zip(r.started_at))
                     .map(|(f, s)| format_duration(f.saturating_sub(s)))
                     .unwrap_or_else(|| "—".into())
             })}</td>
-            <td><StatusBadge status=run.status/></td>
-            <td class="mini"><ProgressTrack progress=run.progress/></td>
-            <td>{move || format!("{} %", run.progress.get())}</td>
+            <td><StatusBadge status/></td>
+            <td class="mini"><ProgressTrack progress/></td>
+            <td>{move || format!("{} %", progress.get())}</td>
         </tr>
     }
 }

@@ -75,12 +75,19 @@ pub struct TestProgressState {
 }
 
 /// Follows `test_id` (seeding it with `initial`, e.g. a snapshot rendered on the server) and
-/// unfollows when the calling component is cleaned up.
-pub fn use_test_progress(test_id: &str, initial: Option<RunSnapshot>) -> TestProgressState {
+/// unfollows when the calling component is cleaned up: the run's snapshot, for a component that
+/// needs only part of [`TestProgressState`] (a row of a list of runs).
+pub fn use_run(test_id: &str, initial: Option<RunSnapshot>) -> RwSignal<Option<RunSnapshot>> {
     let live = Live::expect();
     let run = live.follow(test_id, initial);
     let id = test_id.to_owned();
     on_cleanup(move || live.unfollow(&id));
+    run
+}
+
+/// [`use_run`] with every part of the snapshot as its own signal.
+pub fn use_test_progress(test_id: &str, initial: Option<RunSnapshot>) -> TestProgressState {
+    let run = use_run(test_id, initial);
     TestProgressState {
         run,
         progress: Signal::derive(move || run.with(|r| r.as_ref().map_or(0, |r| r.progress))),
