@@ -12,6 +12,8 @@ test('the login page shows the demo account and works after hydration', async ({
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('heading', { name: 'Tests' })).toBeVisible();
   await expect(page.locator('.username')).toHaveText(DEMO.username);
+  // Home was reached in the browser after signing in: it asked for the tests itself.
+  await expect(page.locator('ul.tests').getByRole('link', { name: 'Demo API', exact: true })).toBeVisible();
 });
 
 test('a wrong password shows an error and does not sign in', async ({ page }) => {

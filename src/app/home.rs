@@ -4,10 +4,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use super::{runs::RunList, RequireUser};
+use super::{page_data::page_data, runs::RunList, RequireUser};
 use crate::{
     api,
     i18n::{use_lang, Lang, Msg},
+    protocol::api::TestSummary,
 };
 
 /// A built-in test's name and description in the page's language (the server names them in
@@ -37,35 +38,49 @@ pub fn HomePage() -> impl IntoView {
     }
 }
 
+/// The built-in tests. They are the server's own catalogue (nothing to wait for), so they come with
+/// the page; a home page reached in the browser asks for them.
 #[component]
 fn TestList() -> impl IntoView {
     let lang = use_lang();
-    let tests = Resource::new(|| (), |_| api::list_tests());
+    let tests = page_data(request_tests, api::list_tests);
+    let list = move || {
+        match tests.get() {
+        None => view! { <p>{lang.t(Msg::LoadingTests)}</p> }.into_any(),
+        Some(Ok(tests)) => view! {
+            <ul class="tests">
+                {tests.into_iter().map(|t| {
+                    let (name, description) = built_in_text(lang, &t.key, t.name, t.description);
+                    view! {
+                        <li>
+                            <A href=format!("/tests/{}", t.key)>{name}</A>
+                            // A test without steps (the synthetic events) has no count to show.
+                            {(!t.steps.is_empty()).then(|| view! { <span class="muted">{lang.step_count(t.steps.len())}</span> })}
+                            <p class="muted">{description}</p>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }.into_any(),
+        Some(Err(e)) => view! { <p class="error">{super::error_text(lang, &e)}</p> }.into_any(),
+    }
+    };
     view! {
         <section class="card">
             <h1>{lang.t(Msg::Tests)}</h1>
-            <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingTests)}</p> }>
-                {move || Suspend::new(async move {
-                    match tests.await {
-                        Ok(tests) => view! {
-                            <ul class="tests">
-                                {tests.into_iter().map(|t| {
-                                    let (name, description) = built_in_text(lang, &t.key, t.name, t.description);
-                                    view! {
-                                        <li>
-                                            <A href=format!("/tests/{}", t.key)>{name}</A>
-                                            // A test without steps (the synthetic events) has no count to show.
-                                            {(!t.steps.is_empty()).then(|| view! { <span class="muted">{lang.step_count(t.steps.len())}</span> })}
-                                            <p class="muted">{description}</p>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(e) => view! { <p class="error">{super::error_text(lang, &e)}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            {list}
         </section>
+    }
+}
+
+/// The built-in tests, while the server renders a page for someone signed in.
+fn request_tests() -> Option<Vec<TestSummary>> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::api::page_tests()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
     }
 }

@@ -9,7 +9,7 @@ use leptos_router::{
     hooks::{use_navigate, use_query_map},
 };
 
-use super::{error_text, form::ServerForm, Session};
+use super::{error_text, form::ServerForm, page_data::page_data, Session};
 use crate::{
     api::{Login, Register},
     i18n::{use_lang, Msg},
@@ -69,15 +69,7 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 fn SiteNotes() -> impl IntoView {
     let lang = use_lang();
-    let site = RwSignal::new(SharedValue::new(request_site).into_inner());
-    #[cfg(feature = "hydrate")]
-    if site.with_untracked(Option::is_none) {
-        leptos::task::spawn_local(async move {
-            if let Ok(info) = crate::api::get_site_info().await {
-                site.set(Some(info));
-            }
-        });
-    }
+    let site = page_data(request_site, crate::api::get_site_info);
     let register = ServerAction::<Register>::new();
     let session = expect_context::<Session>();
     Effect::new(move |_| {
@@ -86,7 +78,7 @@ fn SiteNotes() -> impl IntoView {
         }
     });
     let notes = move || {
-        site.get().map(|site| {
+        site.get().and_then(Result::ok).map(|site| {
             view! {
                 {site.demo_account.then(|| view! {
                     <p class="hint">

@@ -10,6 +10,7 @@ mod import;
 mod lang_switch;
 mod load_panel;
 mod login;
+mod page_data;
 mod progress;
 mod rooms;
 pub mod routes;

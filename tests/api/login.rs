@@ -90,3 +90,16 @@ async fn a_page_that_does_not_exist_still_knows_who_is_signed_in() {
         "the top bar names the signed-in user: {html}"
     );
 }
+
+/// The home page the server renders for someone signed in lists the built-in tests in its HTML,
+/// and hands the same list to the browser with the page (hydration does not ask again).
+#[tokio::test]
+async fn home_lists_the_built_in_tests_before_any_script_runs() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let (status, html) = app.page(&token, "/").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"href="/tests/demo""#), "{html}");
+    assert!(html.contains("Demo API (one failing check)"), "{html}");
+    assert!(!html.contains("Loading tests"), "{html}");
+}

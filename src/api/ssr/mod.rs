@@ -208,6 +208,13 @@ pub fn page_site() -> Option<crate::protocol::api::SiteInfo> {
         .map(|site| site.0)
 }
 
+/// For the app while the server renders a page for someone signed in: the built-in tests.
+pub fn page_tests() -> Option<Vec<crate::protocol::api::TestSummary>> {
+    page_user()?;
+    let state = use_context::<ApiState>()?;
+    Some(state.runs.catalog().summaries().to_vec())
+}
+
 /// Whether the call is a form posted by a browser without the app's script (it wants a page back,
 /// so the server redirects it); the hydrated app navigates by itself.
 fn plain_form_post() -> bool {
