@@ -299,8 +299,8 @@ async fn too_large_as_json(response: axum::response::Response) -> axum::response
 }
 
 /// Before a page renders: who asks for it, so the page renders once, signed in or not, and hands the
-/// same answer to the browser (see `app::Session`); and for someone signed out, the sign-in page's
-/// facts (see `app::login`).
+/// same answer to the browser (see `app::Session`); and for the sign-in page asked for by someone
+/// signed out, its facts (see `app::login`).
 async fn identify(
     axum::extract::State(state): axum::extract::State<AppState>,
     mut request: axum::extract::Request,
@@ -329,8 +329,9 @@ async fn identify(
                 username: u.username,
                 role: u.role,
             });
-        // Someone signed out sees the sign-in page (or is sent to it): its facts come with the page.
-        if user.is_none() {
+        // The sign-in page, for someone signed out, shows these facts: they come with the page. (Any
+        // other page sends such a visitor there; a signed-in one is sent home.)
+        if user.is_none() && request.uri().path() == "/login" {
             if let Ok(site) = crate::api::site_info_of(&state.api()).await {
                 request.extensions_mut().insert(crate::api::PageSite(site));
             }

@@ -195,13 +195,13 @@ pub fn page_user() -> Option<crate::protocol::api::UserInfo> {
         .and_then(|user| user.0)
 }
 
-/// The sign-in page's facts, found by the server before it renders a page for someone signed out
-/// (the only pages that show them), so the sign-in page hands them over with the page.
+/// The sign-in page's facts, found by the server before it renders that page for someone signed
+/// out, so the page hands them over with itself.
 #[derive(Debug, Clone)]
 pub struct PageSite(pub crate::protocol::api::SiteInfo);
 
-/// For the app while the server renders a page: the sign-in page's facts, when the request came
-/// from someone signed out.
+/// For the app while the server renders a page: the sign-in page's facts, when the request was for
+/// that page and came from someone signed out.
 pub fn page_site() -> Option<crate::protocol::api::SiteInfo> {
     use_context::<axum::http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<PageSite>().cloned())
