@@ -43,27 +43,11 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 fn TestList() -> impl IntoView {
     let lang = use_lang();
-    let tests = page_data(request_tests, api::list_tests);
-    let list = move || {
-        match tests.get() {
+    let tests = page_data(|| on_server!(crate::api::page_tests()), api::list_tests);
+    let list = move || match tests.get() {
         None => view! { <p>{lang.t(Msg::LoadingTests)}</p> }.into_any(),
-        Some(Ok(tests)) => view! {
-            <ul class="tests">
-                {tests.into_iter().map(|t| {
-                    let (name, description) = built_in_text(lang, &t.key, t.name, t.description);
-                    view! {
-                        <li>
-                            <A href=format!("/tests/{}", t.key)>{name}</A>
-                            // A test without steps (the synthetic events) has no count to show.
-                            {(!t.steps.is_empty()).then(|| view! { <span class="muted">{lang.step_count(t.steps.len())}</span> })}
-                            <p class="muted">{description}</p>
-                        </li>
-                    }
-                }).collect_view()}
-            </ul>
-        }.into_any(),
+        Some(Ok(tests)) => test_items(lang, tests).into_any(),
         Some(Err(e)) => view! { <p class="error">{super::error_text(lang, &e)}</p> }.into_any(),
-    }
     };
     view! {
         <section class="card">
@@ -73,14 +57,21 @@ fn TestList() -> impl IntoView {
     }
 }
 
-/// The built-in tests, while the server renders a page for someone signed in.
-fn request_tests() -> Option<Vec<TestSummary>> {
-    #[cfg(feature = "ssr")]
-    {
-        crate::api::page_tests()
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        None
+/// The list of built-in tests, each linking to its page.
+fn test_items(lang: Lang, tests: Vec<TestSummary>) -> impl IntoView {
+    view! {
+        <ul class="tests">
+            {tests.into_iter().map(|t| {
+                let (name, description) = built_in_text(lang, &t.key, t.name, t.description);
+                view! {
+                    <li>
+                        <A href=format!("/tests/{}", t.key)>{name}</A>
+                        // A test without steps (the synthetic events) has no count to show.
+                        {(!t.steps.is_empty()).then(|| view! { <span class="muted">{lang.step_count(t.steps.len())}</span> })}
+                        <p class="muted">{description}</p>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
     }
 }

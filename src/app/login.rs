@@ -13,7 +13,7 @@ use super::{error_text, form::ServerForm, page_data::page_data, Session};
 use crate::{
     api::{Login, Register},
     i18n::{use_lang, Msg},
-    protocol::api::{SiteInfo, UserInfo},
+    protocol::api::UserInfo,
 };
 
 /// After signing in or registering in the browser: the session starts here, then the page asked for
@@ -69,7 +69,10 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 fn SiteNotes() -> impl IntoView {
     let lang = use_lang();
-    let site = page_data(request_site, crate::api::get_site_info);
+    let site = page_data(
+        || on_server!(crate::api::page_site()),
+        crate::api::get_site_info,
+    );
     let register = ServerAction::<Register>::new();
     let session = expect_context::<Session>();
     Effect::new(move |_| {
@@ -99,17 +102,5 @@ fn SiteNotes() -> impl IntoView {
     view! {
         {notes}
         {move || register.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(lang, &e)}</p> })}
-    }
-}
-
-/// The sign-in page's facts the server found for this request (see `SiteNotes`).
-fn request_site() -> Option<SiteInfo> {
-    #[cfg(feature = "ssr")]
-    {
-        crate::api::page_site()
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        None
     }
 }

@@ -1,6 +1,22 @@
 //! The Leptos UI: the HTML shell, the routes, and the pages. Pages render on the server from data
 //! fetched with server functions, then hydrate; live updates come from the page's [`Live`] connection.
 
+/// What the server knows about the request while it renders a page (the user, the language, …): the
+/// expression on the server; in the browser, where hydration reads the server's value back from the
+/// page, the type's default.
+macro_rules! on_server {
+    ($e:expr) => {{
+        #[cfg(feature = "ssr")]
+        {
+            $e
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            Default::default()
+        }
+    }};
+}
+
 mod account;
 mod admin;
 mod files;
@@ -67,7 +83,7 @@ pub fn shell(options: LeptosOptions, assets: &AssetPaths) -> impl IntoView {
         js = assets.js,
         wasm = assets.wasm
     );
-    let lang = request_lang();
+    let lang: Lang = on_server!(crate::i18n::request_lang());
     view! {
         <!DOCTYPE html>
         <html lang=lang.html_lang()>
@@ -232,30 +248,6 @@ fn may_run() -> bool {
         .with(|u| u.as_ref().is_some_and(|u| u.role.may_run()))
 }
 
-/// The user the request for this page came from (set by the server before rendering).
-fn request_user() -> Option<UserInfo> {
-    #[cfg(feature = "ssr")]
-    {
-        crate::api::page_user()
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        None
-    }
-}
-
-/// The language of the request for this page (the server decides it from the request).
-fn request_lang() -> Lang {
-    #[cfg(feature = "ssr")]
-    {
-        crate::i18n::request_lang()
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        Lang::default()
-    }
-}
-
 /// An error of a server function in the page's language: the fixed ones are translated here; those
 /// that carry the server's own words (a bad request, a refused suite's problems) the server said in
 /// the page's language already.
@@ -308,7 +300,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // Decided by the server from the request (cookie, else Accept-Language) and handed to the
     // browser with the page, so hydration renders the same words.
-    let lang = SharedValue::new(request_lang).into_inner();
+    let lang = SharedValue::<Lang>::new(|| on_server!(crate::i18n::request_lang())).into_inner();
     provide_context(lang);
     let live = Live::provide();
     let actions = AuthActions {
@@ -316,7 +308,9 @@ pub fn App() -> impl IntoView {
     };
     provide_context(actions);
     // The server serialises the user into the page; hydration reads it back, never refetching.
-    let session = Session(RwSignal::new(SharedValue::new(request_user).into_inner()));
+    let session = Session(RwSignal::new(
+        SharedValue::<Option<UserInfo>>::new(|| on_server!(crate::api::page_user())).into_inner(),
+    ));
     provide_context(session);
     // The live connection follows the session: open while signed in, closed after signing out. It
     // opens once the page is hydrated: hydration keeps the server's text, so a state that changed
