@@ -15,19 +15,39 @@ const isPiece = (path: string) => /\/pkg\/(split_|chunk_)/.test(path);
 const isConnection = (path: string) => path.includes('/split_connection_');
 const isPage = (path: string) => /\/pkg\/split___/.test(path);
 
-test('sign-in and home load only the main module; a page brings its own module when it is first opened', async ({ page }) => {
+test('home loads only the main module; sign-in and the other pages bring their own module when first opened', async ({ page, browser }) => {
   const wasm = wasmRequests(page);
+  const isMain = (p: string) => /^\/pkg\/livecheck\.[0-9a-f]{16}\.wasm$/.test(p);
   await page.goto('/login');
   await hydrated(page);
-  expect(wasm.some((p) => /^\/pkg\/livecheck\.[0-9a-f]{16}\.wasm$/.test(p))).toBe(true);
-  // Signed out, nothing more: not even the live connection's piece.
-  expect(wasm.filter(isPiece)).toEqual([]);
+  expect(wasm.some(isMain)).toBe(true);
+  // Signed out: the sign-in page's own module (a person signs in once for many visits), and not
+  // the live connection's piece.
+  expect(wasm.filter(isPage).length).toBeGreaterThan(0);
+  expect(wasm.filter(isPage).every((p) => p.includes('/split___login_route_view'))).toBe(true);
+  expect(wasm.filter(isConnection)).toEqual([]);
 
   await login(page);
   // The live connection's piece (and the chunks it shares with pages) comes once someone is signed
-  // in and the page is drawn; no page's own module does: home needs only the main module.
+  // in and the page is drawn; no other page's module does: home needs only the main module.
   await expect.poll(() => wasm.filter(isConnection).length).toBe(1);
-  expect(wasm.filter(isPage)).toEqual([]);
+  expect(wasm.filter(isPage).filter((p) => !p.includes('/split___login_route_view'))).toEqual([]);
+
+  // A visit that starts at home, signed in, with nothing cached: the main module, then the live
+  // connection's piece, and no page's module; the recent runs came with the page.
+  const visit = await browser.newContext({
+    baseURL: new URL(page.url()).origin,
+    storageState: await page.context().storageState(),
+  });
+  const home = await visit.newPage();
+  const homeWasm = wasmRequests(home);
+  await home.goto('/');
+  await hydrated(home);
+  await expect(home.getByRole('heading', { name: 'Recent runs' })).toBeVisible();
+  await expect.poll(() => homeWasm.filter(isConnection).length).toBe(1);
+  expect(homeWasm.filter(isMain)).toHaveLength(1);
+  expect(homeWasm.filter(isPage)).toEqual([]);
+  await visit.close();
 
   // The router goes to Usage in the browser: its module is fetched then, and the page is drawn by it.
   await page.getByRole('link', { name: 'Usage' }).click();

@@ -33,9 +33,7 @@ pub use error::ApiError;
 pub use rooms::*;
 pub use schedules::*;
 #[cfg(feature = "ssr")]
-pub use ssr::{
-    account::site_info_of, page_site, page_tests, page_user, ApiState, PageSite, PageUser,
-};
+pub use ssr::{look_up_page_data, page_runs, page_site, page_tests, page_user, ApiState, PageUser};
 
 /// Checks the password and sets the session cookie (HttpOnly, SameSite=Strict), then sends the browser
 /// to `next` (a local path) or the home page.

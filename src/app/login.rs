@@ -3,7 +3,6 @@
 //! only when the server has one, and offers registration only when an admin opened it.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::{
     components::Redirect,
     hooks::{use_navigate, use_query_map},
@@ -48,7 +47,6 @@ pub fn LoginPage() -> impl IntoView {
     // Already signed in (and not just now): nothing to do here.
     let already = session.user().is_some();
     view! {
-        <Title text=lang.t(Msg::SignIn)/>
         {already.then(|| view! { <Redirect path="/"/> })}
         <section class="card login">
             <h1>{lang.t(Msg::SignIn)}</h1>

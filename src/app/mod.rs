@@ -37,11 +37,10 @@ mod suites;
 mod test_page;
 mod usage;
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Redirect, Route, Router, Routes, A},
-    hooks::use_navigate,
     path, Lazy, SsrMode,
 };
 
@@ -51,7 +50,6 @@ use crate::{
     i18n::{use_lang, Lang, Msg},
     protocol::api::{Role, UserInfo},
 };
-use form::ServerForm;
 pub use progress::RealTimeProgressBar;
 
 /// Where a page loads the site's files from. The embedded site serves each under a name with its
@@ -203,17 +201,11 @@ impl Theme {
     }
 }
 
-/// Signing out, from the top bar. (Signing in is the login page's own action.)
-#[derive(Clone, Copy)]
-pub struct AuthActions {
-    pub logout: ServerAction<Logout>,
-}
-
 /// The signed-in user, shared by every page. The server knows it before the page renders (from the
-/// request) and hands it to the browser with the page; sign-in, registration and sign-out keep it
-/// current. No page waits for it: a page renders once on the server, and hydrates exactly as it was
-/// rendered (a page that waited on it inside a `Suspense` was rendered twice on the server, and the
-/// server functions of the discarded render could lose their request).
+/// request) and hands it to the browser with the page; sign-in and registration keep it current
+/// (signing out loads a fresh page). No page waits for it: a page renders once on the server, and
+/// hydrates exactly as it was rendered (a page that waited on it inside a `Suspense` was rendered
+/// twice on the server, and the server functions of the discarded render could lose their request).
 #[derive(Clone, Copy)]
 pub struct Session(RwSignal<Option<UserInfo>>);
 
@@ -276,7 +268,7 @@ fn error_text(lang: Lang, error: &ApiError) -> String {
 /// `ServerForm` as its `node_ref`.
 fn cleared_on_success<S>(action: ServerAction<S>) -> NodeRef<leptos::html::Form>
 where
-    S: leptos::server_fn::ServerFn + Send + Sync + Clone + 'static,
+    S: ServerFn + Send + Sync + Clone + 'static,
     S::Output: Send + Sync + 'static,
     S::Error: Send + Sync + 'static,
 {
@@ -303,10 +295,6 @@ pub fn App() -> impl IntoView {
     let lang = SharedValue::<Lang>::new(|| on_server!(crate::i18n::request_lang())).into_inner();
     provide_context(lang);
     let live = Live::provide();
-    let actions = AuthActions {
-        logout: ServerAction::<Logout>::new(),
-    };
-    provide_context(actions);
     // The server serialises the user into the page; hydration reads it back, never refetching.
     let session = Session(RwSignal::new(
         SharedValue::<Option<UserInfo>>::new(|| on_server!(crate::api::page_user())).into_inner(),
@@ -351,7 +339,7 @@ pub fn App() -> impl IntoView {
                 // read right before the wasm loads, and without JavaScript at all.
                 <Routes fallback=move || view! { <p class="notice">{lang.t(Msg::PageNotFound)}</p> }>
                     <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view={Lazy::<routes::LoginRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tests/:key") view={Lazy::<routes::TestRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/runs") view={Lazy::<routes::RunsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/runs/compare") view={Lazy::<routes::CompareRoute>::new()} ssr=SsrMode::Async/>
@@ -371,21 +359,13 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Who is signed in, and the sign-out button.
+/// Who is signed in, and the sign-out button: a plain form, not an action. The server ends every
+/// session of the user, clears the cookie and sends the browser to the sign-in page, which loads
+/// afresh, so nothing of the signed-in page (its live connection, its signals) outlives the session.
 #[component]
 fn UserMenu() -> impl IntoView {
     let lang = use_lang();
     let session = expect_context::<Session>();
-    let actions = expect_context::<AuthActions>();
-    // Signing out: the session ends here at once, then the browser goes to the login page. (Inside
-    // the router, which navigation needs.)
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if actions.logout.value().get().is_some_and(|r| r.is_ok()) {
-            session.set(None);
-            navigate("/login", Default::default());
-        }
-    });
     move || {
         session.user().map(|me| {
             view! {
@@ -394,9 +374,9 @@ fn UserMenu() -> impl IntoView {
                     <span class="username">{me.username}</span>
                     <span class="role">{lang.role(me.role)}</span>
                     <A href="/account">{lang.t(Msg::Account)}</A>
-                    <ServerForm action=actions.logout>
+                    <form method="post" action={<Logout as ServerFn>::PATH}>
                         <button type="submit" class="link">{lang.t(Msg::SignOut)}</button>
-                    </ServerForm>
+                    </form>
                 </div>
             }
         })

@@ -1,7 +1,8 @@
-//! Data a page shows that the server has at hand while it renders (no store to wait on): the
-//! server puts it in the page and hydration reads it back; a page reached by navigating in the
-//! browser asks a server function for it. A `Resource` in a `Suspense` does the same for data that
-//! must be awaited, and costs its async machinery, once per type, in the wasm every page loads.
+//! Data a page shows that the server has at hand while it renders (its own catalogue, or what it
+//! looked up before the render began: `api::look_up_page_data`): the server puts it in the page and
+//! hydration reads it back; a page reached by navigating in the browser asks a server function for
+//! it. A `Resource` in a `Suspense` does the same for data awaited during the render, and costs its
+//! async machinery, once per type, in the wasm of every page that uses one.
 
 use std::future::Future;
 

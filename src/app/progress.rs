@@ -93,8 +93,10 @@ fn Bar(
                 <span class=move || format!("conn {}", live.state.with(|s| s.key())) data-testid="connection">
                     {move || live.state.with(|s| conn_label(lang, s))}
                 </span>
+                // A page loaded afresh (not the router's): the session this page holds is over,
+                // and the server knows it.
                 <Show when=signed_out>
-                    <A href="/login">{lang.t(Msg::SignInAgain)}</A>
+                    <a href="/login" rel="external">{lang.t(Msg::SignInAgain)}</a>
                 </Show>
             </div>
             <ProgressTrack progress=run.progress/>

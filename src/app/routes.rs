@@ -3,13 +3,16 @@
 //! to that address, before hydrating it); the server renders them like any other page. Without the
 //! split step of `./run build` (`wasm-split-cli`), a wasm build with these routes does not link.
 //!
-//! Home and sign-in stay in the main module: every visit starts at one of them.
+//! Home stays in the main module: most visits start there. Sign-in is a piece of its own: a person
+//! signs in once for many visits, and every other page would carry its forms for nothing.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{lazy_route, LazyRoute};
 
-use super::{account, admin, import, rooms, run_page, runs, schedules, suites, test_page, usage};
+use super::{
+    account, admin, import, login, rooms, run_page, runs, schedules, suites, test_page, usage,
+};
 use crate::i18n::{use_lang, Msg};
 
 /// One route type per page, with the page's title (what a tab and the history show);
@@ -47,6 +50,7 @@ lazy_pages! {
     UsageRoute => usage::UsagePage, Msg::NavUsage,
     SchedulesRoute => schedules::SchedulesPage, Msg::NavSchedules,
     AdminRoute => admin::AdminPage, Msg::Admin,
+    LoginRoute => login::LoginPage, Msg::SignIn,
 }
 
 /// The name under which [`TrackRouterUrl`] leaves the router's address for [`RECOVER_SCRIPT`].

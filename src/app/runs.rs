@@ -8,8 +8,12 @@ use leptos_router::hooks::use_query_map;
 use super::{error_text, progress::MiniBar, RequireUser};
 use crate::{
     api,
-    i18n::{use_lang, Msg},
-    protocol::{api::RunFilter, RunStatus},
+    api::ApiError,
+    i18n::{use_lang, Lang, Msg},
+    protocol::{
+        api::{RunFilter, RunRow},
+        RunStatus,
+    },
 };
 
 const STATUSES: [RunStatus; 6] = [
@@ -37,7 +41,7 @@ pub fn RunsPage() -> impl IntoView {
     view! {
         <RequireUser>
             <Filters filter/>
-            {move || view! { <RunList filter=filter.get() compare=true/> }}
+            {move || view! { <RunList filter=filter.get()/> }}
         </RequireUser>
     }
 }
@@ -80,14 +84,10 @@ fn Filters(filter: Memo<RunFilter>) -> impl IntoView {
     }
 }
 
-/// Runs the user may see, newest first, with live mini bars. With `compare`, each row has a checkbox
-/// and two picked runs open side by side.
+/// The runs the user may see that match `filter`, newest first, with live mini bars; each row has a
+/// checkbox, and two picked runs open side by side.
 #[component]
-pub fn RunList(
-    #[prop(default = Msg::NavRuns)] title: Msg,
-    #[prop(optional)] filter: RunFilter,
-    #[prop(optional)] compare: bool,
-) -> impl IntoView {
+fn RunList(filter: RunFilter) -> impl IntoView {
     let lang = use_lang();
     let runs = Resource::new(
         move || filter.clone(),
@@ -95,38 +95,44 @@ pub fn RunList(
     );
     view! {
         <section class="card">
-            <h1>{lang.t(title)}</h1>
+            <h1>{lang.t(Msg::NavRuns)}</h1>
             <Suspense fallback=move || view! { <p>{lang.t(Msg::LoadingRuns)}</p> }>
                 {move || Suspend::new(async move {
-                    match runs.await {
-                        Ok(runs) if runs.is_empty() => view! {
-                            <p class="muted">{lang.t(Msg::NoRunsYet)}</p>
-                        }.into_any(),
-                        Ok(runs) => view! {
-                            <form method="get" action="/runs/compare">
-                                <table class="runs">
-                                    <thead><tr>
-                                        {compare.then(|| view! { <th>{lang.t(Msg::Pick)}</th> })}
-                                        <th>{lang.t(Msg::Test)}</th><th>{lang.t(Msg::When)}</th><th>{lang.t(Msg::Took)}</th>
-                                        <th>{lang.t(Msg::Status)}</th><th>{lang.t(Msg::Progress)}</th><th></th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {runs.into_iter().map(|r| {
-                                            let href = r.href();
-                                            view! { <MiniBar snapshot=r.snapshot.into_snapshot() href created_at=r.created_at selectable=compare/> }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                                {compare.then(|| view! {
-                                    <button type="submit">{lang.t(Msg::CompareTwo)}</button>
-                                })}
-                            </form>
-                        }.into_any(),
-                        Err(e) => view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
-                    }
+                    run_table(lang, runs.await, true)
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// The runs as a table (with `compare`, a checkbox each and the button that opens two side by side),
+/// or why there are none.
+pub fn run_table(lang: Lang, runs: Result<Vec<RunRow>, ApiError>, compare: bool) -> AnyView {
+    match runs {
+        Ok(runs) if runs.is_empty() => view! {
+            <p class="muted">{lang.t(Msg::NoRunsYet)}</p>
+        }.into_any(),
+        Ok(runs) => view! {
+            <form method="get" action="/runs/compare">
+                <table class="runs">
+                    <thead><tr>
+                        {compare.then(|| view! { <th>{lang.t(Msg::Pick)}</th> })}
+                        <th>{lang.t(Msg::Test)}</th><th>{lang.t(Msg::When)}</th><th>{lang.t(Msg::Took)}</th>
+                        <th>{lang.t(Msg::Status)}</th><th>{lang.t(Msg::Progress)}</th><th></th>
+                    </tr></thead>
+                    <tbody>
+                        {runs.into_iter().map(|r| {
+                            let href = r.href();
+                            view! { <MiniBar snapshot=r.snapshot.into_snapshot() href created_at=r.created_at selectable=compare/> }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                {compare.then(|| view! {
+                    <button type="submit">{lang.t(Msg::CompareTwo)}</button>
+                })}
+            </form>
+        }.into_any(),
+        Err(e) => view! { <p class="error">{error_text(lang, &e)}</p> }.into_any(),
     }
 }
 

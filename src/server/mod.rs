@@ -299,8 +299,8 @@ async fn too_large_as_json(response: axum::response::Response) -> axum::response
 }
 
 /// Before a page renders: who asks for it, so the page renders once, signed in or not, and hands the
-/// same answer to the browser (see `app::Session`); and for the sign-in page asked for by someone
-/// signed out, its facts (see `app::login`).
+/// same answer to the browser (see `app::Session`); and what the page shows that must be looked up
+/// (`api::look_up_page_data`).
 async fn identify(
     axum::extract::State(state): axum::extract::State<AppState>,
     mut request: axum::extract::Request,
@@ -319,23 +319,15 @@ async fn identify(
         || path.ends_with(".jsonl");
     let wants_page = request.method() == axum::http::Method::GET && !not_a_page;
     if wants_page {
-        let user = state
-            .accounts
-            .from_headers(request.headers())
-            .await
-            .ok()
-            .map(|u| crate::protocol::api::UserInfo {
-                id: u.id,
-                username: u.username,
-                role: u.role,
-            });
-        // The sign-in page, for someone signed out, shows these facts: they come with the page. (Any
-        // other page sends such a visitor there; a signed-in one is sent home.)
-        if user.is_none() && request.uri().path() == "/login" {
-            if let Ok(site) = crate::api::site_info_of(&state.api()).await {
-                request.extensions_mut().insert(crate::api::PageSite(site));
-            }
-        }
+        let user = state.accounts.from_headers(request.headers()).await.ok();
+        let path = request.uri().path().to_owned();
+        crate::api::look_up_page_data(&state.api(), &path, user.as_ref(), request.extensions_mut())
+            .await;
+        let user = user.map(|u| crate::protocol::api::UserInfo {
+            id: u.id,
+            username: u.username,
+            role: u.role,
+        });
         request.extensions_mut().insert(crate::api::PageUser(user));
     }
     next.run(request).await

@@ -68,6 +68,48 @@ async fn logout_clears_the_cookie() {
     assert!(cookie.contains("Max-Age=0"), "{cookie}");
 }
 
+/// The top bar's sign-out button is a plain form: the browser posts it and follows the answer to
+/// a sign-in page loaded afresh, with the session over.
+#[tokio::test]
+async fn the_sign_out_form_sends_the_browser_to_a_fresh_sign_in_page() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let (_, home) = app.page(&token, "/").await;
+    assert!(
+        home.contains(r#"<form method="post" action="/api/logout">"#),
+        "{home}"
+    );
+
+    let res = app
+        .http
+        .post(app.url("/api/logout"))
+        .header("cookie", format!("livecheck_session={token}"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(res.headers()["location"], "/login");
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("Max-Age=0"), "{cookie}");
+
+    // The old session is over, and the sign-in page the browser lands on names the demo account.
+    let res = app
+        .http
+        .get(app.url("/"))
+        .header("cookie", format!("livecheck_session={token}"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/login");
+    let (status, login) = app.page("", "/login").await;
+    assert_eq!(status, 200);
+    assert!(login.contains("demo-password"), "{login}");
+}
+
 #[tokio::test]
 async fn a_page_that_does_not_exist_still_knows_who_is_signed_in() {
     // Unknown paths are rendered by the router's fallback; it must give the page the same request
@@ -93,6 +135,30 @@ async fn a_page_that_does_not_exist_still_knows_who_is_signed_in() {
 
 /// The home page the server renders for someone signed in lists the built-in tests in its HTML,
 /// and hands the same list to the browser with the page (hydration does not ask again).
+#[tokio::test]
+async fn home_lists_your_recent_runs_before_any_script_runs() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let (status, html) = app.page(&token, "/").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No runs here yet"), "{html}");
+
+    let run = app.start_test(&token, "demo", 0).await;
+    app.wait_for_run(&token, &run.test_id, |r| r.status.is_finished())
+        .await;
+    let (status, html) = app.page(&token, "/").await;
+    assert_eq!(status, 200);
+    // The row, its link and its status are in the page the server sent, and the rows are handed
+    // to the browser with it (hydration reads them back instead of asking again).
+    let href = format!(r#"href="/tests/demo?run={}""#, run.test_id);
+    assert!(html.contains(&href), "{html}");
+    assert!(html.contains(r#"data-testid="run-row""#), "{html}");
+    assert!(!html.contains("Loading runs"), "{html}");
+    assert!(!html.contains("No runs here yet"), "{html}");
+    let handed_over = format!(r#"\"test_id\":\"{}\""#, run.test_id);
+    assert!(html.contains(&handed_over), "{html}");
+}
+
 #[tokio::test]
 async fn home_lists_the_built_in_tests_before_any_script_runs() {
     let app = spawn_app().await;

@@ -198,10 +198,48 @@ pub fn page_user() -> Option<crate::protocol::api::UserInfo> {
 /// The sign-in page's facts, found by the server before it renders that page for someone signed
 /// out, so the page hands them over with itself.
 #[derive(Debug, Clone)]
-pub struct PageSite(pub crate::protocol::api::SiteInfo);
+struct PageSite(crate::protocol::api::SiteInfo);
 
-/// For the app while the server renders a page: the sign-in page's facts, when the request was for
-/// that page and came from someone signed out.
+/// Home's recent runs, found by the server before it renders home for someone signed in.
+#[derive(Debug, Clone)]
+struct PageRuns(Vec<crate::protocol::api::RunRow>);
+
+/// Before the server renders the page at `path` for `user`: what that page shows and the server
+/// must look up (home's recent runs for someone signed in, the sign-in page's facts for someone
+/// signed out), left in the request's `extensions` for the page to hand over with itself, so the
+/// page needs no `Resource` (whose async machinery, once per type, weighs on the wasm every visit
+/// loads). A lookup that fails leaves nothing: the page then asks a server function, and shows
+/// that function's error.
+pub async fn look_up_page_data(
+    state: &ApiState,
+    path: &str,
+    user: Option<&AuthUser>,
+    extensions: &mut axum::http::Extensions,
+) {
+    match (path, user) {
+        ("/", Some(user)) => {
+            if let Ok(runs) = runs::recent_runs_of(state, user, Default::default()).await {
+                extensions.insert(PageRuns(runs));
+            }
+        }
+        ("/login", None) => {
+            if let Ok(site) = account::site_info_of(state).await {
+                extensions.insert(PageSite(site));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// For the app while the server renders home: the recent runs found by [`look_up_page_data`].
+pub fn page_runs() -> Option<Vec<crate::protocol::api::RunRow>> {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageRuns>().cloned())
+        .map(|runs| runs.0)
+}
+
+/// For the app while the server renders the sign-in page for someone signed out: its facts, found
+/// by [`look_up_page_data`].
 pub fn page_site() -> Option<crate::protocol::api::SiteInfo> {
     use_context::<axum::http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<PageSite>().cloned())

@@ -146,7 +146,15 @@ pub async fn get_run_summary(test_id: String) -> Result<RunSummary, ApiError> {
 
 pub async fn recent_runs(filter: RunFilter) -> Result<Vec<RunRow>, ApiError> {
     let user = current_user().await?;
-    let state = state()?;
+    recent_runs_of(&state()?, &user, filter).await
+}
+
+/// The runs `user` may see that match `filter`, newest first (at most 100).
+pub async fn recent_runs_of(
+    state: &super::ApiState,
+    user: &crate::auth::AuthUser,
+    filter: RunFilter,
+) -> Result<Vec<RunRow>, ApiError> {
     let bad = |m: String| fail(ApiError::BadRequest(m));
     let status = match filter.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(RunStatus::parse(s).ok_or_else(|| bad(format!("unknown status `{s}`")))?),
@@ -170,7 +178,7 @@ pub async fn recent_runs(filter: RunFilter) -> Result<Vec<RunRow>, ApiError> {
     };
     let runs = state
         .runs
-        .recent(&user, &query)
+        .recent(user, &query)
         .await
         .map_err(|e| internal("listing runs failed", e))?;
     Ok(runs.into_iter().map(|r| summary_of(r).row()).collect())
