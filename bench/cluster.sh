@@ -26,7 +26,11 @@ fi
 ulimit -n "$(ulimit -Hn)"
 log() { printf '==> %s\n' "$*" >&2; }
 ensure_debian_packages() {
-  local p; for p in "$@"; do command -v "$p" >/dev/null || apt-get install -y --no-install-recommends "$p" >/dev/null; done
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+      apt-get install -y --no-install-recommends "$p" >/dev/null
+  done
 }
 # shellcheck source=tests/services.sh
 . tests/services.sh
