@@ -63,6 +63,13 @@ test('the editor shows each problem on its line, saves a valid suite, and runs i
   // The axes say what they measure, and the rate is labelled as a rate.
   await expect(load.getByRole('img', { name: /Requests per second/ })).toBeVisible();
   await expect(load.getByText('req/s').first()).toBeVisible();
+  // Each threshold is drawn on the chart it applies to: the latency one across the latency chart
+  // (a dashed line with its expression), and none on the rate chart.
+  const latency = load.locator('figure', { has: page.getByRole('img', { name: /p95 latency/ }) });
+  await expect(latency.locator('line.limit')).toHaveCount(1);
+  await expect(latency.locator('text.limit-label')).toHaveText('p99 < 2s');
+  const rate = load.locator('figure', { has: page.getByRole('img', { name: /Requests per second/ }) });
+  await expect(rate.locator('line.limit')).toHaveCount(0);
 
   // The report downloads as one self-contained HTML file.
   const download = page.waitForEvent('download');
