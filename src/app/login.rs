@@ -63,7 +63,7 @@ pub fn LoginPage() -> impl IntoView {
 
 /// The demo hint and the registration form, as this server has them. The server finds these facts
 /// before it renders this page for someone signed out and hands them over with the page; a sign-in
-/// page reached in the browser (after signing out) asks for them.
+/// page reached in the browser (a link the router follows) asks for them.
 #[component]
 fn SiteNotes() -> impl IntoView {
     let lang = use_lang();
